@@ -1,0 +1,73 @@
+/* caps.h: every limit on what a stranger's message (or a rule file) can make us do.
+ *
+ * All untrusted lengths, counts and depths are capped here and nowhere else.
+ * Hitting a cap never fails the delivery: the module truncates, sets the
+ * matching CAP_HIT_* bit in its result, and the decision treats a notice with
+ * any cap hit as "not proven backscatter" (Postfix style: truncate, flag, go on).
+ */
+#ifndef BSF_CAPS_H
+#define BSF_CAPS_H
+
+/* Bytes of a message that are parsed at all. Larger input is still read to
+ * EOF and passed through (--tag), but judged without parsing. */
+#define CAP_MESSAGE_BYTES        (128UL * 1024 * 1024)
+/* Input held in memory before the copy spills to an unlinked temp file. */
+#define CAP_MEMORY_BYTES         (1024UL * 1024)
+/* Bytes of one header block (top level or an attached original) examined. */
+#define CAP_HEADER_BLOCK_BYTES   (256UL * 1024)
+/* Header fields of one block examined. */
+#define CAP_HEADER_FIELDS        1000
+/* Nesting of multiparts and encapsulated messages followed. */
+#define CAP_MIME_DEPTH           16
+/* MIME parts visited in one message, all depths together. */
+#define CAP_MIME_PARTS           256
+/* Decoded bytes of an attached original (message/rfc822, message/global)
+ * examined; enough for its headers and a nested report. */
+#define CAP_ORIGINAL_BYTES       (1024UL * 1024)
+/* Decoded bytes of one text part scanned for phrases and quoted headers. */
+#define CAP_TEXT_BYTES           (128UL * 1024)
+/* Bytes of one line considered when scanning text line by line. */
+#define CAP_LINE_BYTES           4096
+/* Message-IDs taken from one header field (References can be long). */
+#define CAP_IDS_PER_FIELD        32
+/* Message-IDs collected from one notice, all sources together. */
+#define CAP_REFERENCED_IDS       64
+/* Longest Message-ID kept (RFC 5322 line limit). */
+#define CAP_ID_BYTES             998
+/* Longest address kept (RFC 5321 path limit). */
+#define CAP_ADDRESS_BYTES        256
+/* Failed recipients collected from one notice. */
+#define CAP_RECIPIENTS           64
+/* Received hosts collected from an attached original. */
+#define CAP_RECEIVED_HOSTS       32
+/* Recipients recorded from one outgoing message. */
+#define CAP_RECORD_RECIPIENTS    1000
+/* Size of a rule file. */
+#define CAP_RULE_FILE_BYTES      (256UL * 1024)
+/* Site rules ([rule NAME] sections) in a rule file. */
+#define CAP_SITE_RULES           256
+/* Entries in one identity list (addresses, domains, relays). */
+#define CAP_IDENTITY_ITEMS       256
+/* Evidence lines kept for --explain. */
+#define CAP_EVIDENCE             32
+
+/* Bits recording which cap was reached while reading one message. */
+enum cap_hit {
+  CAP_HIT_MESSAGE_BYTES  = 1u << 0,
+  CAP_HIT_HEADER_BLOCK   = 1u << 1,
+  CAP_HIT_HEADER_FIELDS  = 1u << 2,
+  CAP_HIT_MIME_DEPTH     = 1u << 3,
+  CAP_HIT_MIME_PARTS     = 1u << 4,
+  CAP_HIT_ORIGINAL_BYTES = 1u << 5,
+  CAP_HIT_TEXT_BYTES     = 1u << 6,
+  CAP_HIT_IDS            = 1u << 7,
+  CAP_HIT_ID_BYTES       = 1u << 8,
+  CAP_HIT_RECIPIENTS     = 1u << 9,
+  CAP_HIT_RECEIVED       = 1u << 10,
+  CAP_HIT_LINE_BYTES     = 1u << 11,
+};
+
+/* Names of the set bits, comma separated, for logs ("mime-depth,ids"). */
+const char *cap_hit_names(unsigned hits, char *buffer, unsigned size);
+
+#endif

@@ -1,0 +1,22 @@
+/* context.h: what the caller's environment tells us, gathered once by main.c
+ * and passed down. No module calls getenv(): tests build their own context
+ * and never touch $HOME, /etc or the real clock. */
+#ifndef BSF_CONTEXT_H
+#define BSF_CONTEXT_H
+
+#include <time.h>
+
+struct context {
+  time_t now;                   /* the time every store entry and check uses */
+  const char *home;             /* $HOME, or NULL */
+  const char *xdg_config_home;  /* $XDG_CONFIG_HOME, or NULL */
+  const char *xdg_state_home;   /* $XDG_STATE_HOME, or NULL */
+  const char *system_config;    /* normally /etc/backscatter-filter/rules.ini */
+  /* Envelope sender as the delivery agent gave it: SENDER (procmail, Exim,
+   * Dovecot), or NULL when the caller set none. "" and "<>" and
+   * "MAILER-DAEMON" (Postfix pipe) all mean the null sender. */
+  const char *sender;
+  const char *recipient;        /* RECIPIENT / ORIGINAL_RECIPIENT, or NULL */
+};
+
+#endif

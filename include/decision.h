@@ -1,0 +1,57 @@
+/* decision.h: did we send the original? From the classification, the
+ * references, the site rules and the sent store, decide a verdict and the
+ * action the rule file gives it, with every piece of evidence for --explain.
+ *
+ * Order: a matching site rule forces its verdict/action; ordinary mail is
+ * clean; a referenced Message-ID in the store is genuine; a failed recipient
+ * we sent to within the TTL is genuine; an original that passed one of our
+ * relays is genuine; an original whose From is none of our addresses
+ * (when identity is configured) is backscatter; IDs that the store should
+ * know (the original is dated after recording began) and does not are
+ * backscatter; otherwise unknown. Any cap hit turns backscatter into unknown.
+ */
+#ifndef BSF_DECISION_H
+#define BSF_DECISION_H
+
+#include "caps.h"
+#include "classify.h"
+#include "context.h"
+#include "kinds.h"
+#include "references.h"
+#include "rules.h"
+#include "store.h"
+
+struct evidence {
+  char text[300];
+  int decisive;
+};
+
+struct decision {
+  enum verdict verdict;
+  enum notice_kind kind;
+  enum action action;
+  char original_msgid[CAP_ID_BYTES + 1];   /* the ID looked up first, or "" */
+  char reason[200];                        /* the decisive evidence, short */
+  const char *rule_name;                   /* site rule that matched, or NULL */
+  struct evidence trace[CAP_EVIDENCE];
+  size_t trace_count;
+  unsigned caps_hit;
+  int store_failed;                        /* store trouble: judged without it */
+};
+
+/* Decide. `store` may be NULL (no store: no ID can be confirmed, so nothing
+ * becomes backscatter on negative evidence). A store error during a lookup
+ * is recorded in *failure and in the trace, and the decision goes on
+ * without the store. Always fills *decision. */
+void decide(const struct rules *rules, const struct context *context,
+            const struct notice *notice,
+            const struct classification *classification,
+            const struct references *references,
+            struct sent_store *store, struct decision *decision,
+            struct failure *failure);
+
+/* Add an evidence line (bounded by CAP_EVIDENCE). */
+void decision_note(struct decision *decision, int decisive, const char *format, ...)
+  __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,92 @@
+/* message.h: reading one message and turning it into a bounded "notice",
+ * the flat view every later stage works on.
+ *
+ * input_read() copies the caller's bytes exactly (for --tag and
+ * --passthrough) into a Mailutils temp stream that holds CAP_MEMORY_BYTES in
+ * memory and spills the rest to an unlinked temp file. notice_parse() then
+ * parses a normalised copy (CRLF -> LF, a leading mbox "From " line dropped)
+ * with libmailutils and walks its MIME tree once, bounded by CAP_MIME_DEPTH
+ * and CAP_MIME_PARTS, keeping only what the decision needs: the top header,
+ * the decoded start of each text part (CAP_TEXT_BYTES), delivery-status and
+ * similar report parts, and the header block of each attached original
+ * (message/rfc822, message/global, text/rfc822-headers,
+ * message/global-headers) whatever its transfer encoding.
+ */
+#ifndef BSF_MESSAGE_H
+#define BSF_MESSAGE_H
+
+#include <stddef.h>
+#include <mailutils/types.h>
+#include "failure.h"
+
+/* The caller's bytes, exactly as received. */
+struct input {
+  mu_stream_t raw;        /* seekable copy of stdin */
+  unsigned long long size;
+  int crlf;               /* first line ended in CRLF: answer in kind */
+  int has_from_line;      /* starts with an mbox "From " line */
+};
+
+/* Read fd to EOF into *input. If `echo_fd` >= 0, every byte read is also
+ * written there as it arrives (record --passthrough); an echo failure is
+ * reported in *echo_failed, reading goes on. Returns 0 or -1. */
+int input_read(int fd, int echo_fd, struct input *input, int *echo_failed,
+               struct failure *failure);
+
+/* Make an input from a buffer (tests, fuzzing). Returns 0 or -1. */
+int input_from_buffer(const char *data, size_t length, struct input *input,
+                      struct failure *failure);
+
+void input_free(struct input *input);
+
+enum part_role {
+  PART_TEXT,              /* text/plain, text/html: decoded start kept */
+  PART_DELIVERY_STATUS,   /* message/delivery-status, message/global-delivery-status */
+  PART_DISPOSITION,       /* message/disposition-notification (MDN) */
+  PART_FEEDBACK,          /* message/feedback-report (ARF) */
+  PART_ORIGINAL_MESSAGE,  /* message/rfc822, message/global: its header block */
+  PART_ORIGINAL_HEADERS,  /* text/rfc822-headers, message/global-headers */
+  PART_REPORT,            /* a multipart/report container; report_type set */
+};
+
+struct notice_part {
+  enum part_role role;
+  unsigned depth;           /* 0: the top-level body */
+  char content_type[80];    /* "type/subtype", lower case */
+  char report_type[40];     /* for PART_REPORT, lower case */
+  char *content;            /* decoded bytes, LF line ends, NUL terminated */
+  size_t length;
+};
+
+struct notice {
+  char *header;             /* top-level header block, LF, NUL terminated */
+  size_t header_length;
+  char content_type[80];    /* top-level "type/subtype", lower case */
+  struct notice_part *parts;
+  size_t part_count;
+  unsigned caps_hit;        /* CAP_HIT_* bits */
+};
+
+/* Parse input into *notice. Returns 0, or -1 (FAILURE_INPUT when the
+ * message cannot be parsed at all; *notice is then empty but valid). */
+int notice_parse(struct input *input, struct notice *notice,
+                 struct failure *failure);
+
+void notice_free(struct notice *notice);
+
+/* Value of the first header field `name` (case-insensitive) in a header
+ * block, unfolded (CRLF/LF + WSP -> one space) and trimmed, copied into
+ * out (truncated to size - 1). Returns the full unfolded length, or -1
+ * when absent. No allocation; bounded by the block's length. */
+long header_field(const char *block, size_t length, const char *name,
+                  char *out, size_t size);
+
+/* Iterate over every field of a header block: calls `visit` with the name
+ * and the raw (still folded) value. At most CAP_HEADER_FIELDS fields;
+ * returns the number visited, or -(number) when the cap was hit. */
+typedef void (*header_visit_fn)(void *cookie, const char *name, size_t name_length,
+                                const char *value, size_t value_length);
+long header_each(const char *block, size_t length, header_visit_fn visit,
+                 void *cookie);
+
+#endif

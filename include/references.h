@@ -1,0 +1,50 @@
+/* references.h: what a notice says about the original message it refers to.
+ *
+ * Sources, in order of trust: the attached original's header block, attached
+ * original headers, headers quoted in the text ("Message-ID:" lines of a
+ * copy), Original-Envelope-Id and X-Microsoft-Original-Message-ID, and for
+ * auto-replies In-Reply-To and References. Also: failed recipients
+ * (Final-Recipient, Original-Recipient), the original's From, and the hosts
+ * of its Received lines. Everything is bounded by caps.h.
+ */
+#ifndef BSF_REFERENCES_H
+#define BSF_REFERENCES_H
+
+#include "caps.h"
+#include "classify.h"
+#include "message.h"
+
+enum reference_source {
+  SOURCE_ATTACHED_MESSAGE,   /* message/rfc822, message/global */
+  SOURCE_ATTACHED_HEADERS,   /* text/rfc822-headers, message/global-headers */
+  SOURCE_QUOTED_TEXT,        /* a Message-ID: line quoted in a text part */
+  SOURCE_ENVELOPE_ID,        /* Original-Envelope-Id in a delivery-status part */
+  SOURCE_MICROSOFT_ORIGINAL, /* X-Microsoft-Original-Message-ID */
+  SOURCE_IN_REPLY_TO,
+  SOURCE_REFERENCES,
+};
+
+struct reference {
+  enum reference_source source;
+  char msgid[CAP_ID_BYTES + 1];   /* normalised (mailid.h) */
+};
+
+struct references {
+  struct reference ids[CAP_REFERENCED_IDS];
+  size_t id_count;
+  char recipients[CAP_RECIPIENTS][CAP_ADDRESS_BYTES + 1];  /* failed recipients */
+  size_t recipient_count;
+  char original_from[CAP_ADDRESS_BYTES + 1];   /* "" when not known */
+  char received_hosts[CAP_RECEIVED_HOSTS][256];
+  size_t received_count;
+  unsigned caps_hit;
+};
+
+/* Fill *references from a notice (never fails; duplicates are dropped). */
+void references_extract(const struct notice *notice,
+                        const struct classification *classification,
+                        struct references *references);
+
+const char *reference_source_name(enum reference_source source);
+
+#endif

@@ -1,0 +1,42 @@
+/* report.h: everything the program says: the X-Backscatter header (--tag),
+ * the one-line verdict (--verdict), the trace (--explain) and the one
+ * syslog line per judged message. Output helpers return -1 on a write error
+ * (EPIPE included) and never exit; main decides what that means.
+ */
+#ifndef BSF_REPORT_H
+#define BSF_REPORT_H
+
+#include <stdio.h>
+#include "decision.h"
+#include "failure.h"
+#include "message.h"
+#include "rules.h"
+
+/* "X-Backscatter: VERDICT; kind=KIND; action=ACTION; id=<ID>; reason=..."
+ * without the line end, written into buffer (truncated to size). Values are
+ * sanitised: no control characters, no ';' inside a value. */
+void report_tag_header(const struct decision *decision, char *buffer, size_t size);
+
+/* Write the message of `input` to fd with the tag header inserted after any
+ * mbox "From " line, using the input's line ends. 0 or -1. */
+int report_write_tagged(struct input *input, const struct decision *decision,
+                        int fd, struct failure *failure);
+
+/* Write the input unchanged (used when judging failed in --tag mode). */
+int report_write_raw(struct input *input, int fd, struct failure *failure);
+
+/* "VERDICT ACTION\n" */
+int report_write_verdict(const struct decision *decision, FILE *out);
+
+/* The decision and every piece of evidence, for --explain. */
+void report_explain(const struct decision *decision, FILE *out);
+
+/* Logging: one line per judged message, or one line for a failure.
+ * Goes to syslog when rules->log_syslog, and to `also` when not NULL. */
+void report_log_decision(const struct rules *rules, const struct decision *decision,
+                         FILE *also);
+void report_log_failure(const struct rules *rules, const char *what,
+                        const struct failure *failure, const char *outcome,
+                        FILE *also);
+
+#endif

@@ -1,0 +1,128 @@
+/* rules.h: the rule file (INI, read with iniparser), validated into a
+ * struct rules that every other module receives as its configuration.
+ *
+ * A rule file is either loaded whole or not at all: rules_load() checks every
+ * value first and, on any error, leaves *rules untouched and says which file,
+ * line and key are wrong. Defaults are built in (rules_init_defaults), so the
+ * program works with no rule file at all. Limits: CAP_RULE_FILE_BYTES per
+ * file, CAP_SITE_RULES site rules, CAP_IDENTITY_ITEMS per identity list.
+ *
+ * File format (see rules/backscatter-filter.ini and backscatter-filter.rules(5)):
+ *   [store]    path = ~/...   ttl = 30d   lock_wait = 5s
+ *   [identity] addresses = a@x b@y   domains = x.example   relays = smtp.x.example
+ *   [actions]  clean|genuine|backscatter|unknown = deliver|file|drop
+ *              dsn|ndr|autoreply|challenge|virus|mdn|arf = deliver|file|drop
+ *              (a kind key overrides the verdict's action for that kind when
+ *               the verdict is backscatter or unknown)
+ *   [exit]     deliver = 0  file = 2  drop = 1  tempfail = 75
+ *              on_error = deliver|tempfail
+ *   [log]      syslog = yes|no   facility = mail   ident = backscatter-filter
+ *   [rule NAME] header = List-Id   glob = *@lists.example | regex = "..."
+ *              verdict = clean|...  and/or  action = deliver|file|drop
+ */
+#ifndef BSF_RULES_H
+#define BSF_RULES_H
+
+#include <regex.h>
+#include <time.h>
+#include "context.h"
+#include "failure.h"
+#include "kinds.h"
+
+struct string_list {
+  char **items;
+  size_t count;
+};
+
+enum rule_match { MATCH_GLOB, MATCH_REGEX };
+
+/* A [rule NAME] section: when header field `header` of the incoming message
+ * matches `pattern`, the rule forces a verdict and/or an action. Rules are
+ * tried in file order; the first match wins. */
+struct site_rule {
+  char *name;
+  char *header;             /* field name, e.g. "List-Id" */
+  enum rule_match match;
+  char *pattern;
+  regex_t regex;            /* compiled at load time, POSIX extended, icase */
+  int has_verdict;
+  enum verdict verdict;
+  int has_action;
+  enum action action;
+};
+
+struct rules {
+  char *source;             /* file loaded, or NULL for built-in defaults */
+
+  char *store_path;         /* NULL: the default (XDG state dir) */
+  time_t ttl;               /* seconds; default 30 days */
+  long lock_wait_ms;        /* bounded wait for the store lock; default 5000 */
+
+  struct string_list addresses;  /* the user's addresses, lower case */
+  struct string_list domains;    /* the user's domains, lower case */
+  struct string_list relays;     /* host names / IPs of the site's outgoing relays */
+
+  enum action verdict_action[VERDICT_COUNT];
+  int kind_action_set[KIND_COUNT];
+  enum action kind_action[KIND_COUNT];
+
+  int exit_code[ACTION_COUNT];   /* default deliver 0, file 2, drop 1 */
+  int tempfail_code;             /* default 75 */
+  int on_error_tempfail;         /* 0: trouble delivers; 1: trouble exits tempfail */
+
+  int log_syslog;                /* default 1 */
+  int log_facility;              /* LOG_MAIL by default */
+  char *log_ident;               /* default "backscatter-filter" */
+
+  struct site_rule *site_rules;
+  size_t site_rule_count;
+};
+
+/* Fill *rules with the built-in defaults (allocates nothing). */
+void rules_init_defaults(struct rules *rules);
+
+/* Load and validate `path` into *rules. Returns 0, or -1 with *failure set
+ * (class FAILURE_CONFIG; message "FILE:LINE: key 'K': why" where known) and
+ * *rules unchanged. A missing file is an error here: callers decide whether
+ * a missing default file is fine. */
+int rules_load(struct rules *rules, const char *path, struct failure *failure);
+
+/* Load from a memory buffer; `name` is used in messages. Same contract. */
+int rules_load_buffer(struct rules *rules, const char *name,
+                      const char *text, size_t length, struct failure *failure);
+
+/* The rule file to use when none is given: $XDG_CONFIG_HOME (or
+ * $HOME/.config)/backscatter-filter/rules.ini if it exists, else
+ * context->system_config if it exists, else NULL (built-in defaults).
+ * The result is malloc'ed. */
+char *rules_default_path(const struct context *context);
+
+/* The store path: rules->store_path with a leading "~/" expanded, or
+ * $XDG_STATE_HOME (or $HOME/.local/state)/backscatter-filter/sent.db.
+ * Returns a malloc'ed string or NULL (no HOME at all). */
+char *rules_store_path(const struct rules *rules, const struct context *context);
+
+/* Header lookup used by site rules: return the value of the first field
+ * `name` (unfolded or not; matching trims it) or NULL. */
+typedef const char *(*header_lookup_fn)(void *cookie, const char *name);
+
+/* First site rule whose header matches, or NULL. */
+const struct site_rule *rules_match_site(const struct rules *rules,
+                                         header_lookup_fn lookup, void *cookie);
+
+/* Is `address` (any case, with or without <>) one of ours: listed in
+ * addresses, or its domain (or a parent domain) listed in domains? */
+int rules_is_our_address(const struct rules *rules, const char *address);
+
+/* Is `host` (name or IP literal, any case) one of the listed relays? */
+int rules_is_our_relay(const struct rules *rules, const char *host);
+
+/* The action for a verdict of a given kind: the kind key if set (only for
+ * backscatter and unknown verdicts), else the verdict's action. */
+enum action rules_action_for(const struct rules *rules, enum verdict verdict,
+                             enum notice_kind kind);
+
+/* Free everything rules_load allocated and reset to defaults. */
+void rules_free(struct rules *rules);
+
+#endif
