@@ -65,10 +65,12 @@ struct notice {
   struct notice_part *parts;
   size_t part_count;
   unsigned caps_hit;        /* CAP_HIT_* bits */
+  int body_unparsed;        /* Mailutils rejected the message: header only */
 };
 
-/* Parse input into *notice. Returns 0, or -1 (FAILURE_INPUT when the
- * message cannot be parsed at all; *notice is then empty but valid). */
+/* Parse input into *notice. Returns 0 (body_unparsed set when only the
+ * header could be read), or -1 when not even the header could be read
+ * (*notice is then empty but valid for notice_free). */
 int notice_parse(struct input *input, struct notice *notice,
                  struct failure *failure);
 
@@ -83,7 +85,8 @@ long header_field(const char *block, size_t length, const char *name,
 
 /* Iterate over every field of a header block: calls `visit` with the name
  * and the raw (still folded) value. At most CAP_HEADER_FIELDS fields;
- * returns the number visited, or -(number) when the cap was hit. */
+ * returns the number visited, or -(number) when the cap was hit.
+ * `visit` may be NULL to count only. */
 typedef void (*header_visit_fn)(void *cookie, const char *name, size_t name_length,
                                 const char *value, size_t value_length);
 long header_each(const char *block, size_t length, header_visit_fn visit,
