@@ -1,0 +1,713 @@
+/* store.c: the sent store, a GDBM file of what the user really sent.
+ *
+ * Every process opens the store, does one or a few lookups or records, and
+ * closes it, so opening is kept to a handful of system calls: stat the
+ * directory, open and flock PATH.lock, open and fstat the GDBM file.
+ *
+ * Locking: GDBM's own lock never waits, so we flock() a separate PATH.lock
+ * (shared for STORE_READ, exclusive for STORE_WRITE), polling with jittered
+ * 1-10 ms sleeps up to the caller's bound, and open GDBM with GDBM_NOLOCK.
+ * The lock file is never renamed, so gdbm_reorganize() (which renames a new
+ * file over the old one) cannot leave anyone holding a lock on a dead inode.
+ *
+ * Safety: like ssh and procmail we refuse a store (or its directory) that
+ * is not owned by us or is writable by group or others: whoever can write
+ * it can make bounces look genuine. GDBM is opened with a NULL fatal
+ * function, so its errors come back as codes and never exit the process.
+ *
+ * Limits: keys longer than "m:" plus CAP_ID_BYTES (or "r:" plus
+ * CAP_ADDRESS_BYTES) are never stored, so looking one up answers "not
+ * found" and recording one fails with FAILURE_LIMIT. Iteration (expire,
+ * stats, dump) walks our own file, not untrusted input.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gdbm.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "store.h"
+
+#define KEY_MSGID_PREFIX     "m:"
+#define KEY_RECIPIENT_PREFIX "r:"
+#define KEY_SINCE            "!since"
+#define KEY_PREFIX_BYTES     2
+/* Longest key we build: a prefix and the longer of the two capped names. */
+#define KEY_NAME_MAX_BYTES \
+  (CAP_ID_BYTES > CAP_ADDRESS_BYTES ? CAP_ID_BYTES : CAP_ADDRESS_BYTES)
+/* Longest value we accept: a 64-bit decimal number. */
+#define VALUE_MAX_BYTES      20
+#define LOCK_SUFFIX          ".lock"
+#define LOCK_SLEEP_MIN_MS    1
+#define LOCK_SLEEP_MAX_MS    10
+
+struct sent_store {
+  GDBM_FILE db;
+  int lock_fd;              /* -1 when a read-only directory had no lock file */
+  enum store_mode mode;
+  char *path;
+};
+
+enum entry_type { ENTRY_MSGID, ENTRY_RECIPIENT, ENTRY_SINCE, ENTRY_OTHER };
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static int
+store_gdbm_failure(struct sent_store *store, struct failure *failure,
+                   const char *doing)
+{
+  return failure_set(failure, FAILURE_STORE, "store %s: %s: %s", store->path,
+                     doing, gdbm_db_strerror(store->db));
+}
+
+static long long
+elapsed_ms(const struct timespec *start)
+{
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long long) (now.tv_sec - start->tv_sec) * 1000
+         + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* Parse a stored value: ASCII decimal digits only, no sign, no NUL. */
+static bool
+parse_time_value(const char *bytes, int size, time_t *when)
+{
+  if (!bytes || size <= 0 || size > VALUE_MAX_BYTES)
+    return false;
+  uint64_t value = 0;
+  for (int i = 0; i < size; i++) {
+    if (bytes[i] < '0' || bytes[i] > '9')
+      return false;
+    uint64_t digit = (uint64_t) (bytes[i] - '0');
+    if (value > (UINT64_MAX - digit) / 10)
+      return false;
+    value = value * 10 + digit;
+  }
+  if (value > (uint64_t) INT64_MAX)
+    return false;
+  *when = (time_t) value;
+  return true;
+}
+
+static enum entry_type
+entry_type_of(datum key)
+{
+  if (key.dsize == (int) strlen(KEY_SINCE)
+      && memcmp(key.dptr, KEY_SINCE, strlen(KEY_SINCE)) == 0)
+    return ENTRY_SINCE;
+  if (key.dsize > KEY_PREFIX_BYTES
+      && memcmp(key.dptr, KEY_MSGID_PREFIX, KEY_PREFIX_BYTES) == 0)
+    return ENTRY_MSGID;
+  if (key.dsize > KEY_PREFIX_BYTES
+      && memcmp(key.dptr, KEY_RECIPIENT_PREFIX, KEY_PREFIX_BYTES) == 0)
+    return ENTRY_RECIPIENT;
+  return ENTRY_OTHER;
+}
+
+/* Build "PREFIXname" into buffer (which holds KEY_PREFIX_BYTES +
+ * KEY_NAME_MAX_BYTES). Addresses are lower-cased (ASCII) so that lookups
+ * match records whatever case the caller used. Returns the key size, 0 for
+ * an empty name, -1 for a name over the cap. */
+static int
+build_key(char *buffer, const char *prefix, const char *name, size_t cap,
+          bool lower_case)
+{
+  size_t length = name ? strnlen(name, cap + 1) : 0;
+  if (length == 0)
+    return 0;
+  if (length > cap)
+    return -1;
+  memcpy(buffer, prefix, KEY_PREFIX_BYTES);
+  for (size_t i = 0; i < length; i++) {
+    unsigned char c = (unsigned char) name[i];
+    buffer[KEY_PREFIX_BYTES + i] = lower_case && c < 0x80 ? (char) tolower(c)
+                                                          : (char) c;
+  }
+  return (int) (KEY_PREFIX_BYTES + length);
+}
+
+/* ---- opening ---------------------------------------------------------- */
+
+/* Like ssh: the store must be ours and not writable by anyone else. */
+static int
+check_ownership(const struct stat *info, const char *what, const char *path,
+                struct failure *failure)
+{
+  if (info->st_uid != geteuid())
+    return failure_set(failure, FAILURE_STORE,
+                       "store %s %s is owned by uid %lu, not by us (uid %lu); "
+                       "refusing it", what, path, (unsigned long) info->st_uid,
+                       (unsigned long) geteuid());
+  if (info->st_mode & (S_IWGRP | S_IWOTH))
+    return failure_set(failure, FAILURE_STORE,
+                       "store %s %s is writable by group or others (mode %04o); "
+                       "refusing it (chmod go-w)", what, path,
+                       (unsigned) (info->st_mode & 07777));
+  return 0;
+}
+
+/* Check the directory holding the store; in STORE_WRITE create it (only
+ * the last component, mode 0700) when missing. */
+static int
+prepare_directory(const char *path, enum store_mode mode,
+                  struct failure *failure)
+{
+  const char *slash = strrchr(path, '/');
+  char *directory;
+  if (!slash)
+    directory = strdup(".");
+  else if (slash == path)
+    directory = strdup("/");
+  else
+    directory = strndup(path, (size_t) (slash - path));
+  if (!directory)
+    return failure_set(failure, FAILURE_MEMORY, "store %s: out of memory",
+                       path);
+
+  int result = 0;
+  struct stat info;
+  if (stat(directory, &info) != 0) {
+    if (errno == ENOENT && mode == STORE_READ)
+      result = failure_set(failure, FAILURE_STORE,
+                           "store %s does not exist (no directory %s)", path,
+                           directory);
+    else if (errno != ENOENT)
+      result = failure_set(failure, FAILURE_STORE, "store directory %s: %s",
+                           directory, strerror(errno));
+    else if (mkdir(directory, 0700) != 0 && errno != EEXIST)
+      result = failure_set(failure, FAILURE_STORE,
+                           "cannot create store directory %s: %s%s", directory,
+                           strerror(errno),
+                           errno == ENOENT ? " (its parent is missing)" : "");
+    else if (stat(directory, &info) != 0)
+      result = failure_set(failure, FAILURE_STORE, "store directory %s: %s",
+                           directory, strerror(errno));
+  }
+  if (result == 0 && !S_ISDIR(info.st_mode))
+    result = failure_set(failure, FAILURE_STORE,
+                         "store directory %s is not a directory", directory);
+  if (result == 0)
+    result = check_ownership(&info, "directory", directory, failure);
+  free(directory);
+  return result;
+}
+
+/* Open PATH.lock. Writers create it. Readers create it when they can; in a
+ * directory they cannot write they go on without it, which is safe: no
+ * writer can run there either, since a writer must create the lock file.
+ * Returns 0 with *lock_fd set (maybe -1), or -1. */
+static int
+open_lock_file(const char *path, enum store_mode mode, int *lock_fd,
+               struct failure *failure)
+{
+  size_t length = strlen(path);
+  char *lock_path = malloc(length + sizeof LOCK_SUFFIX);
+  if (!lock_path)
+    return failure_set(failure, FAILURE_MEMORY, "store %s: out of memory",
+                       path);
+  memcpy(lock_path, path, length);
+  memcpy(lock_path + length, LOCK_SUFFIX, sizeof LOCK_SUFFIX);
+
+  int result = 0;
+  int flags = O_CLOEXEC | O_NOFOLLOW;
+  if (mode == STORE_WRITE) {
+    *lock_fd = open(lock_path, flags | O_RDWR | O_CREAT, 0600);
+    if (*lock_fd < 0)
+      result = failure_set(failure, FAILURE_STORE,
+                           "cannot open lock file %s: %s", lock_path,
+                           strerror(errno));
+  } else {
+    *lock_fd = open(lock_path, flags | O_RDONLY);
+    if (*lock_fd < 0 && errno == ENOENT) {
+      /* Do not leave a lock file behind for a store that is not there. */
+      if (access(path, F_OK) != 0 && errno == ENOENT)
+        result = failure_set(failure, FAILURE_STORE,
+                             "store %s does not exist", path);
+      else {
+        *lock_fd = open(lock_path, flags | O_RDONLY | O_CREAT, 0600);
+        if (*lock_fd < 0 && (errno == EACCES || errno == EROFS))
+          errno = 0;       /* read-only directory: go on unlocked */
+      }
+    }
+    if (result == 0 && *lock_fd < 0 && errno != 0)
+      result = failure_set(failure, FAILURE_STORE,
+                           "cannot open lock file %s: %s", lock_path,
+                           strerror(errno));
+  }
+  free(lock_path);
+  return result;
+}
+
+/* Take the flock, retrying with jittered sleeps until lock_wait_ms. */
+static int
+take_lock(int lock_fd, const char *path, enum store_mode mode,
+          long lock_wait_ms, struct failure *failure)
+{
+  int operation = (mode == STORE_WRITE ? LOCK_EX : LOCK_SH) | LOCK_NB;
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  unsigned seed = (unsigned) getpid() ^ (unsigned) start.tv_nsec;
+
+  for (;;) {
+    if (flock(lock_fd, operation) == 0)
+      return 0;
+    if (errno != EWOULDBLOCK && errno != EINTR)
+      return failure_set(failure, FAILURE_STORE, "cannot lock %s.lock: %s",
+                         path, strerror(errno));
+    long long waited = elapsed_ms(&start);
+    if (waited >= lock_wait_ms)
+      return failure_set(failure, FAILURE_LOCKED,
+                         "store %s is locked by another process "
+                         "(gave up after %lld ms)", path, waited);
+    long sleep_ms = LOCK_SLEEP_MIN_MS
+                    + rand_r(&seed) % (LOCK_SLEEP_MAX_MS - LOCK_SLEEP_MIN_MS + 1);
+    if (sleep_ms > lock_wait_ms - waited)
+      sleep_ms = (long) (lock_wait_ms - waited);
+    struct timespec pause = { 0, sleep_ms * 1000000L };
+    nanosleep(&pause, NULL);
+  }
+}
+
+/* Open the GDBM file through our own descriptor, so that the ownership and
+ * mode checks apply to exactly the file GDBM reads (and O_NOFOLLOW refuses
+ * a symlink planted in its place). */
+static int
+open_database(struct sent_store *store, struct failure *failure)
+{
+  int flags = O_CLOEXEC | O_NOFOLLOW
+              | (store->mode == STORE_WRITE ? O_RDWR | O_CREAT : O_RDONLY);
+  int fd = open(store->path, flags, 0600);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return failure_set(failure, FAILURE_STORE, "store %s does not exist",
+                         store->path);
+    return failure_set(failure, FAILURE_STORE, "cannot open store %s: %s",
+                       store->path, strerror(errno));
+  }
+  struct stat info;
+  if (fstat(fd, &info) != 0) {
+    int error = errno;
+    close(fd);
+    return failure_set(failure, FAILURE_STORE, "store %s: %s", store->path,
+                       strerror(error));
+  }
+  if (!S_ISREG(info.st_mode)) {
+    close(fd);
+    return failure_set(failure, FAILURE_STORE,
+                       "store %s is not a regular file", store->path);
+  }
+  if (check_ownership(&info, "file", store->path, failure) != 0) {
+    close(fd);
+    return -1;
+  }
+
+  /* NULL fatal function: GDBM reports fatal errors as GDBM_NEED_RECOVERY
+   * instead of calling exit(). GDBM_CLOERROR closes fd on failure. */
+  int gdbm_flags = GDBM_NOLOCK | GDBM_CLOEXEC | GDBM_CLOERROR
+                   | (store->mode == STORE_WRITE ? GDBM_WRCREAT : GDBM_READER);
+  store->db = gdbm_fd_open(fd, store->path, 0, gdbm_flags, NULL);
+  if (!store->db) {
+    int error = gdbm_errno;
+    int system_error = errno;
+    if (gdbm_check_syserr(error))
+      return failure_set(failure, FAILURE_STORE, "store %s: %s: %s",
+                         store->path, gdbm_strerror(error),
+                         strerror(system_error));
+    return failure_set(failure, FAILURE_STORE, "store %s: %s", store->path,
+                       gdbm_strerror(error));
+  }
+  return 0;
+}
+
+int
+sent_store_open(struct sent_store **store, const char *path,
+                enum store_mode mode, long lock_wait_ms,
+                struct failure *failure)
+{
+  *store = NULL;
+  if (!path || !*path)
+    return failure_set(failure, FAILURE_STORE, "store path is empty");
+  if (mode != STORE_READ && mode != STORE_WRITE)
+    return failure_set(failure, FAILURE_STORE, "store %s: bad open mode",
+                       path);
+
+  struct sent_store *opened = calloc(1, sizeof *opened);
+  if (!opened || !(opened->path = strdup(path))) {
+    free(opened);
+    return failure_set(failure, FAILURE_MEMORY, "store %s: out of memory",
+                       path);
+  }
+  opened->mode = mode;
+  opened->lock_fd = -1;
+
+  if (prepare_directory(path, mode, failure) != 0
+      || open_lock_file(path, mode, &opened->lock_fd, failure) != 0
+      || (opened->lock_fd >= 0
+          && take_lock(opened->lock_fd, path, mode, lock_wait_ms, failure) != 0)
+      || open_database(opened, failure) != 0) {
+    sent_store_close(&opened);
+    return -1;
+  }
+  *store = opened;
+  return 0;
+}
+
+void
+sent_store_close(struct sent_store **store)
+{
+  if (!store || !*store)
+    return;
+  struct sent_store *closing = *store;
+  if (closing->db)
+    gdbm_close(closing->db);    /* syncs a writer's changes first */
+  if (closing->lock_fd >= 0)
+    close(closing->lock_fd);    /* releases the flock */
+  free(closing->path);
+  free(closing);
+  *store = NULL;
+}
+
+/* ---- lookups and records ---------------------------------------------- */
+
+/* Fetch a time value: 1 found, 0 not found, -1 error. */
+static int
+fetch_time(struct sent_store *store, datum key, time_t *when,
+           struct failure *failure)
+{
+  datum value = gdbm_fetch(store->db, key);
+  if (!value.dptr) {
+    if (gdbm_last_errno(store->db) == GDBM_ITEM_NOT_FOUND)
+      return 0;
+    return store_gdbm_failure(store, failure, "lookup");
+  }
+  time_t parsed;
+  bool valid = parse_time_value(value.dptr, value.dsize, &parsed);
+  free(value.dptr);
+  if (!valid)
+    return failure_set(failure, FAILURE_STORE,
+                       "store %s: bad time value for key %.*s "
+                       "(expire removes such entries)", store->path,
+                       key.dsize > 64 ? 64 : key.dsize, key.dptr);
+  if (when)
+    *when = parsed;
+  return 1;
+}
+
+static int
+find_name(struct sent_store *store, const char *prefix, const char *name,
+          size_t cap, bool lower_case, time_t *when, struct failure *failure)
+{
+  if (!store)
+    return failure_set(failure, FAILURE_STORE, "store is not open");
+  char buffer[KEY_PREFIX_BYTES + KEY_NAME_MAX_BYTES];
+  int size = build_key(buffer, prefix, name, cap, lower_case);
+  if (size <= 0)
+    return 0;   /* empty or over the cap: never recorded */
+  datum key = { buffer, size };
+  return fetch_time(store, key, when, failure);
+}
+
+int
+sent_store_find_msgid(struct sent_store *store, const char *msgid,
+                      time_t *when, struct failure *failure)
+{
+  return find_name(store, KEY_MSGID_PREFIX, msgid, CAP_ID_BYTES, false, when,
+                   failure);
+}
+
+int
+sent_store_find_recipient(struct sent_store *store, const char *address,
+                          time_t *when, struct failure *failure)
+{
+  return find_name(store, KEY_RECIPIENT_PREFIX, address, CAP_ADDRESS_BYTES,
+                   true, when, failure);
+}
+
+static int
+require_writer(struct sent_store *store, struct failure *failure)
+{
+  if (!store)
+    return failure_set(failure, FAILURE_STORE, "store is not open");
+  if (store->mode != STORE_WRITE)
+    return failure_set(failure, FAILURE_STORE,
+                       "store %s was opened read-only", store->path);
+  return 0;
+}
+
+static int
+add_name(struct sent_store *store, const char *prefix, const char *name,
+         size_t cap, bool lower_case, time_t when, struct failure *failure)
+{
+  if (require_writer(store, failure) != 0)
+    return -1;
+  if (when < 0)
+    return failure_set(failure, FAILURE_STORE,
+                       "store %s: negative time %lld", store->path,
+                       (long long) when);
+  char buffer[KEY_PREFIX_BYTES + KEY_NAME_MAX_BYTES];
+  int size = build_key(buffer, prefix, name, cap, lower_case);
+  if (size == 0)
+    return failure_set(failure, FAILURE_INPUT,
+                       "store %s: empty name not recorded", store->path);
+  if (size < 0)
+    return failure_set(failure, FAILURE_LIMIT,
+                       "store %s: name longer than %zu bytes not recorded",
+                       store->path, cap);
+
+  char text[VALUE_MAX_BYTES + 1];
+  int text_size = snprintf(text, sizeof text, "%lld", (long long) when);
+  datum key = { buffer, size };
+  datum value = { text, text_size };
+  if (gdbm_store(store->db, key, value, GDBM_REPLACE) != 0)
+    return store_gdbm_failure(store, failure, "record");
+
+  /* GDBM_INSERT leaves an existing "!since" alone (returns 1). */
+  datum since_key = { (char *) KEY_SINCE, (int) strlen(KEY_SINCE) };
+  if (gdbm_store(store->db, since_key, value, GDBM_INSERT) < 0)
+    return store_gdbm_failure(store, failure, "record start time");
+  return 0;
+}
+
+int
+sent_store_add_msgid(struct sent_store *store, const char *msgid,
+                     time_t when, struct failure *failure)
+{
+  return add_name(store, KEY_MSGID_PREFIX, msgid, CAP_ID_BYTES, false, when,
+                  failure);
+}
+
+int
+sent_store_add_recipient(struct sent_store *store, const char *address,
+                         time_t when, struct failure *failure)
+{
+  return add_name(store, KEY_RECIPIENT_PREFIX, address, CAP_ADDRESS_BYTES,
+                  true, when, failure);
+}
+
+int
+sent_store_since(struct sent_store *store, time_t *since,
+                 struct failure *failure)
+{
+  if (!store)
+    return failure_set(failure, FAILURE_STORE, "store is not open");
+  datum key = { (char *) KEY_SINCE, (int) strlen(KEY_SINCE) };
+  return fetch_time(store, key, since, failure);
+}
+
+/* ---- walking the whole store ------------------------------------------ */
+
+/* Called for each entry; a non-zero return stops the walk with that value.
+ * The key belongs to the walker: copy it to keep it. */
+typedef int entry_visitor(struct sent_store *store, const datum *key,
+                          enum entry_type type, bool time_valid, time_t when,
+                          void *data, struct failure *failure);
+
+static int
+walk_entries(struct sent_store *store, entry_visitor *visit, void *data,
+             struct failure *failure)
+{
+  datum key = gdbm_firstkey(store->db);
+  while (key.dptr) {
+    enum entry_type type = entry_type_of(key);
+    time_t when = 0;
+    bool valid = false;
+    datum value = gdbm_fetch(store->db, key);
+    if (!value.dptr) {
+      free(key.dptr);
+      return store_gdbm_failure(store, failure, "read entry");
+    }
+    valid = parse_time_value(value.dptr, value.dsize, &when);
+    free(value.dptr);
+
+    int stop = visit(store, &key, type, valid, when, data, failure);
+    if (stop != 0) {
+      free(key.dptr);
+      return stop;
+    }
+    datum next = gdbm_nextkey(store->db, key);
+    free(key.dptr);
+    key = next;
+  }
+  if (gdbm_last_errno(store->db) != GDBM_ITEM_NOT_FOUND)
+    return store_gdbm_failure(store, failure, "walk entries");
+  return 0;
+}
+
+struct expire_walk {
+  time_t cutoff;
+  datum *doomed;
+  size_t count;
+  size_t capacity;
+};
+
+static int
+collect_expired(struct sent_store *store, const datum *key, enum entry_type type,
+                bool time_valid, time_t when, void *data,
+                struct failure *failure)
+{
+  struct expire_walk *walk = data;
+  if (type == ENTRY_SINCE || type == ENTRY_OTHER)
+    return 0;
+  if (time_valid && when >= walk->cutoff)
+    return 0;
+  if (walk->count == walk->capacity) {
+    size_t capacity = walk->capacity ? walk->capacity * 2 : 64;
+    datum *grown = reallocarray(walk->doomed, capacity, sizeof *grown);
+    if (!grown)
+      return failure_set(failure, FAILURE_MEMORY,
+                         "store %s: out of memory while expiring", store->path);
+    walk->doomed = grown;
+    walk->capacity = capacity;
+  }
+  /* gdbm_nextkey needs the key too, so keep a copy. */
+  char *copy = malloc((size_t) key->dsize);
+  if (!copy)
+    return failure_set(failure, FAILURE_MEMORY,
+                       "store %s: out of memory while expiring", store->path);
+  memcpy(copy, key->dptr, (size_t) key->dsize);
+  walk->doomed[walk->count++] = (datum) { copy, key->dsize };
+  return 0;
+}
+
+int
+sent_store_expire(struct sent_store *store, time_t cutoff, size_t *removed,
+                  struct failure *failure)
+{
+  if (removed)
+    *removed = 0;
+  if (require_writer(store, failure) != 0)
+    return -1;
+
+  /* Deleting while iterating can skip or revisit keys: collect first. */
+  struct expire_walk walk = { .cutoff = cutoff };
+  int result = walk_entries(store, collect_expired, &walk, failure);
+  size_t deleted = 0;
+  for (size_t i = 0; i < walk.count; i++) {
+    if (result == 0) {
+      if (gdbm_delete(store->db, walk.doomed[i]) == 0)
+        deleted++;
+      else if (gdbm_last_errno(store->db) != GDBM_ITEM_NOT_FOUND)
+        result = store_gdbm_failure(store, failure, "delete entry");
+    }
+    free(walk.doomed[i].dptr);
+  }
+  free(walk.doomed);
+  if (removed)
+    *removed = deleted;
+
+  /* Compact only when something went: reorganizing rewrites the file. The
+   * rename is safe because our lock lives on PATH.lock. */
+  if (result == 0 && deleted > 0 && gdbm_reorganize(store->db) != 0)
+    result = store_gdbm_failure(store, failure, "compact");
+  return result;
+}
+
+static int
+count_entry(struct sent_store *store, const datum *key, enum entry_type type,
+            bool time_valid, time_t when, void *data, struct failure *failure)
+{
+  struct store_stats *stats = data;
+  if (type == ENTRY_OTHER)
+    return 0;
+  if (!time_valid)
+    return failure_set(failure, FAILURE_STORE,
+                       "store %s: bad time value for key %.*s "
+                       "(expire removes such entries)", store->path,
+                       key->dsize > 64 ? 64 : key->dsize, key->dptr);
+  if (type == ENTRY_SINCE) {
+    stats->since = when;
+    return 0;
+  }
+  if (type == ENTRY_MSGID)
+    stats->msgids++;
+  else
+    stats->recipients++;
+  if (stats->msgids + stats->recipients == 1 || when < stats->oldest)
+    stats->oldest = when;
+  if (stats->msgids + stats->recipients == 1 || when > stats->newest)
+    stats->newest = when;
+  return 0;
+}
+
+int
+sent_store_stats(struct sent_store *store, struct store_stats *stats,
+                 struct failure *failure)
+{
+  memset(stats, 0, sizeof *stats);
+  if (!store)
+    return failure_set(failure, FAILURE_STORE, "store is not open");
+  if (walk_entries(store, count_entry, stats, failure) != 0)
+    return -1;
+  struct stat info;
+  if (fstat(gdbm_fdesc(store->db), &info) != 0)
+    return failure_set(failure, FAILURE_STORE, "store %s: %s", store->path,
+                       strerror(errno));
+  stats->file_bytes = (long long) info.st_size;
+  return 0;
+}
+
+/* Print a key's name so that one entry stays one line of plain text:
+ * bytes outside printable ASCII, spaces and backslashes become \xHH. */
+static void
+print_name(FILE *out, const char *bytes, int size)
+{
+  for (int i = 0; i < size; i++) {
+    unsigned char c = (unsigned char) bytes[i];
+    if (c > 0x20 && c < 0x7f && c != '\\')
+      putc(c, out);
+    else
+      fprintf(out, "\\x%02x", c);
+  }
+}
+
+static int
+dump_entry(struct sent_store *store, const datum *key, enum entry_type type,
+           bool time_valid, time_t when, void *data, struct failure *failure)
+{
+  FILE *out = data;
+  char stamp[32] = "invalid-time";
+  struct tm utc;
+  if (time_valid && gmtime_r(&when, &utc))
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+
+  static const char *const type_names[] = {
+    [ENTRY_MSGID] = "msgid", [ENTRY_RECIPIENT] = "recipient",
+    [ENTRY_SINCE] = "since", [ENTRY_OTHER] = "other",
+  };
+  fprintf(out, "%s %s", stamp, type_names[type]);
+  if (type == ENTRY_MSGID || type == ENTRY_RECIPIENT) {
+    putc(' ', out);
+    print_name(out, key->dptr + KEY_PREFIX_BYTES, key->dsize - KEY_PREFIX_BYTES);
+  } else if (type == ENTRY_OTHER) {
+    putc(' ', out);
+    print_name(out, key->dptr, key->dsize);
+  }
+  putc('\n', out);
+  if (ferror(out))
+    return failure_set(failure, FAILURE_IO, "store %s: dump: write error",
+                       store->path);
+  return 0;
+}
+
+int
+sent_store_dump(struct sent_store *store, FILE *out, struct failure *failure)
+{
+  if (!store)
+    return failure_set(failure, FAILURE_STORE, "store is not open");
+  if (walk_entries(store, dump_entry, out, failure) != 0)
+    return -1;
+  if (fflush(out) != 0 || ferror(out))
+    return failure_set(failure, FAILURE_IO, "store %s: dump: write error",
+                       store->path);
+  return 0;
+}
