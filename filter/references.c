@@ -1,0 +1,377 @@
+/* references.c: what a notice says about the original it refers to.
+ *
+ * Reads only the bounded buffers of the notice. Sources are visited in
+ * order of trust so that references->ids[0] is the best key to look up.
+ * Quoted headers in text are recognised as a header block around a
+ * "Message-ID:" line (Exim's and qmail's copies, "> "-quoted, indented).
+ */
+#include <config.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "mailid.h"
+#include "references.h"
+
+const char *
+reference_source_name(enum reference_source source)
+{
+  switch (source) {
+  case SOURCE_ATTACHED_MESSAGE: return "attached original";
+  case SOURCE_ATTACHED_HEADERS: return "attached original headers";
+  case SOURCE_QUOTED_TEXT: return "headers quoted in the text";
+  case SOURCE_ENVELOPE_ID: return "Original-Envelope-Id";
+  case SOURCE_MICROSOFT_ORIGINAL: return "X-Microsoft-Original-Message-ID";
+  case SOURCE_IN_REPLY_TO: return "In-Reply-To";
+  case SOURCE_REFERENCES: return "References";
+  }
+  return "?";
+}
+
+struct id_sink {
+  struct references *references;
+  enum reference_source source;
+};
+
+static void
+add_id(void *cookie, const char *token, size_t length)
+{
+  struct id_sink *sink = cookie;
+  struct references *references = sink->references;
+  char normalised[CAP_ID_BYTES + 1];
+
+  if (length > CAP_ID_BYTES) {
+    references->caps_hit |= CAP_HIT_ID_BYTES;
+    return;
+  }
+  if (msgid_normalise(token, length, normalised, sizeof normalised) == 0)
+    return;
+  for (size_t i = 0; i < references->id_count; i++)
+    if (strcmp(references->ids[i].msgid, normalised) == 0)
+      return;
+  if (references->id_count == CAP_REFERENCED_IDS) {
+    references->caps_hit |= CAP_HIT_IDS;
+    return;
+  }
+  struct reference *reference = &references->ids[references->id_count++];
+  reference->source = sink->source;
+  memcpy(reference->msgid, normalised, strlen(normalised) + 1);
+}
+
+static void
+add_ids_from_value(struct references *references, enum reference_source source,
+                   const char *value, size_t length)
+{
+  struct id_sink sink = { references, source };
+  int capped = 0;
+  msgid_scan(value, length, CAP_IDS_PER_FIELD, add_id, &sink, &capped);
+  if (capped)
+    references->caps_hit |= CAP_HIT_IDS;
+}
+
+static void
+add_recipient(struct references *references, const char *text, size_t length)
+{
+  char address[CAP_ADDRESS_BYTES + 1];
+  if (address_normalise(text, length, address, sizeof address) == 0)
+    return;
+  for (size_t i = 0; i < references->recipient_count; i++)
+    if (strcmp(references->recipients[i], address) == 0)
+      return;
+  if (references->recipient_count == CAP_RECIPIENTS) {
+    references->caps_hit |= CAP_HIT_RECIPIENTS;
+    return;
+  }
+  memcpy(references->recipients[references->recipient_count++], address,
+         strlen(address) + 1);
+}
+
+static void
+add_received_host(struct references *references, const char *host, size_t length)
+{
+  while (length > 0 && (host[length - 1] == ';' || host[length - 1] == ')'))
+    length--;
+  if (length == 0 || length >= sizeof references->received_hosts[0])
+    return;
+  if (references->received_count == CAP_RECEIVED_HOSTS) {
+    references->caps_hit |= CAP_HIT_RECEIVED;
+    return;
+  }
+  char *out = references->received_hosts[references->received_count];
+  for (size_t i = 0; i < length; i++) {
+    char c = host[i];
+    out[i] = c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
+  }
+  out[length] = '\0';
+  for (size_t i = 0; i < references->received_count; i++)
+    if (strcmp(references->received_hosts[i], out) == 0)
+      return;
+  references->received_count++;
+}
+
+static int
+is_space(char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Hosts named in a Received value: the word after "from" and after "by",
+ * and IP literals in brackets ("[192.0.2.1]"). */
+static void
+add_received(struct references *references, const char *value, size_t length)
+{
+  size_t i = 0;
+  while (i < length) {
+    while (i < length && is_space(value[i]))
+      i++;
+    size_t word = i;
+    while (i < length && !is_space(value[i]))
+      i++;
+    size_t word_length = i - word;
+    if ((word_length == 4 && strncasecmp(value + word, "from", 4) == 0)
+        || (word_length == 2 && strncasecmp(value + word, "by", 2) == 0)) {
+      while (i < length && is_space(value[i]))
+        i++;
+      size_t host = i;
+      while (i < length && !is_space(value[i]))
+        i++;
+      if (i > host)
+        add_received_host(references, value + host, i - host);
+    } else if (word_length > 2 && value[word] == '[') {
+      const char *close = memchr(value + word, ']', word_length);
+      if (close)
+        add_received_host(references, value + word + 1,
+                          (size_t) (close - value - word - 1));
+    } else if (word_length > 3 && value[word] == '(' && value[word + 1] == '[') {
+      const char *close = memchr(value + word, ']', word_length);
+      if (close)
+        add_received_host(references, value + word + 2,
+                          (size_t) (close - value - word - 2));
+    }
+  }
+}
+
+/* Fields of an original's header block that matter. */
+static void
+original_field(void *cookie, const char *name, size_t name_length,
+               const char *value, size_t value_length)
+{
+  struct id_sink *sink = cookie;
+  struct references *references = sink->references;
+
+  if (name_length == 10 && strncasecmp(name, "Message-ID", 10) == 0)
+    add_ids_from_value(references, sink->source, value, value_length);
+  else if (name_length == 31
+           && strncasecmp(name, "X-Microsoft-Original-Message-ID", 31) == 0)
+    add_ids_from_value(references, SOURCE_MICROSOFT_ORIGINAL, value, value_length);
+  else if (name_length == 4 && strncasecmp(name, "From", 4) == 0
+           && references->original_from[0] == '\0')
+    address_normalise(value, value_length, references->original_from,
+                      sizeof references->original_from);
+  else if (name_length == 8 && strncasecmp(name, "Received", 8) == 0)
+    add_received(references, value, value_length);
+}
+
+static void
+scan_original(struct references *references, enum reference_source source,
+              const char *block, size_t length)
+{
+  struct id_sink sink = { references, source };
+  if (header_each(block, length, original_field, &sink) < 0)
+    references->caps_hit |= CAP_HIT_HEADER_FIELDS;
+}
+
+/* Delivery-status fields: Original-Envelope-Id, Final-/Original-Recipient. */
+static void
+status_field(void *cookie, const char *name, size_t name_length,
+             const char *value, size_t value_length)
+{
+  struct references *references = cookie;
+  if (name_length == 20 && strncasecmp(name, "Original-Envelope-Id", 20) == 0)
+    add_ids_from_value(references, SOURCE_ENVELOPE_ID, value, value_length);
+  else if ((name_length == 15 && strncasecmp(name, "Final-Recipient", 15) == 0)
+           || (name_length == 18 && strncasecmp(name, "Original-Recipient", 18) == 0))
+    add_recipient(references, value, value_length);
+}
+
+/* A delivery-status body is a series of header-like groups separated by
+ * empty lines; visit each group. */
+static void
+scan_delivery_status(struct references *references, const char *text, size_t length)
+{
+  size_t start = 0;
+  int groups = 0;
+  while (start < length && groups++ < CAP_RECIPIENTS + 1) {
+    while (start < length && (text[start] == '\n' || text[start] == '\r'))
+      start++;
+    if (start >= length)
+      break;
+    const char *end = text + start;
+    const char *stop = text + length;
+    while (end < stop) {
+      const char *newline = memchr(end, '\n', (size_t) (stop - end));
+      if (!newline) {
+        end = stop;
+        break;
+      }
+      end = newline + 1;
+      if (end < stop && *end == '\n')
+        break;
+    }
+    size_t group_length = (size_t) (end - (text + start));
+    header_each(text + start, group_length, status_field, references);
+    start += group_length;
+  }
+}
+
+/* Strip the quoting of a line of quoted headers: leading '>' and blanks. */
+static size_t
+unquote(const char **line, size_t length)
+{
+  const char *p = *line;
+  size_t skipped = 0;
+  while (skipped < length && skipped < 16 && (p[skipped] == '>' || p[skipped] == ' '
+                                              || p[skipped] == '\t'))
+    skipped++;
+  *line = p + skipped;
+  return length - skipped;
+}
+
+/* Find header blocks quoted in a text part: lines "Message-ID: <...>"
+ * (any case, quoted or indented). The lines around one, up to the blank
+ * lines, are read as the original's header block. */
+static void
+scan_quoted_text(struct references *references, const char *text, size_t length)
+{
+  char block[8192];
+  size_t line_start = 0;
+
+  while (line_start < length) {
+    const char *newline = memchr(text + line_start, '\n', length - line_start);
+    size_t line_end = newline ? (size_t) (newline - text) : length;
+    const char *line = text + line_start;
+    size_t line_length = line_end - line_start;
+    if (line_length > CAP_LINE_BYTES) {
+      references->caps_hit |= CAP_HIT_LINE_BYTES;
+      line_length = CAP_LINE_BYTES;
+    }
+    line_length = unquote(&line, line_length);
+    if (line_length > 11 && strncasecmp(line, "message-id", 10) == 0
+        && (line[10] == ':' || line[10] == ' ')) {
+      /* The quoted block: back to the previous empty line, on to the next. */
+      size_t from = line_start, to = line_end;
+      while (from > 0) {
+        size_t previous_end = from - 1;      /* the '\n' before this line */
+        size_t previous_start = previous_end;
+        while (previous_start > 0 && text[previous_start - 1] != '\n')
+          previous_start--;
+        const char *p = text + previous_start;
+        size_t n = unquote(&p, previous_end - previous_start);
+        if (n == 0 || (n == 1 && *p == '\r') || line_start - previous_start > 4096)
+          break;
+        from = previous_start;
+      }
+      while (to < length && to - line_end < 4096) {
+        const char *next = memchr(text + to + 1, '\n', length - to - 1);
+        size_t next_end = next ? (size_t) (next - text) : length;
+        const char *p = text + to + 1;
+        size_t n = unquote(&p, next_end - to - 1);
+        if (n == 0 || to + 1 >= length)
+          break;
+        to = next_end;
+      }
+      /* Copy the block unquoted so header_each can read it. */
+      size_t used = 0;
+      size_t position = from;
+      while (position < to && position < length) {
+        const char *next = memchr(text + position, '\n', to - position);
+        size_t end = next ? (size_t) (next - text) : to;
+        const char *p = text + position;
+        size_t n = end - position;
+        /* Keep a continuation's leading blank, drop the quote marks. */
+        if (n > 0 && *p == '>') {
+          while (n > 0 && *p == '>') {
+            p++;
+            n--;
+          }
+          if (n > 0 && *p == ' ' && n > 1 && p[1] != ' ' && p[1] != '\t') {
+            p++;
+            n--;
+          }
+        } else if (n > 0 && (*p == ' ' || *p == '\t') && used == 0) {
+          while (n > 0 && (*p == ' ' || *p == '\t')) {
+            p++;
+            n--;
+          }
+        }
+        if (used + n + 2 >= sizeof block)
+          break;
+        memcpy(block + used, p, n);
+        used += n;
+        block[used++] = '\n';
+        position = end + 1;
+      }
+      block[used] = '\0';
+      scan_original(references, SOURCE_QUOTED_TEXT, block, used);
+      line_end = to;
+    }
+    line_start = line_end + 1;
+  }
+}
+
+static void
+top_field(void *cookie, const char *name, size_t name_length,
+          const char *value, size_t value_length)
+{
+  struct references *references = cookie;
+  if (name_length == 19 && strncasecmp(name, "X-Failed-Recipients", 19) == 0) {
+    /* A comma-separated list of bare addresses. */
+    size_t start = 0;
+    for (size_t i = 0; i <= value_length; i++)
+      if (i == value_length || value[i] == ',') {
+        add_recipient(references, value + start, i - start);
+        start = i + 1;
+      }
+  }
+}
+
+void
+references_extract(const struct notice *notice,
+                   const struct classification *classification,
+                   struct references *references)
+{
+  memset(references, 0, sizeof *references);
+  static const enum part_role order[] = {
+    PART_ORIGINAL_MESSAGE, PART_ORIGINAL_HEADERS, PART_TEXT,
+  };
+  for (size_t o = 0; o < sizeof order / sizeof order[0]; o++)
+    for (size_t i = 0; i < notice->part_count; i++) {
+      const struct notice_part *part = &notice->parts[i];
+      if (part->role != order[o] || !part->content)
+        continue;
+      if (part->role == PART_TEXT) {
+        if (classification->kind != KIND_NONE)
+          scan_quoted_text(references, part->content, part->length);
+      } else {
+        scan_original(references, part->role == PART_ORIGINAL_MESSAGE
+                                  ? SOURCE_ATTACHED_MESSAGE
+                                  : SOURCE_ATTACHED_HEADERS,
+                      part->content, part->length);
+      }
+    }
+  for (size_t i = 0; i < notice->part_count; i++)
+    if (notice->parts[i].role == PART_DELIVERY_STATUS && notice->parts[i].content)
+      scan_delivery_status(references, notice->parts[i].content,
+                           notice->parts[i].length);
+  header_each(notice->header, notice->header_length, top_field, references);
+
+  /* An auto-reply or challenge names the original in its own header. */
+  char value[CAP_LINE_BYTES];
+  long length = header_field(notice->header, notice->header_length, "In-Reply-To",
+                             value, sizeof value);
+  if (length >= 0)
+    add_ids_from_value(references, SOURCE_IN_REPLY_TO, value, strlen(value));
+  length = header_field(notice->header, notice->header_length, "References",
+                        value, sizeof value);
+  if (length >= 0)
+    add_ids_from_value(references, SOURCE_REFERENCES, value, strlen(value));
+}
