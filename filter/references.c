@@ -169,6 +169,15 @@ original_field(void *cookie, const char *name, size_t name_length,
                       sizeof references->original_from);
   else if (name_length == 8 && strncasecmp(name, "Received", 8) == 0)
     add_received(references, value, value_length);
+  else if (name_length == 4 && strncasecmp(name, "Date", 4) == 0
+           && references->original_date[0] == '\0') {
+    size_t n = value_length < sizeof references->original_date - 1
+               ? value_length : sizeof references->original_date - 1;
+    for (size_t i = 0; i < n; i++)
+      references->original_date[i] = value[i] == '\n' || value[i] == '\r'
+                                     ? ' ' : value[i];
+    references->original_date[n] = '\0';
+  }
 }
 
 static void

@@ -31,7 +31,7 @@ struct decision {
   enum notice_kind kind;
   enum action action;
   char original_msgid[CAP_ID_BYTES + 1];   /* the ID looked up first, or "" */
-  char reason[200];                        /* the decisive evidence, short */
+  char reason[300];                        /* the decisive evidence */
   const char *rule_name;                   /* site rule that matched, or NULL */
   struct evidence trace[CAP_EVIDENCE];
   size_t trace_count;

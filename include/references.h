@@ -35,6 +35,7 @@ struct references {
   char recipients[CAP_RECIPIENTS][CAP_ADDRESS_BYTES + 1];  /* failed recipients */
   size_t recipient_count;
   char original_from[CAP_ADDRESS_BYTES + 1];   /* "" when not known */
+  char original_date[128];                     /* its Date field, "" when not known */
   char received_hosts[CAP_RECEIVED_HOSTS][256];
   size_t received_count;
   unsigned caps_hit;

@@ -1,0 +1,241 @@
+/* decision.c: did we send the original? (the order is in decision.h)
+ *
+ * Positive evidence (an ID or recipient in the store, one of our relays in
+ * the original's Received lines) makes a notice genuine. Backscatter needs
+ * proof: the original's From is none of our addresses, or the store was
+ * recording when the original was sent and knows none of its IDs. Any
+ * doubt (a cap hit, a body Mailutils could not parse, store trouble, a store
+ * younger than the original) leaves the notice unknown, which delivers.
+ */
+#include <config.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <mailutils/datetime.h>
+#include "decision.h"
+
+/* A bounce may arrive days after the original was sent (Postfix gives up
+ * after 5 days, Exim after 4). When the original's date is not known, the
+ * store must have been recording at least this long before a missing ID
+ * counts as evidence. */
+#define LATEST_BOUNCE_SECONDS (7L * 24 * 3600)
+
+void
+decision_note(struct decision *decision, int decisive, const char *format, ...)
+{
+  if (decision->trace_count == CAP_EVIDENCE)
+    return;
+  struct evidence *evidence = &decision->trace[decision->trace_count++];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(evidence->text, sizeof evidence->text, format, args);
+  va_end(args);
+  evidence->decisive = decisive;
+  if (decisive)
+    snprintf(decision->reason, sizeof decision->reason, "%s", evidence->text);
+}
+
+struct header_cookie {
+  const struct notice *notice;
+  char value[1024];
+};
+
+static const char *
+lookup_header(void *cookie, const char *name)
+{
+  struct header_cookie *header = cookie;
+  if (header_field(header->notice->header, header->notice->header_length, name,
+                   header->value, sizeof header->value) < 0)
+    return NULL;
+  return header->value;
+}
+
+static void
+format_time(time_t when, char *buffer, size_t size)
+{
+  struct tm tm;
+  if (gmtime_r(&when, &tm) == NULL
+      || strftime(buffer, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    snprintf(buffer, size, "%lld", (long long) when);
+}
+
+/* Stop using the store after its first error: judged without it. */
+static void
+store_trouble(struct decision *decision, struct sent_store **store,
+              const struct failure *failure)
+{
+  decision->store_failed = 1;
+  decision_note(decision, 0, "store lookup failed: %s", failure->message);
+  *store = NULL;
+}
+
+static int
+positive_evidence(const struct rules *rules, const struct context *context,
+                  const struct references *references, struct sent_store **store,
+                  struct decision *decision, struct failure *failure)
+{
+  char when_text[32];
+  time_t when;
+
+  for (size_t i = 0; *store && i < references->id_count; i++) {
+    const struct reference *reference = &references->ids[i];
+    int found = sent_store_find_msgid(*store, reference->msgid, &when, failure);
+    if (found < 0) {
+      store_trouble(decision, store, failure);
+      break;
+    }
+    if (found) {
+      format_time(when, when_text, sizeof when_text);
+      snprintf(decision->original_msgid, sizeof decision->original_msgid, "%s",
+               reference->msgid);
+      decision_note(decision, 1, "Message-ID <%s> (%s) was sent by us on %s",
+                    reference->msgid, reference_source_name(reference->source),
+                    when_text);
+      return 1;
+    }
+    decision_note(decision, 0, "Message-ID <%s> (%s) is not in the store",
+                  reference->msgid, reference_source_name(reference->source));
+  }
+  for (size_t i = 0; *store && i < references->recipient_count; i++) {
+    const char *recipient = references->recipients[i];
+    int found = sent_store_find_recipient(*store, recipient, &when, failure);
+    if (found < 0) {
+      store_trouble(decision, store, failure);
+      break;
+    }
+    if (found && when >= context->now - rules->ttl) {
+      format_time(when, when_text, sizeof when_text);
+      decision_note(decision, 1, "failed recipient %s was sent to by us on %s",
+                    recipient, when_text);
+      return 1;
+    }
+    decision_note(decision, 0, "failed recipient %s: %s", recipient,
+                  found ? "sent to, but before the TTL" : "never sent to");
+  }
+  for (size_t i = 0; i < references->received_count; i++)
+    if (rules_is_our_relay(rules, references->received_hosts[i])) {
+      decision_note(decision, 1, "the original passed our relay %s",
+                    references->received_hosts[i]);
+      return 1;
+    }
+  return 0;
+}
+
+/* May a missing ID count against the notice? Only if the store was
+ * recording when the original was sent, and has not expired it since. */
+static int
+store_should_know(const struct rules *rules, const struct context *context,
+                  const struct references *references, struct sent_store *store,
+                  struct decision *decision, struct failure *failure)
+{
+  time_t since = 0, sent = 0;
+  char since_text[32];
+  int known = sent_store_since(store, &since, failure);
+
+  if (known < 0) {
+    decision->store_failed = 1;
+    decision_note(decision, 0, "store lookup failed: %s", failure->message);
+    return 0;
+  }
+  if (known == 0) {
+    decision_note(decision, 0, "the store has never recorded anything");
+    return 0;
+  }
+  format_time(since, since_text, sizeof since_text);
+  if (references->original_date[0]
+      && mu_parse_date(references->original_date, &sent, &context->now) == 0) {
+    if (sent < since) {
+      decision_note(decision, 0, "the original (%s) predates recording (since %s)",
+                    references->original_date, since_text);
+      return 0;
+    }
+    if (sent < context->now - rules->ttl) {
+      decision_note(decision, 0, "the original (%s) is older than the TTL",
+                    references->original_date);
+      return 0;
+    }
+    return 1;
+  }
+  if (since > context->now - LATEST_BOUNCE_SECONDS) {
+    decision_note(decision, 0, "the original's date is unknown and recording "
+                  "began only on %s", since_text);
+    return 0;
+  }
+  return 1;
+}
+
+void
+decide(const struct rules *rules, const struct context *context,
+       const struct notice *notice, const struct classification *classification,
+       const struct references *references, struct sent_store *store,
+       struct decision *decision, struct failure *failure)
+{
+  memset(decision, 0, sizeof *decision);
+  decision->kind = classification->kind;
+  decision->verdict = VERDICT_CLEAN;
+  decision->caps_hit = notice->caps_hit | references->caps_hit;
+  if (references->id_count > 0)
+    snprintf(decision->original_msgid, sizeof decision->original_msgid, "%s",
+             references->ids[0].msgid);
+
+  struct header_cookie cookie = { .notice = notice };
+  const struct site_rule *rule = rules_match_site(rules, lookup_header, &cookie);
+  if (rule) {
+    decision->rule_name = rule->name;
+    if (rule->has_verdict)
+      decision->verdict = rule->verdict;
+    else
+      decision->verdict = classification->kind == KIND_NONE ? VERDICT_CLEAN
+                                                             : VERDICT_UNKNOWN;
+    decision->action = rule->has_action
+                       ? rule->action
+                       : rules_action_for(rules, decision->verdict, decision->kind);
+    decision_note(decision, 1, "site rule [rule %s] matched %s", rule->name,
+                  rule->header);
+    return;
+  }
+
+  if (classification->kind == KIND_NONE) {
+    decision_note(decision, 1, "not bounce-like");
+    decision->action = rules_action_for(rules, VERDICT_CLEAN, KIND_NONE);
+    return;
+  }
+  decision_note(decision, 0, "bounce-like: kind %s, recognised by %s",
+                kind_name(classification->kind), classification->signature);
+
+  if (positive_evidence(rules, context, references, &store, decision, failure)) {
+    decision->verdict = VERDICT_GENUINE;
+  } else if (references->original_from[0]
+             && (rules->addresses.count > 0 || rules->domains.count > 0)
+             && !rules_is_our_address(rules, references->original_from)) {
+    decision->verdict = VERDICT_BACKSCATTER;
+    decision_note(decision, 1, "the original's From %s is none of our addresses",
+                  references->original_from);
+  } else if (references->id_count > 0 && store
+             && store_should_know(rules, context, references, store, decision,
+                                  failure)) {
+    decision->verdict = VERDICT_BACKSCATTER;
+    decision_note(decision, 1, "none of the %zu referenced Message-IDs was sent by us",
+                  references->id_count);
+  } else {
+    decision->verdict = VERDICT_UNKNOWN;
+    if (references->id_count == 0 && references->recipient_count == 0)
+      decision_note(decision, 1, "nothing in the notice can be checked");
+    else if (!store)
+      decision_note(decision, 1, "no store to check against");
+    else
+      decision_note(decision, 1, "not enough evidence either way");
+  }
+
+  if (decision->verdict == VERDICT_BACKSCATTER
+      && (decision->caps_hit || notice->body_unparsed || decision->store_failed)) {
+    char caps[200];
+    decision->verdict = VERDICT_UNKNOWN;
+    decision_note(decision, 1, "not proven: %s",
+                  decision->caps_hit
+                  ? cap_hit_names(decision->caps_hit, caps, sizeof caps)
+                  : notice->body_unparsed ? "the message could not be parsed"
+                  : "store trouble");
+  }
+  decision->action = rules_action_for(rules, decision->verdict, decision->kind);
+}
