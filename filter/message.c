@@ -608,27 +608,26 @@ normalised_stream(struct input *input, mu_stream_t *out, struct failure *failure
 }
 
 int
-notice_parse(struct input *input, struct notice *notice, struct failure *failure)
+notice_parse_header(struct input *input, struct notice *notice,
+                    struct failure *failure)
 {
-  mu_stream_t stream = NULL;
-  mu_message_t message = NULL;
-  struct walk walk = { notice, 0, 0 };
   int truncated = 0, rc;
 
   memset(notice, 0, sizeof *notice);
   snprintf(notice->content_type, sizeof notice->content_type, "text/plain");
-  if (normalised_stream(input, &stream, failure) < 0)
-    return -1;
-  /* The top header, read by us and bounded. */
-  rc = mu_stream_seek(stream, 0, MU_SEEK_SET, NULL);
+  rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL);
+  if (rc == 0 && input->has_from_line) {
+    char skip[CAP_LINE_BYTES];
+    size_t n = 0;
+    rc = mu_stream_readline(input->raw, skip, sizeof skip, &n);
+  }
   if (rc == 0)
-    rc = read_bounded(stream, CAP_HEADER_BLOCK_BYTES, &notice->header,
+    rc = read_bounded(input->raw, CAP_HEADER_BLOCK_BYTES, &notice->header,
                       &notice->header_length, &truncated);
-  if (rc) {
-    mu_stream_unref(stream);
+  if (rc)
     return failure_set(failure, FAILURE_INPUT, "cannot read the header: %s",
                        mu_strerror(rc));
-  }
+  notice->header_length = normalise_text(notice->header, notice->header_length);
   size_t header_length = header_block_length(notice->header, notice->header_length);
   if (truncated && header_length == notice->header_length)
     notice->caps_hit |= CAP_HIT_HEADER_BLOCK;
@@ -636,12 +635,25 @@ notice_parse(struct input *input, struct notice *notice, struct failure *failure
   notice->header[header_length] = '\0';
   if (header_each(notice->header, notice->header_length, NULL, NULL) < 0)
     notice->caps_hit |= CAP_HIT_HEADER_FIELDS;
+  return 0;
+}
 
+int
+notice_parse(struct input *input, struct notice *notice, struct failure *failure)
+{
+  mu_stream_t stream = NULL;
+  mu_message_t message = NULL;
+  struct walk walk = { notice, 0, 0 };
+  int rc;
+
+  if (notice_parse_header(input, notice, failure) < 0)
+    return -1;
   if (input->size > CAP_MESSAGE_BYTES) {
     notice->caps_hit |= CAP_HIT_MESSAGE_BYTES;
-    mu_stream_unref(stream);
     return 0;                    /* judged on its header alone */
   }
+  if (normalised_stream(input, &stream, failure) < 0)
+    return -1;
   rc = mu_stream_seek(stream, 0, MU_SEEK_SET, NULL);
   if (rc == 0)
     rc = mu_stream_to_message(stream, &message);

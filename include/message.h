@@ -74,6 +74,11 @@ struct notice {
 int notice_parse(struct input *input, struct notice *notice,
                  struct failure *failure);
 
+/* Read only the top header block into *notice (no MIME walk): what
+ * `record` needs. Same contract as notice_parse. */
+int notice_parse_header(struct input *input, struct notice *notice,
+                        struct failure *failure);
+
 void notice_free(struct notice *notice);
 
 /* Value of the first header field `name` (case-insensitive) in a header

@@ -17,6 +17,7 @@
  *   [exit]     deliver = 0  file = 2  drop = 1  tempfail = 75
  *              on_error = deliver|tempfail
  *   [log]      syslog = yes|no   facility = mail   ident = backscatter-filter
+ *              file = PATH (log lines appended there too; "~/" expands)
  *   [rule NAME] header = List-Id   glob = *@lists.example | regex = "..."
  *              verdict = clean|...  and/or  action = deliver|file|drop
  */
@@ -73,6 +74,7 @@ struct rules {
   int log_syslog;                /* default 1 */
   int log_facility;              /* LOG_MAIL by default */
   char *log_ident;               /* default "backscatter-filter" */
+  char *log_file;                /* also append log lines here; NULL: none */
 
   struct site_rule *site_rules;
   size_t site_rule_count;

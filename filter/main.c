@@ -1,0 +1,557 @@
+/* main.c: backscatter-filter's command line. Wires the modules together and
+ * is the only place that logs an error or exits.
+ *
+ * `check` never loses mail: every trouble (bad options or rule file,
+ * unreadable input, store trouble) ends in the deliver exit code, or in the
+ * tempfail code when the rule file says on_error = tempfail, with one log
+ * line; in --tag mode the message is still passed through. `record
+ * --passthrough` copies its input to stdout as it reads it and exits 0 even
+ * when the store fails (Exim defers a transport_filter that fails).
+ */
+#include <config.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "caps.h"
+#include "classify.h"
+#include "context.h"
+#include "decision.h"
+#include "message.h"
+#include "record.h"
+#include "references.h"
+#include "report.h"
+#include "rules.h"
+#include "store.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+enum command { COMMAND_CHECK, COMMAND_RECORD, COMMAND_IMPORT, COMMAND_EXPIRE,
+               COMMAND_STATS, COMMAND_DUMP };
+
+enum output_mode { OUTPUT_EXIT_CODE, OUTPUT_TAG, OUTPUT_VERDICT };
+
+struct options {
+  enum command command;
+  const char *config_path;
+  const char *store_path;
+  enum output_mode output;
+  int explain;
+  int passthrough;
+  const char **envelope;        /* record --rcpt ADDR ..., and operands */
+  size_t envelope_count;
+  char **operands;              /* import: mailboxes */
+  int operand_count;
+  int usage_error;
+  char usage_message[256];
+};
+
+/* Everything a run needs, built once here and passed down. */
+struct run {
+  struct options options;
+  struct context context;
+  struct rules rules;
+  char *store_path;
+  FILE *log_also;               /* --explain: log lines on stderr too */
+  struct failure failure;       /* the first trouble of this run */
+  int trouble;
+};
+
+static const char usage_text[] =
+  "Usage: backscatter-filter [check] [OPTIONS] < MESSAGE    judge one incoming message\n"
+  "       backscatter-filter record  [OPTIONS] [RCPT...] < MESSAGE   remember one sent message\n"
+  "       backscatter-filter import  [OPTIONS] MAILBOX...   remember every message of Sent folders\n"
+  "       backscatter-filter expire  [OPTIONS]              forget entries older than the TTL\n"
+  "       backscatter-filter stats   [OPTIONS]              what the store holds\n"
+  "       backscatter-filter dump    [OPTIONS]              the store as text\n"
+  "Options: -c, --config FILE   rule file\n"
+  "         --store PATH        sent store (overrides the rule file)\n"
+  "         --help, --version\n"
+  "check:   --explain           the decision and every reason for it, on stderr\n"
+  "         --tag               print the message with an X-Backscatter header; exit 0\n"
+  "         --verdict           print 'VERDICT ACTION'; exit 0\n"
+  "record:  --passthrough       copy the message to stdout; nothing on stderr; exit 0\n"
+  "         --rcpt ADDRESS      an envelope recipient (repeatable)\n"
+  "Exit codes of check (rule file [exit]): deliver 0, drop 1, file 2, tempfail 75.\n";
+
+static void
+note_trouble(struct run *run, const struct failure *failure)
+{
+  if (!run->trouble) {
+    run->failure = *failure;
+    run->trouble = 1;
+  }
+}
+
+static int
+parse_command(const char *word, enum command *command)
+{
+  static const struct { const char *name; enum command command; } commands[] = {
+    { "check", COMMAND_CHECK }, { "record", COMMAND_RECORD },
+    { "import", COMMAND_IMPORT }, { "expire", COMMAND_EXPIRE },
+    { "stats", COMMAND_STATS }, { "dump", COMMAND_DUMP },
+  };
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(word, commands[i].name) == 0) {
+      *command = commands[i].command;
+      return 0;
+    }
+  return -1;
+}
+
+enum { OPTION_STORE = 256, OPTION_EXPLAIN, OPTION_TAG, OPTION_VERDICT,
+       OPTION_PASSTHROUGH, OPTION_RCPT, OPTION_HELP, OPTION_VERSION };
+
+/* Returns 1 when --help or --version was answered, else 0; usage errors
+ * are kept in options->usage_error so `check` can still deliver. */
+static int
+parse_options(int argc, char **argv, struct options *options)
+{
+  static const struct option long_options[] = {
+    { "config", required_argument, NULL, 'c' },
+    { "store", required_argument, NULL, OPTION_STORE },
+    { "explain", no_argument, NULL, OPTION_EXPLAIN },
+    { "tag", no_argument, NULL, OPTION_TAG },
+    { "verdict", no_argument, NULL, OPTION_VERDICT },
+    { "passthrough", no_argument, NULL, OPTION_PASSTHROUGH },
+    { "rcpt", required_argument, NULL, OPTION_RCPT },
+    { "help", no_argument, NULL, OPTION_HELP },
+    { "version", no_argument, NULL, OPTION_VERSION },
+    { NULL, 0, NULL, 0 },
+  };
+  int first = 1;
+
+  memset(options, 0, sizeof *options);
+  options->envelope = calloc((size_t) argc + 1, sizeof *options->envelope);
+  if (argc > 1 && argv[1][0] != '-') {
+    if (parse_command(argv[1], &options->command) < 0) {
+      options->usage_error = 1;
+      snprintf(options->usage_message, sizeof options->usage_message,
+               "unknown command '%s'", argv[1]);
+      return 0;
+    }
+    first = 2;
+  }
+  optind = first;
+  opterr = 0;
+  for (;;) {
+    int option = getopt_long(argc, argv, ":c:", long_options, NULL);
+    if (option == -1)
+      break;
+    switch (option) {
+    case 'c': options->config_path = optarg; break;
+    case OPTION_STORE: options->store_path = optarg; break;
+    case OPTION_EXPLAIN: options->explain = 1; break;
+    case OPTION_TAG: options->output = OUTPUT_TAG; break;
+    case OPTION_VERDICT: options->output = OUTPUT_VERDICT; break;
+    case OPTION_PASSTHROUGH: options->passthrough = 1; break;
+    case OPTION_RCPT:
+      if (options->envelope)
+        options->envelope[options->envelope_count++] = optarg;
+      break;
+    case OPTION_HELP:
+      fputs(usage_text, stdout);
+      return 1;
+    case OPTION_VERSION:
+      puts(PACKAGE_STRING);
+      return 1;
+    default:
+      options->usage_error = 1;
+      snprintf(options->usage_message, sizeof options->usage_message,
+               "bad option '%s'", argv[optind - 1]);
+      break;
+    }
+  }
+  options->operands = argv + optind;
+  options->operand_count = argc - optind;
+  if (options->command == COMMAND_RECORD)
+    for (int i = 0; i < options->operand_count && options->envelope; i++)
+      options->envelope[options->envelope_count++] = options->operands[i];
+  int needs_operands = options->command == COMMAND_IMPORT;
+  int takes_operands = needs_operands || options->command == COMMAND_RECORD;
+  if (!options->usage_error && ((needs_operands && options->operand_count == 0)
+                                || (!takes_operands && options->operand_count > 0))) {
+    options->usage_error = 1;
+    snprintf(options->usage_message, sizeof options->usage_message,
+             needs_operands ? "import needs at least one mailbox"
+                            : "unexpected argument '%s'", options->operands[0]);
+  }
+  if (!options->usage_error && options->command != COMMAND_CHECK
+      && (options->explain || options->output != OUTPUT_EXIT_CODE)) {
+    options->usage_error = 1;
+    snprintf(options->usage_message, sizeof options->usage_message,
+             "--explain, --tag and --verdict go with check only");
+  }
+  if (!options->usage_error && options->command != COMMAND_RECORD
+      && (options->passthrough || options->envelope_count > 0)) {
+    options->usage_error = 1;
+    snprintf(options->usage_message, sizeof options->usage_message,
+             "--passthrough and --rcpt go with record only");
+  }
+  return 0;
+}
+
+static void
+build_context(struct context *context)
+{
+  memset(context, 0, sizeof *context);
+  context->now = time(NULL);
+  context->home = getenv("HOME");
+  context->xdg_config_home = getenv("XDG_CONFIG_HOME");
+  context->xdg_state_home = getenv("XDG_STATE_HOME");
+  context->system_config = SYSCONFDIR "/backscatter-filter/rules.ini";
+  context->sender = getenv("SENDER");
+  context->recipient = getenv("RECIPIENT");
+  if (!context->recipient)
+    context->recipient = getenv("ORIGINAL_RECIPIENT");
+}
+
+/* Rule file and store path. Trouble is noted, defaults stay in force. */
+static void
+load_configuration(struct run *run)
+{
+  struct failure failure = { 0 };
+  char *path = run->options.config_path ? strdup(run->options.config_path)
+                                        : rules_default_path(&run->context);
+
+  rules_init_defaults(&run->rules);
+  if (path && rules_load(&run->rules, path, &failure) < 0)
+    note_trouble(run, &failure);
+  free(path);
+  if (run->options.store_path)
+    run->store_path = strdup(run->options.store_path);
+  else
+    run->store_path = rules_store_path(&run->rules, &run->context);
+  if (!run->store_path) {
+    failure_set(&failure, FAILURE_CONFIG, "no store path: set HOME, "
+                "XDG_STATE_HOME, --store or [store] path");
+    note_trouble(run, &failure);
+  }
+  if (run->rules.log_file) {
+    run->log_also = fopen(run->rules.log_file, "a");
+    if (run->log_also)
+      setvbuf(run->log_also, NULL, _IOLBF, 0);
+  }
+}
+
+/* The exit code for trouble: deliver, or tempfail if the user asked. */
+static int
+trouble_exit(const struct rules *rules)
+{
+  return rules->on_error_tempfail ? rules->tempfail_code
+                                  : rules->exit_code[ACTION_DELIVER];
+}
+
+/* Log lines go to syslog (rules), to the [log] file, and with --explain to
+ * stderr; in --tag and --passthrough modes stderr stays silent. */
+static void
+log_decision(struct run *run, const struct decision *decision)
+{
+  report_log_decision(&run->rules, decision, run->log_also);
+  if (run->options.explain)
+    report_log_decision(&(struct rules) { .log_syslog = 0 }, decision, stderr);
+}
+
+static void
+log_failure(struct run *run, const char *what, const char *outcome)
+{
+  report_log_failure(&run->rules, what, &run->failure, outcome, run->log_also);
+  if (run->options.explain)
+    report_log_failure(&(struct rules) { .log_syslog = 0 }, what, &run->failure,
+                       outcome, stderr);
+}
+
+static int
+command_check(struct run *run)
+{
+  struct input input = { 0 };
+  struct notice notice = { 0 };
+  struct classification classification;
+  struct references *references = calloc(1, sizeof *references);
+  struct decision *decision = calloc(1, sizeof *decision);
+  struct sent_store *store = NULL;
+  struct failure failure = { 0 };
+  int have_input = 0, status;
+
+  if (!references || !decision) {
+    failure_set(&failure, FAILURE_MEMORY, "out of memory");
+    note_trouble(run, &failure);
+  }
+  if (input_read(STDIN_FILENO, -1, &input, NULL, &failure) < 0)
+    note_trouble(run, &failure);
+  else
+    have_input = 1;
+
+  if (have_input && references && decision) {
+    if (notice_parse(&input, &notice, &failure) < 0)
+      note_trouble(run, &failure);
+    classify_notice(&notice, &run->context, &classification);
+    references_extract(&notice, &classification, references);
+    /* Ordinary mail never opens the store: start-up cost and no lock. */
+    if (classification.kind != KIND_NONE && run->store_path
+        && (references->id_count > 0 || references->recipient_count > 0)) {
+      if (sent_store_open(&store, run->store_path, STORE_READ,
+                          run->rules.lock_wait_ms, &failure) < 0)
+        note_trouble(run, &failure);
+    }
+    decide(&run->rules, &run->context, &notice, &classification, references,
+           store, decision, &failure);
+    if (decision->store_failed)
+      note_trouble(run, &failure);
+    sent_store_close(&store);
+  } else if (decision) {
+    memset(decision, 0, sizeof *decision);
+    decision->verdict = VERDICT_UNKNOWN;
+  }
+
+  if (run->trouble && decision) {
+    /* Nothing is filed or dropped on trouble. */
+    if (decision->verdict == VERDICT_BACKSCATTER)
+      decision->verdict = VERDICT_UNKNOWN;
+    decision->action = ACTION_DELIVER;
+    snprintf(decision->reason, sizeof decision->reason, "%s: %s",
+             failure_class_name(run->failure.class), run->failure.message);
+  }
+  status = run->trouble ? trouble_exit(&run->rules)
+                        : run->rules.exit_code[decision->action];
+
+  if (run->options.output == OUTPUT_TAG) {
+    status = 0;
+    if (!have_input
+        || report_write_tagged(&input, decision, STDOUT_FILENO, &failure) < 0) {
+      note_trouble(run, &failure);
+      status = run->rules.tempfail_code;   /* the message did not come out */
+    }
+  } else if (run->options.output == OUTPUT_VERDICT && decision) {
+    status = 0;
+    if (report_write_verdict(decision, stdout) < 0 || fflush(stdout) != 0) {
+      failure_set(&failure, FAILURE_IO, "cannot write the verdict: %s",
+                  strerror(errno));
+      note_trouble(run, &failure);
+      status = run->rules.tempfail_code;
+    }
+  }
+  if (run->options.explain && decision)
+    report_explain(decision, stderr);
+  if (run->trouble)
+    log_failure(run, "check", status == run->rules.tempfail_code
+                              ? "tempfail" : "deliver");
+  else
+    log_decision(run, decision);
+
+  notice_free(&notice);
+  if (have_input)
+    input_free(&input);
+  free(references);
+  free(decision);
+  return status;
+}
+
+static int
+command_record(struct run *run)
+{
+  struct input input = { 0 };
+  struct notice notice = { 0 };
+  struct sent_store *store = NULL;
+  struct record_counts counts = { 0 };
+  struct failure failure = { 0 };
+  int echo_failed = 0, status = 0;
+  int passthrough = run->options.passthrough;
+
+  if (input_read(STDIN_FILENO, passthrough ? STDOUT_FILENO : -1, &input,
+                 &echo_failed, &failure) < 0) {
+    note_trouble(run, &failure);
+  } else {
+    if (!run->trouble && notice_parse_header(&input, &notice, &failure) < 0)
+      note_trouble(run, &failure);
+    if (!run->trouble
+        && sent_store_open(&store, run->store_path, STORE_WRITE,
+                           run->rules.lock_wait_ms, &failure) < 0)
+      note_trouble(run, &failure);
+    if (!run->trouble
+        && record_header(store, notice.header, notice.header_length,
+                         run->options.envelope, run->options.envelope_count,
+                         run->context.now, &counts, &failure) < 0)
+      note_trouble(run, &failure);
+    sent_store_close(&store);
+    input_free(&input);
+  }
+  notice_free(&notice);
+
+  if (echo_failed) {
+    failure_set(&failure, FAILURE_IO, "cannot pass the message through: %s",
+                strerror(echo_failed));
+    note_trouble(run, &failure);
+  }
+  if (run->trouble) {
+    if (passthrough)
+      status = echo_failed ? run->rules.tempfail_code : 0;
+    else
+      status = run->failure.class == FAILURE_LOCKED ? run->rules.tempfail_code : 1;
+    report_log_failure(&run->rules, "record", &run->failure,
+                       status == 0 ? "passed through, not recorded"
+                                   : "not recorded", run->log_also);
+    if (!passthrough)
+      fprintf(stderr, "backscatter-filter: record: %s\n", run->failure.message);
+  } else {
+    struct failure summary;
+    failure_set(&summary, FAILURE_NONE, "recorded %zu Message-ID(s) and %zu recipient(s)",
+                counts.msgids, counts.recipients);
+    report_log_failure(&run->rules, "record", &summary, "ok", run->log_also);
+  }
+  return status;
+}
+
+static void
+show_progress(void *cookie, size_t done, size_t total)
+{
+  (void) cookie;
+  if (total)
+    fprintf(stderr, "\rimporting: %zu/%zu (%zu%%)", done, total, done * 100 / total);
+  else
+    fprintf(stderr, "\rimporting: %zu", done);
+  fflush(stderr);
+}
+
+static int
+command_import(struct run *run)
+{
+  struct sent_store *store = NULL;
+  struct failure failure = { 0 };
+  int status = 0;
+  int tty = isatty(STDERR_FILENO);
+
+  if (sent_store_open(&store, run->store_path, STORE_WRITE,
+                      run->rules.lock_wait_ms, &failure) < 0) {
+    fprintf(stderr, "backscatter-filter: import: %s\n", failure.message);
+    return 1;
+  }
+  for (int i = 0; i < run->options.operand_count; i++) {
+    struct record_counts counts = { 0 };
+    const char *mailbox = run->options.operands[i];
+    if (record_mailbox(store, mailbox, run->context.now,
+                       tty ? show_progress : NULL, NULL, &counts, &failure) < 0) {
+      if (tty)
+        fputc('\n', stderr);
+      fprintf(stderr, "backscatter-filter: import: %s\n", failure.message);
+      status = 1;
+      continue;
+    }
+    if (tty)
+      fputc('\n', stderr);
+    printf("%s: %zu messages, %zu Message-IDs, %zu recipients, %zu skipped\n",
+           mailbox, counts.messages, counts.msgids, counts.recipients,
+           counts.skipped);
+  }
+  sent_store_close(&store);
+  return status;
+}
+
+static int
+command_store(struct run *run)
+{
+  struct sent_store *store = NULL;
+  struct failure failure = { 0 };
+  enum command command = run->options.command;
+  int status = 0;
+
+  if (sent_store_open(&store, run->store_path,
+                      command == COMMAND_EXPIRE ? STORE_WRITE : STORE_READ,
+                      run->rules.lock_wait_ms, &failure) < 0) {
+    fprintf(stderr, "backscatter-filter: %s\n", failure.message);
+    return 1;
+  }
+  if (command == COMMAND_EXPIRE) {
+    size_t removed = 0;
+    if (sent_store_expire(store, run->context.now - run->rules.ttl, &removed,
+                          &failure) < 0)
+      status = 1;
+    else
+      printf("removed %zu entries older than %lld days\n", removed,
+             (long long) run->rules.ttl / 86400);
+  } else if (command == COMMAND_STATS) {
+    struct store_stats stats;
+    char oldest[32] = "-", newest[32] = "-", since[32] = "-";
+    if (sent_store_stats(store, &stats, &failure) < 0) {
+      status = 1;
+    } else {
+      struct tm tm;
+      if (stats.oldest && gmtime_r(&stats.oldest, &tm))
+        strftime(oldest, sizeof oldest, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      if (stats.newest && gmtime_r(&stats.newest, &tm))
+        strftime(newest, sizeof newest, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      if (stats.since && gmtime_r(&stats.since, &tm))
+        strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      printf("store: %s\nmessage-ids: %zu\nrecipients: %zu\noldest: %s\n"
+             "newest: %s\nrecording-since: %s\nsize: %lld bytes\n",
+             run->store_path, stats.msgids, stats.recipients, oldest, newest,
+             since, stats.file_bytes);
+    }
+  } else if (sent_store_dump(store, stdout, &failure) < 0) {
+    status = 1;
+  }
+  if (status)
+    fprintf(stderr, "backscatter-filter: %s\n", failure.message);
+  sent_store_close(&store);
+  if (fflush(stdout) != 0)
+    status = 1;
+  return status;
+}
+
+int
+main(int argc, char **argv)
+{
+  struct run run;
+  int status;
+
+  memset(&run, 0, sizeof run);
+  /* A closed stdout must show up as a write error, not kill us mid-copy. */
+  signal(SIGPIPE, SIG_IGN);
+  if (parse_options(argc, argv, &run.options)) {
+    free(run.options.envelope);
+    return 0;
+  }
+  build_context(&run.context);
+  if (run.options.usage_error) {
+    struct failure failure;
+    failure_set(&failure, FAILURE_CONFIG, "%s (see --help)",
+                run.options.usage_message);
+    note_trouble(&run, &failure);
+    if (run.options.command != COMMAND_CHECK) {
+      fprintf(stderr, "backscatter-filter: %s\n", failure.message);
+      free(run.options.envelope);
+      return 64;                /* EX_USAGE */
+    }
+  }
+  load_configuration(&run);
+
+  switch (run.options.command) {
+  case COMMAND_CHECK:
+    status = command_check(&run);
+    break;
+  case COMMAND_RECORD:
+    status = command_record(&run);
+    break;
+  default:
+    if (run.trouble) {
+      fprintf(stderr, "backscatter-filter: %s\n", run.failure.message);
+      status = run.failure.class == FAILURE_CONFIG ? 78 : 1;  /* EX_CONFIG */
+    } else if (run.options.command == COMMAND_IMPORT) {
+      status = command_import(&run);
+    } else {
+      status = command_store(&run);
+    }
+    break;
+  }
+  if (run.log_also)
+    fclose(run.log_also);
+  rules_free(&run.rules);
+  free(run.store_path);
+  free(run.options.envelope);
+  return status;
+}
