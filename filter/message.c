@@ -208,6 +208,23 @@ header_each(const char *block, size_t length, header_visit_fn visit, void *cooki
   return fields;
 }
 
+/* Does every line start a field ("name:") or continue one? */
+static int
+header_is_wellformed(const char *block, size_t length)
+{
+  size_t i = 0;
+  while (i < length) {
+    const char *newline = memchr(block + i, '\n', length - i);
+    size_t end = newline ? (size_t) (newline - block) : length;
+    if (end == i)
+      break;
+    if (!is_blank(block[i]) && !memchr(block + i, ':', end - i))
+      return 0;
+    i = end + 1;
+  }
+  return 1;
+}
+
 struct field_search {
   const char *name;
   size_t name_length;
@@ -651,6 +668,11 @@ notice_parse(struct input *input, struct notice *notice, struct failure *failure
   if (input->size > CAP_MESSAGE_BYTES) {
     notice->caps_hit |= CAP_HIT_MESSAGE_BYTES;
     return 0;                    /* judged on its header alone */
+  }
+  if (!header_is_wellformed(notice->header, notice->header_length)) {
+    /* Mailutils rejects such a message whole (and leaks on the way). */
+    notice->body_unparsed = 1;
+    return 0;
   }
   if (normalised_stream(input, &stream, failure) < 0)
     return -1;
