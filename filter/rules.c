@@ -1,0 +1,1407 @@
+/* rules.c: the rule file (INI) read with iniparser 4.1 and validated into a
+ * struct rules; identity, relay and site-rule matching; default paths.
+ *
+ * iniparser alone is too forgiving for a file that decides where mail goes:
+ * it lower-cases names (so [Rule X] merges with [rule x]), lets a repeated
+ * key win silently, cuts unquoted values at ';' or '#', joins a line ending
+ * in '\' with the next, fails on lines over 1024 bytes without saying which
+ * key, reads "12abc" as 12 and "on" as "not a boolean", and prints to stderr.
+ * So we first run our own bounded pass over the text (at most
+ * CAP_RULE_FILE_BYTES, lines of at most RULE_LINE_MAX bytes) that records the
+ * line of every section and key and rejects duplicates, unknown names and
+ * anything iniparser would misread; then iniparser parses the values, which we
+ * validate ourselves. A load is all or nothing: the new rules are built aside
+ * and only replace the caller's on success.
+ *
+ * Limits: iniparser 4.1 reads only named files, so rules_load_buffer() writes
+ * the text to a private temp file under /tmp (no getenv() in modules, so
+ * $TMPDIR is not consulted). The iniparser error callback is process-global
+ * (it takes no cookie), so loading is not thread-safe.
+ */
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#ifdef HAVE_INIPARSER_INIPARSER_H
+# include <iniparser/iniparser.h>
+#else
+# include <iniparser.h>
+#endif
+
+#include "caps.h"
+#include "rules.h"
+
+/* iniparser 4.1 reads lines with fgets into 1024 bytes and fails on longer
+ * ones; we stop a little earlier so the limit is ours and named in messages. */
+#define RULE_LINE_MAX 1000
+#define DEFAULT_TTL_SECONDS (30L * 86400)
+#define MIN_TTL_SECONDS 3600L
+#define MAX_TTL_SECONDS (3650L * 86400)
+#define DEFAULT_LOCK_WAIT_MS 5000L
+#define MAX_LOCK_WAIT_MS 60000L
+#define DEFAULT_IDENT "backscatter-filter"
+#define MAX_IDENT_BYTES 64
+#define MAX_HEADER_NAME_BYTES 76
+#define MAX_RULE_NAME_BYTES 64
+#define MAX_KEYS_PER_SECTION 16
+
+static char default_ident[] = DEFAULT_IDENT;
+
+/* ---------- the vocabulary of the file ---------- */
+
+enum section_type {
+  SECTION_STORE, SECTION_IDENTITY, SECTION_ACTIONS, SECTION_EXIT, SECTION_LOG,
+  SECTION_RULE
+};
+
+static const char *const store_keys[] = { "path", "ttl", "lock_wait", NULL };
+static const char *const identity_keys[] = {
+  "addresses", "domains", "relays", NULL
+};
+static const char *const actions_keys[] = {
+  "clean", "genuine", "backscatter", "unknown",
+  "dsn", "ndr", "autoreply", "challenge", "virus", "mdn", "arf", NULL
+};
+static const char *const exit_keys[] = {
+  "deliver", "file", "drop", "tempfail", "on_error", NULL
+};
+static const char *const log_keys[] = { "syslog", "facility", "ident", NULL };
+static const char *const rule_keys[] = {
+  "header", "glob", "regex", "verdict", "action", NULL
+};
+
+static const struct {
+  const char *name;
+  enum section_type type;
+  const char *const *keys;
+  const char *expected;
+} section_table[] = {
+  { "store", SECTION_STORE, store_keys, "path, ttl, lock_wait" },
+  { "identity", SECTION_IDENTITY, identity_keys, "addresses, domains, relays" },
+  { "actions", SECTION_ACTIONS, actions_keys,
+    "clean, genuine, backscatter, unknown, dsn, ndr, autoreply, challenge, "
+    "virus, mdn, arf" },
+  { "exit", SECTION_EXIT, exit_keys, "deliver, file, drop, tempfail, on_error" },
+  { "log", SECTION_LOG, log_keys, "syslog, facility, ident" },
+  { "rule", SECTION_RULE, rule_keys, "header, glob, regex, verdict, action" },
+};
+#define SECTION_TABLE_COUNT (sizeof section_table / sizeof section_table[0])
+#define MAX_SECTIONS (SECTION_TABLE_COUNT - 1 + CAP_SITE_RULES)
+
+static const struct {
+  const char *name;
+  int facility;
+} facility_table[] = {
+  { "mail", LOG_MAIL }, { "user", LOG_USER },
+  { "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+  { "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+  { "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+  { "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+/* ---------- what the pre-pass saw ---------- */
+
+struct seen_key {
+  const char *name;         /* from the key table: known keys only */
+  unsigned line;
+};
+
+struct seen_section {
+  size_t table_index;
+  char *ini_name;           /* lower case, exactly as iniparser stores it */
+  char *written;            /* as written between the brackets, trimmed */
+  const char *rule_name;    /* inside `written`, for [rule NAME] */
+  unsigned line;
+  struct seen_key keys[MAX_KEYS_PER_SECTION];
+  size_t key_count;
+};
+
+struct prepass {
+  struct seen_section *sections;  /* MAX_SECTIONS slots */
+  size_t count;
+  size_t rule_count;
+};
+
+/* ---------- messages ---------- */
+
+static int config_error(struct failure *failure, const char *file,
+                        unsigned line, const char *section, const char *key,
+                        const char *format, ...)
+  __attribute__((format(printf, 6, 7)));
+
+/* "FILE:LINE: [section] key: what is wrong (expected ...)"; the parts that
+ * are not known are left out. */
+static int
+config_error(struct failure *failure, const char *file, unsigned line,
+             const char *section, const char *key, const char *format, ...)
+{
+  char where[256], what[400];
+  va_list args;
+  int used = line ? snprintf(where, sizeof where, "%s:%u:", file, line)
+                  : snprintf(where, sizeof where, "%s:", file);
+  if (used > 0 && (size_t) used < sizeof where && section)
+    used += snprintf(where + used, sizeof where - used, " [%s]", section);
+  if (used > 0 && (size_t) used < sizeof where && key)
+    used += snprintf(where + used, sizeof where - used, " %s", key);
+  if (used > 0 && (size_t) used < sizeof where && (section || key))
+    snprintf(where + used, sizeof where - used, ":");
+  va_start(args, format);
+  vsnprintf(what, sizeof what, format, args);
+  va_end(args);
+  return failure_set(failure, FAILURE_CONFIG, "%s %s", where, what);
+}
+
+/* iniparser reports through a global callback without a cookie; keep its
+ * last message here so it ends up in our failure instead of on stderr. */
+static char iniparser_message[256];
+
+static int iniparser_capture(const char *format, ...)
+  __attribute__((format(printf, 1, 2)));
+
+static int
+iniparser_capture(const char *format, ...)
+{
+  va_list args;
+  int length;
+  va_start(args, format);
+  length = vsnprintf(iniparser_message, sizeof iniparser_message, format, args);
+  va_end(args);
+  /* Its messages span lines ("...:\n-> line"); keep one line for logs. */
+  for (char *p = iniparser_message; *p; p++)
+    if (*p == '\n')
+      *p = ' ';
+  return length;
+}
+
+/* ---------- small string helpers ---------- */
+
+static int
+is_blank(int c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v'
+         || c == '\f';
+}
+
+static void
+lower_ascii(char *text)
+{
+  for (; *text; text++)
+    if (*text >= 'A' && *text <= 'Z')
+      *text = (char) (*text - 'A' + 'a');
+}
+
+/* A malloc'ed copy of text[0..length) with blanks trimmed at both ends. */
+static char *
+copy_trimmed(const char *text, size_t length)
+{
+  while (length && is_blank((unsigned char) *text))
+    text++, length--;
+  while (length && is_blank((unsigned char) text[length - 1]))
+    length--;
+  return strndup(text, length);
+}
+
+static char *
+join_path(const char *first, const char *second)
+{
+  char *path;
+  if (asprintf(&path, "%s/%s", first, second) < 0)
+    return NULL;
+  return path;
+}
+
+/* ---------- defaults and freeing ---------- */
+
+void
+rules_init_defaults(struct rules *rules)
+{
+  memset(rules, 0, sizeof *rules);
+  rules->ttl = DEFAULT_TTL_SECONDS;
+  rules->lock_wait_ms = DEFAULT_LOCK_WAIT_MS;
+  rules->verdict_action[VERDICT_CLEAN] = ACTION_DELIVER;
+  rules->verdict_action[VERDICT_GENUINE] = ACTION_DELIVER;
+  rules->verdict_action[VERDICT_BACKSCATTER] = ACTION_FILE;
+  rules->verdict_action[VERDICT_UNKNOWN] = ACTION_DELIVER;
+  rules->exit_code[ACTION_DELIVER] = 0;
+  rules->exit_code[ACTION_FILE] = 2;
+  rules->exit_code[ACTION_DROP] = 1;
+  rules->tempfail_code = 75;
+  rules->on_error_tempfail = 0;
+  rules->log_syslog = 1;
+  rules->log_facility = LOG_MAIL;
+  /* Defaults allocate nothing, yet readers want a string: point at a
+   * static copy that rules_free() knows not to free. */
+  rules->log_ident = default_ident;
+}
+
+static void
+string_list_free(struct string_list *list)
+{
+  for (size_t i = 0; i < list->count; i++)
+    free(list->items[i]);
+  free(list->items);
+  list->items = NULL;
+  list->count = 0;
+}
+
+static void
+site_rule_free(struct site_rule *rule)
+{
+  free(rule->name);
+  free(rule->header);
+  free(rule->pattern);
+  if (rule->match == MATCH_REGEX)
+    regfree(&rule->regex);
+}
+
+void
+rules_free(struct rules *rules)
+{
+  free(rules->source);
+  free(rules->store_path);
+  string_list_free(&rules->addresses);
+  string_list_free(&rules->domains);
+  string_list_free(&rules->relays);
+  if (rules->log_ident != default_ident)
+    free(rules->log_ident);
+  for (size_t i = 0; i < rules->site_rule_count; i++)
+    site_rule_free(&rules->site_rules[i]);
+  free(rules->site_rules);
+  rules_init_defaults(rules);
+}
+
+/* ---------- the pre-pass ---------- */
+
+static void
+prepass_free(struct prepass *seen)
+{
+  if (seen->sections)
+    for (size_t i = 0; i < seen->count; i++) {
+      free(seen->sections[i].ini_name);
+      free(seen->sections[i].written);
+    }
+  free(seen->sections);
+  seen->sections = NULL;
+  seen->count = 0;
+}
+
+static const char *
+section_label(const struct seen_section *section)
+{
+  return section ? section->written : NULL;
+}
+
+/* Rule names become part of an iniparser section name: ':' would break its
+ * section enumeration, and brackets, ';' and '#' would confuse readers. */
+static int
+rule_name_ok(const char *name)
+{
+  size_t length = strlen(name);
+  if (length == 0 || length > MAX_RULE_NAME_BYTES)
+    return 0;
+  for (const char *p = name; *p; p++) {
+    unsigned char c = (unsigned char) *p;
+    if (c < 0x20 || c > 0x7e || c == '\t' || strchr(":[];#", c))
+      return 0;
+  }
+  return 1;
+}
+
+static int
+prepass_section(struct prepass *seen, const char *file, unsigned line,
+                const char *inner, size_t inner_length, struct failure *failure)
+{
+  struct seen_section *section;
+  char *written = copy_trimmed(inner, inner_length);
+  char *ini_name, *rest;
+  size_t index, type_length;
+
+  if (!written)
+    return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", file);
+  if (!*written) {
+    free(written);
+    return config_error(failure, file, line, NULL, NULL,
+                        "empty section name (expected [store], [identity], "
+                        "[actions], [exit], [log] or [rule NAME])");
+  }
+  type_length = strcspn(written, " \t");
+  for (index = 0; index < SECTION_TABLE_COUNT; index++)
+    if (strlen(section_table[index].name) == type_length
+        && strncasecmp(written, section_table[index].name, type_length) == 0)
+      break;
+  rest = written + type_length;
+  while (*rest == ' ' || *rest == '\t')
+    rest++;
+  if (index == SECTION_TABLE_COUNT
+      || (section_table[index].type == SECTION_RULE) != (*rest != '\0')) {
+    config_error(failure, file, line, written, NULL,
+                 "unknown section (expected [store], [identity], [actions], "
+                 "[exit], [log] or [rule NAME])");
+    free(written);
+    return -1;
+  }
+  if (section_table[index].type == SECTION_RULE && !rule_name_ok(rest)) {
+    config_error(failure, file, line, written, NULL,
+                 "bad rule name (expected 1 to %d printable ASCII characters "
+                 "other than : [ ] ; #)", MAX_RULE_NAME_BYTES);
+    free(written);
+    return -1;
+  }
+  ini_name = strdup(written);
+  if (!ini_name) {
+    free(written);
+    return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", file);
+  }
+  lower_ascii(ini_name);
+
+  for (size_t i = 0; i < seen->count; i++) {
+    const struct seen_section *other = &seen->sections[i];
+    int same = strcmp(other->ini_name, ini_name) == 0;
+    if (!same && other->rule_name && section_table[index].type == SECTION_RULE)
+      same = strcasecmp(other->rule_name, rest) == 0;
+    if (same) {
+      config_error(failure, file, line, written, NULL,
+                   "section repeated: [%s] was first given at line %u "
+                   "(names are not case-sensitive; expected each section "
+                   "once)", other->written, other->line);
+      free(written);
+      free(ini_name);
+      return -1;
+    }
+  }
+  if (section_table[index].type == SECTION_RULE
+      && seen->rule_count >= CAP_SITE_RULES) {
+    config_error(failure, file, line, written, NULL,
+                 "too many rules (expected at most %d)", CAP_SITE_RULES);
+    free(written);
+    free(ini_name);
+    return -1;
+  }
+  /* Fixed sections are unique and rules capped, so the slots suffice. */
+  section = &seen->sections[seen->count++];
+  memset(section, 0, sizeof *section);
+  section->table_index = index;
+  section->ini_name = ini_name;
+  section->written = written;
+  section->rule_name = section_table[index].type == SECTION_RULE ? rest : NULL;
+  section->line = line;
+  if (section->rule_name)
+    seen->rule_count++;
+  return 0;
+}
+
+/* Check the value part of "key = value" the way iniparser will read it. */
+static int
+prepass_value(const char *value, size_t length, const char **problem)
+{
+  size_t i = 0;
+  char quote;
+  while (i < length && is_blank((unsigned char) value[i]))
+    i++;
+  if (i == length || (value[i] != '"' && value[i] != '\''))
+    return 0;
+  quote = value[i++];
+  while (i < length && value[i] != quote)
+    i++;
+  if (i == length) {
+    *problem = "unterminated quote (expected a closing quote on the same line)";
+    return -1;
+  }
+  for (i++; i < length && is_blank((unsigned char) value[i]); i++)
+    continue;
+  if (i < length && value[i] != ';' && value[i] != '#') {
+    *problem = "text after the closing quote (expected only a ; or # "
+               "comment; a quoted value cannot contain its own quote: use "
+               "the other kind of quote)";
+    return -1;
+  }
+  return 0;
+}
+
+static int
+prepass_key(struct prepass *seen, const char *file, unsigned line,
+            const char *text, size_t length, struct failure *failure)
+{
+  const char *equals = memchr(text, '=', length);
+  struct seen_section *section =
+    seen->count ? &seen->sections[seen->count - 1] : NULL;
+  const char *const *keys;
+  const char *problem = NULL;
+  char *key;
+  size_t k;
+
+  if (!equals)
+    return config_error(failure, file, line, section_label(section), NULL,
+                        "syntax error (expected [section], key = value, "
+                        "or a comment starting with # or ;)");
+  key = copy_trimmed(text, (size_t) (equals - text));
+  if (!key)
+    return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", file);
+  if (!*key) {
+    free(key);
+    return config_error(failure, file, line, section_label(section), NULL,
+                        "line has no key before '=' (expected key = value)");
+  }
+  if (!section) {
+    config_error(failure, file, line, NULL, key,
+                 "key before the first section (expected a [section] line "
+                 "first)");
+    free(key);
+    return -1;
+  }
+  keys = section_table[section->table_index].keys;
+  for (k = 0; keys[k]; k++)
+    if (strcasecmp(keys[k], key) == 0)
+      break;
+  if (!keys[k]) {
+    config_error(failure, file, line, section->written, key,
+                 "unknown key (expected one of: %s)",
+                 section_table[section->table_index].expected);
+    free(key);
+    return -1;
+  }
+  free(key);
+  for (size_t i = 0; i < section->key_count; i++)
+    if (section->keys[i].name == keys[k])
+      return config_error(failure, file, line, section->written, keys[k],
+                          "key repeated: first given at line %u (expected "
+                          "each key once per section)", section->keys[i].line);
+  if (prepass_value(equals + 1, length - (size_t) (equals + 1 - text),
+                    &problem) < 0)
+    return config_error(failure, file, line, section->written, keys[k],
+                        "%s", problem);
+  /* Known keys are unique, so a section never holds more than its table. */
+  section->keys[section->key_count].name = keys[k];
+  section->keys[section->key_count].line = line;
+  section->key_count++;
+  return 0;
+}
+
+static int
+prepass_run(struct prepass *seen, const char *file, const char *text,
+            size_t length, struct failure *failure)
+{
+  size_t start = 0;
+  unsigned line = 0;
+
+  seen->sections = calloc(MAX_SECTIONS, sizeof *seen->sections);
+  if (!seen->sections)
+    return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", file);
+  if (memchr(text, '\0', length))
+    return config_error(failure, file, 0, NULL, NULL,
+                        "contains a NUL byte (expected a text file)");
+  while (start < length) {
+    const char *end = memchr(text + start, '\n', length - start);
+    size_t raw = end ? (size_t) (end - text) - start : length - start;
+    const char *p = text + start;
+    size_t n = raw;
+
+    line++;
+    start += raw + 1;
+    if (raw > RULE_LINE_MAX)
+      return config_error(failure, file, line, NULL, NULL,
+                          "line too long: %zu bytes (expected at most %d)",
+                          raw, RULE_LINE_MAX);
+    while (n && is_blank((unsigned char) *p))
+      p++, n--;
+    while (n && is_blank((unsigned char) p[n - 1]))
+      n--;
+    if (n && p[n - 1] == '\\')
+      return config_error(failure, file, line,
+                          section_label(seen->count
+                                        ? &seen->sections[seen->count - 1]
+                                        : NULL), NULL,
+                          "line ends with a backslash (iniparser would join "
+                          "the next line to it; expected no line "
+                          "continuation)");
+    if (n == 0 || *p == '#' || *p == ';')
+      continue;
+    if (*p == '[' && p[n - 1] == ']') {
+      if (prepass_section(seen, file, line, p + 1, n - 2, failure) < 0)
+        return -1;
+    } else if (prepass_key(seen, file, line, p, n, failure) < 0) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* ---------- values ---------- */
+
+struct value_at {
+  const char *file;
+  unsigned line;
+  const char *section;
+  const char *key;
+  const char *text;
+};
+
+static int value_error(struct failure *failure, const struct value_at *at,
+                       const char *format, ...)
+  __attribute__((format(printf, 3, 4)));
+
+static int
+value_error(struct failure *failure, const struct value_at *at,
+            const char *format, ...)
+{
+  char what[400];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(what, sizeof what, format, args);
+  va_end(args);
+  return config_error(failure, at->file, at->line, at->section, at->key, "%s",
+                      what);
+}
+
+/* Decimal digits (no sign, no base prefix: "010" is ten) and a unit. */
+static int
+split_number(const char *text, long long *number, char *unit, size_t unit_size)
+{
+  size_t digits = 0, unit_length;
+  long long value = 0;
+  while (text[digits] >= '0' && text[digits] <= '9') {
+    if (digits >= 12)
+      return -1;
+    value = value * 10 + (text[digits] - '0');
+    digits++;
+  }
+  unit_length = strlen(text + digits);
+  if (digits == 0 || unit_length >= unit_size)
+    return -1;
+  memcpy(unit, text + digits, unit_length + 1);
+  lower_ascii(unit);
+  *number = value;
+  return 0;
+}
+
+static int
+parse_ttl(const struct value_at *at, time_t *ttl, struct failure *failure)
+{
+  long long number, seconds;
+  char unit[4];
+  static const char expected[] = "expected a duration such as 30d, 12h, 90m, "
+                                 "3600s or plain seconds, from 1h to 3650d";
+  if (split_number(at->text, &number, unit, sizeof unit) < 0)
+    return value_error(failure, at, "'%s' is not a duration (%s)", at->text,
+                       expected);
+  if (!*unit || strcmp(unit, "s") == 0)
+    seconds = number;
+  else if (strcmp(unit, "m") == 0)
+    seconds = number * 60;
+  else if (strcmp(unit, "h") == 0)
+    seconds = number * 3600;
+  else if (strcmp(unit, "d") == 0)
+    seconds = number * 86400;
+  else
+    return value_error(failure, at, "unknown unit in '%s' (%s)", at->text,
+                       expected);
+  if (seconds < MIN_TTL_SECONDS || seconds > MAX_TTL_SECONDS)
+    return value_error(failure, at, "'%s' is out of range (%s)", at->text,
+                       expected);
+  *ttl = (time_t) seconds;
+  return 0;
+}
+
+static int
+parse_lock_wait(const struct value_at *at, long *wait_ms,
+                struct failure *failure)
+{
+  long long number, ms;
+  char unit[4];
+  static const char expected[] = "expected a wait such as 5s, 500ms or plain "
+                                 "seconds, from 0 to 60s";
+  if (split_number(at->text, &number, unit, sizeof unit) < 0)
+    return value_error(failure, at, "'%s' is not a duration (%s)", at->text,
+                       expected);
+  if (!*unit || strcmp(unit, "s") == 0)
+    ms = number * 1000;
+  else if (strcmp(unit, "ms") == 0)
+    ms = number;
+  else
+    return value_error(failure, at, "unknown unit in '%s' (%s)", at->text,
+                       expected);
+  if (ms > MAX_LOCK_WAIT_MS)
+    return value_error(failure, at, "'%s' is out of range (%s)", at->text,
+                       expected);
+  *wait_ms = (long) ms;
+  return 0;
+}
+
+static int
+parse_exit_code(const struct value_at *at, int *code, struct failure *failure)
+{
+  long long number;
+  char unit[2];
+  if (split_number(at->text, &number, unit, sizeof unit) < 0 || *unit
+      || number > 255)
+    return value_error(failure, at, "'%s' is not an exit code (expected a "
+                       "decimal number from 0 to 255)", at->text);
+  *code = (int) number;
+  return 0;
+}
+
+static int
+parse_boolean(const struct value_at *at, int *flag, struct failure *failure)
+{
+  static const char *const yes[] = { "yes", "true", "on", "1" };
+  static const char *const no[] = { "no", "false", "off", "0" };
+  for (size_t i = 0; i < 4; i++) {
+    if (strcasecmp(at->text, yes[i]) == 0)
+      return *flag = 1, 0;
+    if (strcasecmp(at->text, no[i]) == 0)
+      return *flag = 0, 0;
+  }
+  return value_error(failure, at, "'%s' is not a yes/no value (expected yes, "
+                     "no, true, false, on, off, 1 or 0)", at->text);
+}
+
+static int
+parse_action_value(const struct value_at *at, enum action *action,
+                   struct failure *failure)
+{
+  if (action_parse(at->text, action) < 0)
+    return value_error(failure, at, "unknown action '%s' (expected deliver, "
+                       "file or drop)", at->text);
+  return 0;
+}
+
+enum list_type { LIST_ADDRESSES, LIST_DOMAINS, LIST_RELAYS };
+
+/* Host or domain characters; ':' only for IPv6 relays. */
+static int
+host_text_ok(const char *text, int allow_colon)
+{
+  if (!*text || *text == '.' || text[strlen(text) - 1] == '.')
+    return 0;
+  for (const char *p = text; *p; p++)
+    if (!(isalnum((unsigned char) *p) || *p == '-' || *p == '.' || *p == '_'
+          || (allow_colon && *p == ':')))
+      return 0;
+  return 1;
+}
+
+/* Normalise one list item in place (lower case, no <> or [] around it) and
+ * say whether it is acceptable for its list. */
+static const char *
+list_item_check(char *item, enum list_type type)
+{
+  size_t length = strlen(item);
+  char *at;
+  lower_ascii(item);
+  switch (type) {
+  case LIST_ADDRESSES:
+    if (length >= 2 && item[0] == '<' && item[length - 1] == '>') {
+      memmove(item, item + 1, length - 2);
+      item[length - 2] = '\0';
+    }
+    at = strrchr(item, '@');
+    if (!at || at == item || strchr(item, '@') != at || !host_text_ok(at + 1, 0)
+        || strpbrk(item, "<>\"()[]\\"))
+      return "expected local@domain";
+    return NULL;
+  case LIST_DOMAINS:
+    return host_text_ok(item, 0) ? NULL
+           : "expected a domain name such as example.org";
+  case LIST_RELAYS:
+    if (length >= 2 && item[0] == '[' && item[length - 1] == ']') {
+      memmove(item, item + 1, length - 2);
+      item[length - 2] = '\0';
+    }
+    if (strncmp(item, "ipv6:", 5) == 0)
+      memmove(item, item + 5, strlen(item + 5) + 1);
+    return host_text_ok(item[0] == '.' ? item + 1 : item, 1) ? NULL
+           : "expected a host name, .domain or IP address";
+  }
+  return "unknown list";
+}
+
+static int
+parse_list(const struct value_at *at, enum list_type type,
+           struct string_list *list, struct failure *failure)
+{
+  const char *p = at->text;
+  struct string_list fresh = { NULL, 0 };
+  fresh.items = calloc(CAP_IDENTITY_ITEMS, sizeof *fresh.items);
+  if (!fresh.items)
+    return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", at->file);
+  for (;;) {
+    size_t length;
+    const char *problem;
+    char *item;
+    p += strspn(p, " \t,");
+    if (!*p)
+      break;
+    length = strcspn(p, " \t,");
+    if (fresh.count == CAP_IDENTITY_ITEMS) {
+      string_list_free(&fresh);
+      return value_error(failure, at, "too many entries (expected at most "
+                         "%d)", CAP_IDENTITY_ITEMS);
+    }
+    if (length >= CAP_ADDRESS_BYTES) {
+      string_list_free(&fresh);
+      return value_error(failure, at, "entry too long (expected at most %d "
+                         "bytes)", CAP_ADDRESS_BYTES - 1);
+    }
+    item = strndup(p, length);
+    if (!item) {
+      string_list_free(&fresh);
+      return failure_set(failure, FAILURE_MEMORY, "%s: out of memory",
+                         at->file);
+    }
+    fresh.items[fresh.count++] = item;
+    problem = list_item_check(item, type);
+    if (problem) {
+      int result = value_error(failure, at, "bad entry '%.*s' (%s; entries "
+                               "are separated by spaces or commas)",
+                               (int) length, p, problem);
+      string_list_free(&fresh);
+      return result;
+    }
+    p += length;
+  }
+  string_list_free(list);
+  *list = fresh;
+  return 0;
+}
+
+static int
+parse_facility(const struct value_at *at, int *facility,
+               struct failure *failure)
+{
+  for (size_t i = 0; i < sizeof facility_table / sizeof facility_table[0]; i++)
+    if (strcasecmp(at->text, facility_table[i].name) == 0)
+      return *facility = facility_table[i].facility, 0;
+  return value_error(failure, at, "unknown facility '%s' (expected mail, user "
+                     "or local0 to local7)", at->text);
+}
+
+static int
+replace_string(char **slot, const char *text, const struct value_at *at,
+               struct failure *failure)
+{
+  char *copy = strdup(text);
+  if (!copy)
+    return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", at->file);
+  if (*slot != default_ident)
+    free(*slot);
+  *slot = copy;
+  return 0;
+}
+
+static int
+apply_store(struct rules *fresh, const struct value_at *at,
+            struct failure *failure)
+{
+  if (strcmp(at->key, "path") == 0) {
+    if (at->text[0] != '/' && strncmp(at->text, "~/", 2) != 0)
+      return value_error(failure, at, "'%s' is not an absolute path "
+                         "(expected /path or ~/path)", at->text);
+    return replace_string(&fresh->store_path, at->text, at, failure);
+  }
+  if (strcmp(at->key, "ttl") == 0)
+    return parse_ttl(at, &fresh->ttl, failure);
+  return parse_lock_wait(at, &fresh->lock_wait_ms, failure);
+}
+
+static int
+apply_identity(struct rules *fresh, const struct value_at *at,
+               struct failure *failure)
+{
+  if (strcmp(at->key, "addresses") == 0)
+    return parse_list(at, LIST_ADDRESSES, &fresh->addresses, failure);
+  if (strcmp(at->key, "domains") == 0)
+    return parse_list(at, LIST_DOMAINS, &fresh->domains, failure);
+  return parse_list(at, LIST_RELAYS, &fresh->relays, failure);
+}
+
+static int
+apply_actions(struct rules *fresh, const struct value_at *at,
+              struct failure *failure)
+{
+  enum verdict verdict;
+  enum notice_kind kind;
+  enum action action;
+  if (parse_action_value(at, &action, failure) < 0)
+    return -1;
+  if (verdict_parse(at->key, &verdict) == 0) {
+    fresh->verdict_action[verdict] = action;
+  } else if (kind_parse(at->key, &kind) == 0) {
+    fresh->kind_action_set[kind] = 1;
+    fresh->kind_action[kind] = action;
+  }
+  return 0;
+}
+
+static int
+apply_exit(struct rules *fresh, const struct value_at *at,
+           struct failure *failure)
+{
+  enum action action;
+  if (strcmp(at->key, "on_error") == 0) {
+    if (strcasecmp(at->text, "deliver") == 0)
+      fresh->on_error_tempfail = 0;
+    else if (strcasecmp(at->text, "tempfail") == 0)
+      fresh->on_error_tempfail = 1;
+    else
+      return value_error(failure, at, "'%s' is not an error policy "
+                         "(expected deliver or tempfail)", at->text);
+    return 0;
+  }
+  if (strcmp(at->key, "tempfail") == 0)
+    return parse_exit_code(at, &fresh->tempfail_code, failure);
+  if (action_parse(at->key, &action) < 0)
+    return value_error(failure, at, "internal: unexpected key");
+  return parse_exit_code(at, &fresh->exit_code[action], failure);
+}
+
+static int
+apply_log(struct rules *fresh, const struct value_at *at,
+          struct failure *failure)
+{
+  if (strcmp(at->key, "syslog") == 0)
+    return parse_boolean(at, &fresh->log_syslog, failure);
+  if (strcmp(at->key, "facility") == 0)
+    return parse_facility(at, &fresh->log_facility, failure);
+  if (strlen(at->text) > MAX_IDENT_BYTES)
+    return value_error(failure, at, "ident too long (expected at most %d "
+                       "characters)", MAX_IDENT_BYTES);
+  for (const char *p = at->text; *p; p++)
+    if (!isgraph((unsigned char) *p))
+      return value_error(failure, at, "'%s' is not a log ident (expected "
+                         "printable characters without spaces)", at->text);
+  return replace_string(&fresh->log_ident, at->text, at, failure);
+}
+
+/* ---------- site rules ---------- */
+
+struct rule_values {
+  struct value_at header, glob, regex, verdict, action;
+};
+
+static int
+header_name_ok(const char *name)
+{
+  size_t length = strlen(name);
+  if (length == 0 || length > MAX_HEADER_NAME_BYTES)
+    return 0;
+  for (const char *p = name; *p; p++)
+    if (*p < 33 || *p > 126 || *p == ':')
+      return 0;
+  return 1;
+}
+
+static int
+build_site_rule(struct rules *fresh, const struct seen_section *section,
+                const struct rule_values *values, struct failure *failure)
+{
+  const char *file = values->header.file;
+  struct site_rule rule;
+  memset(&rule, 0, sizeof rule);
+  rule.match = MATCH_GLOB;
+
+  if (!values->header.text)
+    return config_error(failure, file, section->line, section->written, NULL,
+                        "rule has no header key (expected header = "
+                        "FIELD-NAME, e.g. header = List-Id)");
+  if (!header_name_ok(values->header.text))
+    return value_error(failure, &values->header, "'%s' is not a header field "
+                       "name (expected e.g. List-Id, without ':')",
+                       values->header.text);
+  if (!values->glob.text == !values->regex.text)
+    return config_error(failure, file,
+                        values->regex.text ? values->regex.line
+                                           : section->line,
+                        section->written, NULL, "%s (expected exactly one of "
+                        "glob or regex)", values->glob.text
+                        ? "rule has both glob and regex"
+                        : "rule has neither glob nor regex");
+  if (!values->verdict.text && !values->action.text)
+    return config_error(failure, file, section->line, section->written, NULL,
+                        "rule has neither verdict nor action (expected at "
+                        "least one of them)");
+  if (values->glob.text && !*values->glob.text)
+    return value_error(failure, &values->glob, "empty pattern (expected a "
+                       "glob such as *@lists.example.org)");
+  if (values->regex.text && !*values->regex.text)
+    return value_error(failure, &values->regex, "empty pattern (expected a "
+                       "POSIX extended regular expression)");
+  if (values->verdict.text) {
+    if (verdict_parse(values->verdict.text, &rule.verdict) < 0)
+      return value_error(failure, &values->verdict, "unknown verdict '%s' "
+                         "(expected clean, genuine, backscatter or unknown)",
+                         values->verdict.text);
+    rule.has_verdict = 1;
+  }
+  if (values->action.text) {
+    if (parse_action_value(&values->action, &rule.action, failure) < 0)
+      return -1;
+    rule.has_action = 1;
+  }
+  if (values->regex.text) {
+    int code = regcomp(&rule.regex, values->regex.text,
+                       REG_EXTENDED | REG_ICASE | REG_NOSUB);
+    if (code != 0) {
+      char why[160];
+      regerror(code, &rule.regex, why, sizeof why);
+      return value_error(failure, &values->regex, "bad regular expression: "
+                         "%s (expected POSIX extended syntax; quote it if it "
+                         "contains ; or #)", why);
+    }
+    rule.match = MATCH_REGEX;
+  }
+  rule.name = strdup(section->rule_name);
+  rule.header = strdup(values->header.text);
+  rule.pattern = strdup(values->regex.text ? values->regex.text
+                                           : values->glob.text);
+  if (!rule.name || !rule.header || !rule.pattern) {
+    site_rule_free(&rule);
+    return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", file);
+  }
+  fresh->site_rules[fresh->site_rule_count++] = rule;
+  return 0;
+}
+
+/* ---------- loading ---------- */
+
+/* iniparser and the pre-pass must have read the same sections in the same
+ * order with the same keys; otherwise line numbers (and rule order) would
+ * be wrong, e.g. if the file changed between the two reads. */
+static int
+check_agreement(dictionary *ini, const struct prepass *seen, const char *file,
+                struct failure *failure)
+{
+  if (iniparser_getnsec(ini) != (int) seen->count)
+    return config_error(failure, file, 0, NULL, NULL, "iniparser found %d "
+                        "sections where %zu were expected (did the file "
+                        "change while it was read?)", iniparser_getnsec(ini),
+                        seen->count);
+  for (size_t i = 0; i < seen->count; i++) {
+    const struct seen_section *section = &seen->sections[i];
+    const char *name = iniparser_getsecname(ini, (int) i);
+    if (!name || strcmp(name, section->ini_name) != 0
+        || iniparser_getsecnkeys(ini, section->ini_name)
+           != (int) section->key_count)
+      return config_error(failure, file, section->line, section->written, NULL,
+                          "iniparser read this section differently (did the "
+                          "file change while it was read?)");
+  }
+  return 0;
+}
+
+static int
+apply_section(struct rules *fresh, dictionary *ini,
+              const struct seen_section *section, const char *file,
+              struct failure *failure)
+{
+  struct rule_values rule_values;
+  enum section_type type = section_table[section->table_index].type;
+  memset(&rule_values, 0, sizeof rule_values);
+
+  for (size_t i = 0; i < section->key_count; i++) {
+    char lookup[RULE_LINE_MAX + 32];
+    struct value_at at = { file, section->keys[i].line, section->written,
+                           section->keys[i].name, NULL };
+    int result = 0;
+    snprintf(lookup, sizeof lookup, "%s:%s", section->ini_name, at.key);
+    at.text = iniparser_getstring(ini, lookup, NULL);
+    if (!at.text)
+      return value_error(failure, &at, "iniparser did not read this key (did "
+                         "the file change while it was read?)");
+    if (!*at.text && type != SECTION_IDENTITY)
+      return value_error(failure, &at, "empty value (expected a value or no "
+                         "such line at all)");
+    switch (type) {
+    case SECTION_STORE: result = apply_store(fresh, &at, failure); break;
+    case SECTION_IDENTITY: result = apply_identity(fresh, &at, failure); break;
+    case SECTION_ACTIONS: result = apply_actions(fresh, &at, failure); break;
+    case SECTION_EXIT: result = apply_exit(fresh, &at, failure); break;
+    case SECTION_LOG: result = apply_log(fresh, &at, failure); break;
+    case SECTION_RULE:
+      if (strcmp(at.key, "header") == 0) rule_values.header = at;
+      else if (strcmp(at.key, "glob") == 0) rule_values.glob = at;
+      else if (strcmp(at.key, "regex") == 0) rule_values.regex = at;
+      else if (strcmp(at.key, "verdict") == 0) rule_values.verdict = at;
+      else rule_values.action = at;
+      break;
+    }
+    if (result < 0)
+      return -1;
+  }
+  if (type == SECTION_RULE) {
+    rule_values.header.file = file;
+    return build_site_rule(fresh, section, &rule_values, failure);
+  }
+  return 0;
+}
+
+/* Validate `text` (already bounded by the caller), parse `ini_path` (a file
+ * holding the same text) with iniparser, and on success move the result into
+ * *rules. */
+static int
+load_text(struct rules *rules, const char *name, const char *text,
+          size_t length, const char *ini_path, struct failure *failure)
+{
+  struct prepass seen = { NULL, 0, 0 };
+  struct rules fresh;
+  dictionary *ini = NULL;
+  int result = -1;
+
+  rules_init_defaults(&fresh);
+  if (prepass_run(&seen, name, text, length, failure) < 0)
+    goto done;
+
+  iniparser_message[0] = '\0';
+  iniparser_set_error_callback(iniparser_capture);
+  ini = iniparser_load(ini_path);
+  iniparser_set_error_callback(NULL);
+  if (!ini) {
+    config_error(failure, name, 0, NULL, NULL, "iniparser cannot read it: %s",
+                 iniparser_message[0] ? iniparser_message : "unknown error");
+    goto done;
+  }
+  if (check_agreement(ini, &seen, name, failure) < 0)
+    goto done;
+
+  fresh.source = strdup(name);
+  if (seen.rule_count)
+    fresh.site_rules = calloc(seen.rule_count, sizeof *fresh.site_rules);
+  if (!fresh.source || (seen.rule_count && !fresh.site_rules)) {
+    failure_set(failure, FAILURE_MEMORY, "%s: out of memory", name);
+    goto done;
+  }
+  for (size_t i = 0; i < seen.count; i++)
+    if (apply_section(&fresh, ini, &seen.sections[i], name, failure) < 0)
+      goto done;
+  result = 0;
+
+done:
+  if (ini)
+    iniparser_freedict(ini);
+  prepass_free(&seen);
+  if (result == 0) {
+    rules_free(rules);
+    *rules = fresh;
+  } else {
+    rules_free(&fresh);
+  }
+  return result;
+}
+
+/* Read at most CAP_RULE_FILE_BYTES of a regular file into a new buffer. */
+static int
+read_rule_file(const char *path, char **text, size_t *length,
+               struct failure *failure)
+{
+  struct stat info;
+  size_t used = 0;
+  char *buffer;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return config_error(failure, path, 0, NULL, NULL, "cannot open: %s",
+                        strerror(errno));
+  if (fstat(fd, &info) < 0 || !S_ISREG(info.st_mode)) {
+    close(fd);
+    return config_error(failure, path, 0, NULL, NULL,
+                        "not a regular file (expected a rule file)");
+  }
+  if ((unsigned long long) info.st_size > CAP_RULE_FILE_BYTES) {
+    close(fd);
+    return config_error(failure, path, 0, NULL, NULL, "file too large: %lld "
+                        "bytes (expected at most %lu)",
+                        (long long) info.st_size, CAP_RULE_FILE_BYTES);
+  }
+  buffer = malloc(CAP_RULE_FILE_BYTES + 1);
+  if (!buffer) {
+    close(fd);
+    return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", path);
+  }
+  /* Read one byte past the cap so a file that grew since fstat is caught. */
+  while (used <= CAP_RULE_FILE_BYTES) {
+    ssize_t got = read(fd, buffer + used, CAP_RULE_FILE_BYTES + 1 - used);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0) {
+      int saved = errno;
+      free(buffer);
+      close(fd);
+      return config_error(failure, path, 0, NULL, NULL, "cannot read: %s",
+                          strerror(saved));
+    }
+    if (got == 0)
+      break;
+    used += (size_t) got;
+  }
+  close(fd);
+  if (used > CAP_RULE_FILE_BYTES) {
+    free(buffer);
+    return config_error(failure, path, 0, NULL, NULL, "file too large "
+                        "(expected at most %lu bytes)", CAP_RULE_FILE_BYTES);
+  }
+  *text = buffer;
+  *length = used;
+  return 0;
+}
+
+int
+rules_load(struct rules *rules, const char *path, struct failure *failure)
+{
+  char *text = NULL;
+  size_t length = 0;
+  int result;
+  if (!path)
+    return failure_set(failure, FAILURE_CONFIG, "no rule file given");
+  if (read_rule_file(path, &text, &length, failure) < 0)
+    return -1;
+  result = load_text(rules, path, text, length, path, failure);
+  free(text);
+  return result;
+}
+
+int
+rules_load_buffer(struct rules *rules, const char *name, const char *text,
+                  size_t length, struct failure *failure)
+{
+  char temp_path[] = "/tmp/bsf-rules-XXXXXX";
+  size_t written = 0;
+  int fd, result;
+
+  if (!name)
+    name = "(buffer)";
+  if (!text && length)
+    return failure_set(failure, FAILURE_CONFIG, "%s: no text", name);
+  if (length > CAP_RULE_FILE_BYTES)
+    return config_error(failure, name, 0, NULL, NULL, "too large: %zu bytes "
+                        "(expected at most %lu)", length, CAP_RULE_FILE_BYTES);
+  fd = mkstemp(temp_path);
+  if (fd < 0)
+    return failure_set(failure, FAILURE_IO, "%s: temp file %s: %s", name,
+                       temp_path, strerror(errno));
+  while (written < length) {
+    ssize_t put = write(fd, text + written, length - written);
+    if (put < 0 && errno == EINTR)
+      continue;
+    if (put <= 0) {
+      int saved = put < 0 ? errno : EIO;
+      close(fd);
+      unlink(temp_path);
+      return failure_set(failure, FAILURE_IO, "%s: temp file %s: %s", name,
+                         temp_path, strerror(saved));
+    }
+    written += (size_t) put;
+  }
+  if (close(fd) < 0) {
+    int saved = errno;
+    unlink(temp_path);
+    return failure_set(failure, FAILURE_IO, "%s: temp file %s: %s", name,
+                       temp_path, strerror(saved));
+  }
+  result = load_text(rules, name, text ? text : "", length, temp_path,
+                     failure);
+  unlink(temp_path);
+  return result;
+}
+
+/* ---------- paths ---------- */
+
+static int
+exists(const char *path)
+{
+  struct stat info;
+  return stat(path, &info) == 0;
+}
+
+/* XDG base directories must be absolute; a relative one is ignored. */
+static const char *
+xdg_base(const char *xdg_value)
+{
+  return xdg_value && xdg_value[0] == '/' ? xdg_value : NULL;
+}
+
+char *
+rules_default_path(const struct context *context)
+{
+  char *base = NULL, *path = NULL;
+  if (!context)
+    return NULL;
+  if (xdg_base(context->xdg_config_home))
+    base = strdup(context->xdg_config_home);
+  else if (context->home && *context->home)
+    base = join_path(context->home, ".config");
+  if (base) {
+    path = join_path(base, "backscatter-filter/rules.ini");
+    free(base);
+    if (path && exists(path))
+      return path;
+    free(path);
+  }
+  if (context->system_config && *context->system_config
+      && exists(context->system_config))
+    return strdup(context->system_config);
+  return NULL;
+}
+
+char *
+rules_store_path(const struct rules *rules, const struct context *context)
+{
+  if (rules && rules->store_path) {
+    if (strncmp(rules->store_path, "~/", 2) != 0)
+      return strdup(rules->store_path);
+    if (!context || !context->home || !*context->home)
+      return NULL;
+    return join_path(context->home, rules->store_path + 2);
+  }
+  if (!context)
+    return NULL;
+  if (xdg_base(context->xdg_state_home))
+    return join_path(context->xdg_state_home, "backscatter-filter/sent.db");
+  if (context->home && *context->home)
+    return join_path(context->home, ".local/state/backscatter-filter/sent.db");
+  return NULL;
+}
+
+/* ---------- matching ---------- */
+
+/* The header value trimmed and unfolded (CR and LF removed), malloc'ed. */
+static char *
+header_value_for_matching(const char *value)
+{
+  size_t length = strlen(value);
+  char *copy, *out;
+  while (length && is_blank((unsigned char) *value))
+    value++, length--;
+  while (length && is_blank((unsigned char) value[length - 1]))
+    length--;
+  copy = malloc(length + 1);
+  if (!copy)
+    return NULL;
+  out = copy;
+  for (size_t i = 0; i < length; i++)
+    if (value[i] != '\r' && value[i] != '\n')
+      *out++ = value[i];
+  *out = '\0';
+  return copy;
+}
+
+const struct site_rule *
+rules_match_site(const struct rules *rules, header_lookup_fn lookup,
+                 void *cookie)
+{
+  if (!rules || !lookup)
+    return NULL;
+  for (size_t i = 0; i < rules->site_rule_count; i++) {
+    const struct site_rule *rule = &rules->site_rules[i];
+    const char *raw = lookup(cookie, rule->header);
+    char *value;
+    int matched;
+    if (!raw)
+      continue;
+    value = header_value_for_matching(raw);
+    if (!value)
+      continue;   /* out of memory: the rule cannot apply; no verdict forced */
+    if (rule->match == MATCH_REGEX)
+      matched = regexec(&rule->regex, value, 0, NULL, 0) == 0;
+    else
+      matched = fnmatch(rule->pattern, value, FNM_CASEFOLD) == 0;
+    free(value);
+    if (matched)
+      return rule;
+  }
+  return NULL;
+}
+
+/* Copy `text` into `out` trimmed, without one pair of `open`/`close` around
+ * it, lower case. Returns 0, or -1 if it does not fit. */
+static int
+normalise(const char *text, char open, char close, char *out, size_t size)
+{
+  size_t length = strlen(text);
+  while (length && is_blank((unsigned char) *text))
+    text++, length--;
+  while (length && is_blank((unsigned char) text[length - 1]))
+    length--;
+  if (length >= 2 && text[0] == open && text[length - 1] == close)
+    text++, length -= 2;
+  if (length == 0 || length >= size)
+    return -1;
+  memcpy(out, text, length);
+  out[length] = '\0';
+  lower_ascii(out);
+  return 0;
+}
+
+/* Is `name` equal to `domain` or one of its subdomains? */
+static int
+in_domain(const char *name, const char *domain)
+{
+  size_t name_length = strlen(name), domain_length = strlen(domain);
+  if (name_length == domain_length)
+    return strcmp(name, domain) == 0;
+  return name_length > domain_length
+         && name[name_length - domain_length - 1] == '.'
+         && strcmp(name + name_length - domain_length, domain) == 0;
+}
+
+int
+rules_is_our_address(const struct rules *rules, const char *address)
+{
+  char normal[CAP_ADDRESS_BYTES];
+  const char *at;
+  if (!rules || !address
+      || normalise(address, '<', '>', normal, sizeof normal) < 0)
+    return 0;
+  for (size_t i = 0; i < rules->addresses.count; i++)
+    if (strcmp(rules->addresses.items[i], normal) == 0)
+      return 1;
+  at = strrchr(normal, '@');
+  if (!at || !at[1])
+    return 0;
+  for (size_t i = 0; i < rules->domains.count; i++)
+    if (in_domain(at + 1, rules->domains.items[i]))
+      return 1;
+  return 0;
+}
+
+int
+rules_is_our_relay(const struct rules *rules, const char *host)
+{
+  char normal[CAP_ADDRESS_BYTES];
+  const char *name = normal;
+  size_t length;
+  if (!rules || !host || normalise(host, '[', ']', normal, sizeof normal) < 0)
+    return 0;
+  if (strncmp(name, "ipv6:", 5) == 0)
+    name += 5;
+  length = strlen(name);
+  if (length > 1 && name[length - 1] == '.')   /* absolute name "host." */
+    normal[name - normal + length - 1] = '\0';
+  for (size_t i = 0; i < rules->relays.count; i++) {
+    const char *relay = rules->relays.items[i];
+    if (relay[0] == '.' ? in_domain(name, relay + 1) && strcmp(name, relay + 1)
+                        : strcmp(name, relay) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+enum action
+rules_action_for(const struct rules *rules, enum verdict verdict,
+                 enum notice_kind kind)
+{
+  if (!rules || (unsigned) verdict >= VERDICT_COUNT)
+    return ACTION_DELIVER;
+  if ((verdict == VERDICT_BACKSCATTER || verdict == VERDICT_UNKNOWN)
+      && (unsigned) kind < KIND_COUNT && rules->kind_action_set[kind])
+    return rules->kind_action[kind];
+  return rules->verdict_action[verdict];
+}
