@@ -264,7 +264,7 @@ scan_quoted_text(struct references *references, const char *text, size_t length)
       line_length = CAP_LINE_BYTES;
     }
     line_length = unquote(&line, line_length);
-    if (line_length > 11 && strncasecmp(line, "message-id", 10) == 0
+    if (line_length >= 11 && strncasecmp(line, "message-id", 10) == 0
         && (line[10] == ':' || line[10] == ' ')) {
       /* The quoted block: back to the previous empty line, on to the next. */
       size_t from = line_start, to = line_end;

@@ -1,0 +1,128 @@
+/* test-classify.c: kinds of automatic mail, from shipped examples, the
+ * shared corpus and small constructed messages. */
+#include <string.h>
+#include "classify.h"
+#include "fixture.h"
+#include "../tap.h"
+
+struct file_case {
+  const char *file;
+  const char *sender;        /* SENDER as the MDA sets it; NULL: unset */
+  enum notice_kind kind;
+};
+
+static const struct file_case file_cases[] = {
+  { "examples/messages/exim-genuine.eml", NULL, KIND_NDR },
+  { "examples/messages/exim-forged.eml", NULL, KIND_NDR },
+  { "examples/messages/office365-forged.eml", NULL, KIND_DSN },
+  { "examples/messages/exchange-forged.eml", NULL, KIND_NDR },
+  { "examples/messages/groupwise-forged.eml", NULL, KIND_NDR },
+  { "examples/messages/autoreply-genuine.eml", NULL, KIND_AUTOREPLY },
+  { "examples/messages/ordinary.eml", NULL, KIND_NONE },
+  { "examples/messages/ordinary.eml", "old.friend@example.net", KIND_NONE },
+  { "examples/messages/sent.eml", NULL, KIND_NONE },
+  { "../shared/corpus/bounces/flufl.bounce/exim_01.txt", NULL, KIND_NDR },
+  { "../shared/corpus/bounces/flufl.bounce/groupwise_01.txt", NULL, KIND_NDR },
+  { "../shared/corpus/bounces/bounceparser/exchange.unknown.msg", NULL, KIND_NDR },
+  { "../shared/corpus/bounces/flufl.bounce/dsn_01.txt", NULL, KIND_DSN },
+  { "../shared/corpus/bounces/flufl.bounce/qmail_01.txt", NULL, KIND_NDR },
+};
+
+struct text_case {
+  const char *name;
+  const char *message;
+  const char *sender;
+  enum notice_kind kind;
+};
+
+static const struct text_case text_cases[] = {
+  { "null SENDER alone makes a bounce",
+    "From: someone@example.net\nSubject: hi\n\nhello\n", "", KIND_NDR },
+  { "Postfix pipe's MAILER-DAEMON sender",
+    "From: x@example.net\nSubject: hi\n\nhello\n", "MAILER-DAEMON", KIND_NDR },
+  { "Return-Path <> makes a bounce",
+    "Return-Path: <>\nFrom: x@example.net\nSubject: hi\n\nhello\n", NULL, KIND_NDR },
+  { "a person quoting a bounce on a list stays ordinary",
+    "From: dev@example.com\nList-Id: <dev.lists.example.com>\nSubject: why?\n\n"
+    "I got: This message was created automatically by mail delivery software.\n",
+    "dev-bounces@lists.example.com", KIND_NONE },
+  { "Auto-Submitted: auto-generated alone is ordinary (cron, trackers)",
+    "From: cron@example.org\nAuto-Submitted: auto-generated\nSubject: job\n\nok\n",
+    NULL, KIND_NONE },
+  { "Auto-Submitted: auto-replied is an auto-reply",
+    "From: a@example.net\nAuto-Submitted: auto-replied\nSubject: away\n\nback soon\n",
+    NULL, KIND_AUTOREPLY },
+  { "X-Autoreply is an auto-reply",
+    "From: a@example.net\nX-Autoreply: yes\nSubject: Re: x\n\nback soon\n",
+    NULL, KIND_AUTOREPLY },
+  { "Precedence: auto_reply is an auto-reply",
+    "From: a@example.net\nPrecedence: auto_reply\nSubject: Re: x\n\nback soon\n",
+    NULL, KIND_AUTOREPLY },
+  { "out-of-office subject",
+    "From: a@example.net\nSubject: Out of Office: Re: x\n\nback soon\n",
+    NULL, KIND_AUTOREPLY },
+  { "virus notice subject",
+    "From: postmaster@example.net\nSubject: VIRUS in message you sent\n\nremoved\n",
+    NULL, KIND_VIRUS },
+  { "challenge subject",
+    "From: verify@example.net\nSubject: Please confirm your message\n\nclick\n",
+    NULL, KIND_CHALLENGE },
+  { "MDN by report-type",
+    "From: a@example.net\nContent-Type: multipart/report; "
+    "report-type=disposition-notification; boundary=B\n\n--B\nContent-Type: text/plain\n\n"
+    "read\n--B\nContent-Type: message/disposition-notification\n\n"
+    "Disposition: manual-action/MDN-sent-manually; displayed\n--B--\n",
+    NULL, KIND_MDN },
+  { "ARF by report-type",
+    "From: abuse@example.net\nContent-Type: multipart/report; "
+    "report-type=feedback-report; boundary=B\n\n--B\nContent-Type: message/feedback-report\n\n"
+    "Feedback-Type: abuse\n--B--\n",
+    NULL, KIND_ARF },
+  { "a postmaster writing a normal message stays ordinary",
+    "From: postmaster@example.net\nSubject: maintenance tonight\n\nthe server reboots\n",
+    NULL, KIND_NONE },
+};
+
+int
+main(void)
+{
+  for (size_t i = 0; i < sizeof file_cases / sizeof file_cases[0]; i++) {
+    const struct file_case *c = &file_cases[i];
+    struct input input;
+    struct notice notice;
+    struct classification classification;
+    struct context context = { .sender = c->sender };
+    if (fixture_notice(c->file, &input, &notice) < 0) {
+      TAP_OK(0, "%s readable", c->file);
+      continue;
+    }
+    classify_notice(&notice, &context, &classification);
+    TAP_STR(kind_name(classification.kind), kind_name(c->kind), "%s (sender %s)",
+            c->file, c->sender ? c->sender : "unset");
+    notice_free(&notice);
+    input_free(&input);
+  }
+  for (size_t i = 0; i < sizeof text_cases / sizeof text_cases[0]; i++) {
+    const struct text_case *c = &text_cases[i];
+    struct input input;
+    struct notice notice;
+    struct failure failure;
+    struct classification classification;
+    struct context context = { .sender = c->sender };
+    input_from_buffer(c->message, strlen(c->message), &input, &failure);
+    notice_parse(&input, &notice, &failure);
+    classify_notice(&notice, &context, &classification);
+    TAP_STR(kind_name(classification.kind), kind_name(c->kind), "%s", c->name);
+    notice_free(&notice);
+    input_free(&input);
+  }
+  static const struct { const char *sender; int null; } senders[] = {
+    { "", 1 }, { "<>", 1 }, { " ", 1 }, { "MAILER-DAEMON", 1 },
+    { "mailer-daemon@mx.example.net", 1 }, { "<MAILER-DAEMON@x>", 1 },
+    { "user@example.org", 0 }, { "mailer-daemonx@example.org", 0 }, { NULL, 0 },
+  };
+  for (size_t i = 0; i < sizeof senders / sizeof senders[0]; i++)
+    TAP_INT(classify_is_null_sender(senders[i].sender), senders[i].null,
+            "null sender '%s'", senders[i].sender ? senders[i].sender : "(unset)");
+  return tap_done();
+}

@@ -1,0 +1,135 @@
+/* test-references.c: what is extracted from notices, by source. */
+#include <string.h>
+#include "classify.h"
+#include "fixture.h"
+#include "references.h"
+#include "../tap.h"
+
+struct id_case {
+  const char *file;
+  const char *first_id;                  /* references->ids[0] */
+  enum reference_source source;
+  const char *recipient;                 /* one expected failed recipient, or NULL */
+  const char *original_from;             /* or NULL when not expected */
+};
+
+static const struct id_case id_cases[] = {
+  { "examples/messages/exim-genuine.eml", "20261120093000.sent-1@mail.example.org",
+    SOURCE_QUOTED_TEXT, "old.friend@example.net", "user@example.org" },
+  { "examples/messages/exim-forged.eml", "8F3A1C22.77B0E1D4@pharma-deals.example",
+    SOURCE_QUOTED_TEXT, "jdoe1987@victim-isp.example", "deals@pharma-deals.example" },
+  { "examples/messages/office365-forged.eml", "0c9d8e7f6a5b4c3d@spambot.example",
+    SOURCE_ATTACHED_MESSAGE, "billing@contoso.example", "user@example.org" },
+  { "examples/messages/exchange-forged.eml",
+    "000901da1234$abcdef01$0100007f@botnet-host.example",
+    SOURCE_ATTACHED_MESSAGE, NULL, "user@example.org" },
+  { "examples/messages/groupwise-forged.eml",
+    "winner.20261123.0815.77@lottery-claims.example",
+    SOURCE_ATTACHED_MESSAGE, NULL, "winner@lottery-claims.example" },
+  { "examples/messages/autoreply-genuine.eml", "20261120093000.sent-1@mail.example.org",
+    SOURCE_IN_REPLY_TO, NULL, NULL },
+  { "../shared/corpus/bounces/flufl.bounce/exim_01.txt",
+    "19990920022322.a19735@stereo.rotzorg.org", SOURCE_QUOTED_TEXT,
+    "userx@its.example.nl", "sgr@rotzorg.org" },
+};
+
+static const char *
+extract(const char *message, struct references *references, int is_bounce)
+{
+  static struct input input;
+  static struct notice notice;
+  struct failure failure;
+  struct classification classification = { .kind = is_bounce ? KIND_NDR : KIND_NONE };
+  input_from_buffer(message, strlen(message), &input, &failure);
+  notice_parse(&input, &notice, &failure);
+  references_extract(&notice, &classification, references);
+  notice_free(&notice);
+  input_free(&input);
+  return references->id_count ? references->ids[0].msgid : "";
+}
+
+int
+main(void)
+{
+  static struct references references;
+
+  for (size_t i = 0; i < sizeof id_cases / sizeof id_cases[0]; i++) {
+    const struct id_case *c = &id_cases[i];
+    struct input input;
+    struct notice notice;
+    struct classification classification;
+    struct context context = { 0 };
+    if (fixture_notice(c->file, &input, &notice) < 0) {
+      TAP_OK(0, "%s readable", c->file);
+      continue;
+    }
+    classify_notice(&notice, &context, &classification);
+    references_extract(&notice, &classification, &references);
+    /* Message-IDs keep their local part's case; the domain is lower-cased. */
+    TAP_OK(references.id_count > 0 && strcasecmp(references.ids[0].msgid, c->first_id) == 0,
+           "%s: first ID %s", c->file, c->first_id);
+    TAP_STR(references.id_count ? reference_source_name(references.ids[0].source) : "",
+            reference_source_name(c->source), "%s: source", c->file);
+    if (c->recipient) {
+      int found = 0;
+      for (size_t r = 0; r < references.recipient_count; r++)
+        found |= strcmp(references.recipients[r], c->recipient) == 0;
+      TAP_OK(found, "%s: failed recipient %s", c->file, c->recipient);
+    }
+    if (c->original_from)
+      TAP_STR(references.original_from, c->original_from, "%s: original From", c->file);
+    notice_free(&notice);
+    input_free(&input);
+  }
+
+  /* Folded and multiple IDs; duplicates dropped; References after In-Reply-To. */
+  extract("From: a@b.example\nIn-Reply-To: <one@x.example>\nReferences: <zero@x.example>\n"
+          " <one@x.example>\n\tExtra\n\n", &references, 1);
+  TAP_INT(references.id_count, 2, "In-Reply-To and folded References, deduplicated");
+  TAP_STR(references.ids[1].msgid, "zero@x.example", "References ID second");
+
+  /* "> "-quoted headers in a text part. */
+  extract("From: MAILER-DAEMON@x.example\n\nSorry.\n\n> From: me@ours.example\n"
+          "> Message-ID:\n>  <folded@ours.example>\n> Subject: q\n\nbye\n",
+          &references, 1);
+  TAP_STR(references.id_count ? references.ids[0].msgid : "", "folded@ours.example",
+          "quoted and folded Message-ID");
+  TAP_STR(references.original_from, "me@ours.example", "quoted From");
+
+  /* Ordinary mail: quoted header lines in text are not references. */
+  extract("From: a@b.example\n\n> Message-ID: <quoted@x.example>\n", &references, 0);
+  TAP_INT(references.id_count, 0, "text of ordinary mail is not scanned");
+
+  /* Received hosts of an attached original. */
+  extract("From: MAILER-DAEMON@x.example\nContent-Type: multipart/report; "
+          "report-type=delivery-status; boundary=B\n\n--B\n"
+          "Content-Type: message/delivery-status\n\nOriginal-Envelope-Id: <env@ours.example>\n\n"
+          "Final-Recipient: rfc822; one@x.example\n\nFinal-Recipient: rfc822; two@x.example\n"
+          "Original-Recipient: rfc822; Two@X.example\n\n"
+          "--B\nContent-Type: text/rfc822-headers\n\n"
+          "Received: from laptop.ours.example ([192.0.2.7])\n\tby smtp.ours.example "
+          "(Postfix) with ESMTPS id 1\nMessage-ID: <m@ours.example>\n\n--B--\n",
+          &references, 1);
+  TAP_STR(references.ids[0].msgid, "m@ours.example", "attached headers first");
+  TAP_OK(references.id_count == 2 && references.ids[1].source == SOURCE_ENVELOPE_ID,
+         "Original-Envelope-Id kept after");
+  TAP_INT(references.recipient_count, 2, "two failed recipients, one duplicate dropped");
+  int relay = 0, literal = 0;
+  for (size_t i = 0; i < references.received_count; i++) {
+    relay |= strcmp(references.received_hosts[i], "smtp.ours.example") == 0;
+    literal |= strcmp(references.received_hosts[i], "192.0.2.7") == 0;
+  }
+  TAP_OK(relay, "Received 'by' host on a continuation line");
+  TAP_OK(literal, "Received IP literal");
+
+  /* Caps: more IDs than CAP_IDS_PER_FIELD in one field. */
+  char many[CAP_IDS_PER_FIELD * 24 + 128], *p = many;
+  p += sprintf(p, "From: a@b.example\nReferences:");
+  for (int i = 0; i < CAP_IDS_PER_FIELD + 5; i++)
+    p += sprintf(p, " <id%d@x.example>", i);
+  sprintf(p, "\n\n");
+  extract(many, &references, 1);
+  TAP_OK(references.caps_hit & CAP_HIT_IDS, "IDs per field cap flagged");
+  TAP_INT(references.id_count, CAP_IDS_PER_FIELD, "IDs kept up to the cap");
+  return tap_done();
+}
