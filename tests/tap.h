@@ -21,7 +21,7 @@ tap_ok(int passed, const char *what)
 }
 
 #define TAP_OK(cond, ...) do { \
-    char tap_what_[512]; \
+    char tap_what_[2048]; \
     snprintf(tap_what_, sizeof tap_what_, __VA_ARGS__); \
     if (!tap_ok(!!(cond), tap_what_)) \
       printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \

@@ -1,0 +1,178 @@
+/* test-decision.c: verdicts from evidence, table-driven over the example
+ * messages, with a temporary store and rule files written by the test. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "classify.h"
+#include "decision.h"
+#include "fixture.h"
+#include "references.h"
+#include "../tap.h"
+
+#define NOW ((time_t) 1795000000)          /* 2026-11-18, before the examples */
+#define DAY (24L * 3600)
+
+struct decision_case {
+  const char *name;
+  const char *file;
+  const char *rule_text;      /* NULL: built-in defaults */
+  int with_store;             /* 0 none, 1 the test store */
+  time_t now;
+  enum verdict verdict;
+  enum action action;
+  const char *reason_has;     /* substring of the decisive reason */
+};
+
+static const char identity_rules[] =
+  "[identity]\naddresses = user@example.org\n";
+static const char relay_rules[] =
+  "[identity]\nrelays = mx.example.net\n";
+static const char site_rules[] =
+  "[rule lists]\nheader = Subject\nglob = *returning message*\nverdict = clean\n";
+static const char drop_rules[] =
+  "[actions]\nbackscatter = drop\n";
+
+static const struct decision_case cases[] = {
+  { "ordinary mail is clean", "examples/messages/ordinary.eml", NULL, 1,
+    NOW + 5 * DAY, VERDICT_CLEAN, ACTION_DELIVER, "not bounce-like" },
+  { "recorded ID makes a bounce genuine", "examples/messages/exim-genuine.eml", NULL, 1,
+    NOW + 5 * DAY, VERDICT_GENUINE, ACTION_DELIVER, "was sent by us" },
+  { "recorded ID makes an auto-reply genuine", "examples/messages/autoreply-genuine.eml",
+    NULL, 1, NOW + 5 * DAY, VERDICT_GENUINE, ACTION_DELIVER, "In-Reply-To" },
+  { "a store recording since before the original: backscatter",
+    "examples/messages/exim-forged.eml", NULL, 1, NOW + 5 * DAY,
+    VERDICT_BACKSCATTER, ACTION_FILE, "referenced Message-IDs" },
+  { "no store: unknown", "examples/messages/exim-forged.eml", NULL, 0, NOW + 5 * DAY,
+    VERDICT_UNKNOWN, ACTION_DELIVER, "no store" },
+  { "identity: foreign From is backscatter without a store",
+    "examples/messages/groupwise-forged.eml", identity_rules, 0, NOW + 5 * DAY,
+    VERDICT_BACKSCATTER, ACTION_FILE, "none of our addresses" },
+  { "identity: our From, store young: unknown (office365)",
+    "examples/messages/office365-forged.eml", identity_rules, 0, NOW + 5 * DAY,
+    VERDICT_UNKNOWN, ACTION_DELIVER, "no store" },
+  { "original older than the TTL: unknown", "examples/messages/exchange-forged.eml",
+    NULL, 1, NOW + 90 * DAY, VERDICT_UNKNOWN, ACTION_DELIVER, "not enough evidence" },
+  { "failed recipient we sent to: genuine", "examples/messages/exim-genuine.eml", NULL, 2,
+    NOW + 5 * DAY, VERDICT_GENUINE, ACTION_DELIVER, "failed recipient" },
+  { "original passed our relay: genuine", "examples/messages/exim-genuine.eml",
+    relay_rules, 0, NOW + 5 * DAY, VERDICT_GENUINE, ACTION_DELIVER, "our relay" },
+  { "site rule forces a verdict", "examples/messages/exim-genuine.eml", site_rules, 0,
+    NOW + 5 * DAY, VERDICT_CLEAN, ACTION_DELIVER, "site rule" },
+  { "backscatter action from the rule file", "examples/messages/exim-forged.eml",
+    drop_rules, 1, NOW + 5 * DAY, VERDICT_BACKSCATTER, ACTION_DROP, "referenced" },
+};
+
+static char store_dir[] = "/tmp/bsf-test-decision-XXXXXX";
+
+/* Store 1: recording since NOW, knows sent-1 by ID.
+ * Store 2: knows only the recipient old.friend@example.net. */
+static void
+make_store(const char *path, int with_id)
+{
+  struct sent_store *store = NULL;
+  struct failure failure;
+  if (sent_store_open(&store, path, STORE_WRITE, 1000, &failure) < 0) {
+    printf("# cannot create store: %s\n", failure.message);
+    return;
+  }
+  if (with_id)
+    sent_store_add_msgid(store, "20261120093000.sent-1@mail.example.org", NOW, &failure);
+  else
+    sent_store_add_recipient(store, "old.friend@example.net", NOW, &failure);
+  sent_store_close(&store);
+}
+
+int
+main(void)
+{
+  char paths[2][256];
+  if (!mkdtemp(store_dir))
+    return 1;
+  snprintf(paths[0], sizeof paths[0], "%s/ids.db", store_dir);
+  snprintf(paths[1], sizeof paths[1], "%s/recipients.db", store_dir);
+  make_store(paths[0], 1);
+  make_store(paths[1], 0);
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const struct decision_case *c = &cases[i];
+    struct rules rules;
+    struct failure failure = { 0 };
+    struct input input;
+    struct notice notice;
+    struct classification classification;
+    static struct references references;
+    static struct decision decision;
+    struct sent_store *store = NULL;
+    struct context context = { .now = c->now };
+
+    rules_init_defaults(&rules);
+    if (c->rule_text && rules_load_buffer(&rules, "test.ini", c->rule_text,
+                                          strlen(c->rule_text), &failure) < 0) {
+      TAP_OK(0, "%s: rules load (%s)", c->name, failure.message);
+      continue;
+    }
+    if (c->with_store
+        && sent_store_open(&store, paths[c->with_store - 1], STORE_READ, 1000,
+                           &failure) < 0) {
+      TAP_OK(0, "%s: store opens (%s)", c->name, failure.message);
+      rules_free(&rules);
+      continue;
+    }
+    if (fixture_notice(c->file, &input, &notice) < 0) {
+      TAP_OK(0, "%s: %s readable", c->name, c->file);
+      sent_store_close(&store);
+      rules_free(&rules);
+      continue;
+    }
+    classify_notice(&notice, &context, &classification);
+    references_extract(&notice, &classification, &references);
+    decide(&rules, &context, &notice, &classification, &references, store,
+           &decision, &failure);
+    TAP_STR(verdict_name(decision.verdict), verdict_name(c->verdict), "%s: verdict",
+            c->name);
+    TAP_STR(action_name(decision.action), action_name(c->action), "%s: action", c->name);
+    TAP_OK(strstr(decision.reason, c->reason_has) != NULL, "%s: reason '%s' has '%s'",
+           c->name, decision.reason, c->reason_has);
+    TAP_OK(decision.trace_count > 0, "%s: trace kept", c->name);
+    notice_free(&notice);
+    input_free(&input);
+    sent_store_close(&store);
+    rules_free(&rules);
+  }
+
+  /* A cap hit turns backscatter into unknown. */
+  {
+    struct rules rules;
+    struct failure failure;
+    struct input input;
+    struct notice notice;
+    struct classification classification;
+    static struct references references;
+    static struct decision decision;
+    struct context context = { .now = NOW + 5 * DAY };
+    rules_init_defaults(&rules);
+    rules_load_buffer(&rules, "test.ini", identity_rules, strlen(identity_rules), &failure);
+    fixture_notice("examples/messages/groupwise-forged.eml", &input, &notice);
+    classify_notice(&notice, &context, &classification);
+    references_extract(&notice, &classification, &references);
+    notice.caps_hit |= CAP_HIT_MIME_PARTS;
+    decide(&rules, &context, &notice, &classification, &references, NULL, &decision,
+           &failure);
+    TAP_STR(verdict_name(decision.verdict), "unknown", "a cap hit is never backscatter");
+    TAP_OK(strstr(decision.reason, "mime-parts") != NULL, "the cap is named: %s",
+           decision.reason);
+    notice_free(&notice);
+    input_free(&input);
+    rules_free(&rules);
+  }
+
+  unlink(paths[0]);
+  unlink(paths[1]);
+  char lock[300];
+  snprintf(lock, sizeof lock, "%s.lock", paths[0]);
+  unlink(lock);
+  snprintf(lock, sizeof lock, "%s.lock", paths[1]);
+  unlink(lock);
+  rmdir(store_dir);
+  return tap_done();
+}
