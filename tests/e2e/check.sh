@@ -1,0 +1,188 @@
+#!/bin/sh
+# check.sh: the built program end to end: every verdict, every output mode,
+# the exit-code table, trouble (bad rule file, missing and locked store),
+# each asserting exit code, output and the one log line.
+. "$BSF_SRCDIR/tests/e2e/lib.sh"
+
+write_rules
+# --- record the user's sent message, then judge
+"$BSF_BIN" record -c "$RULES" < "$MESSAGES/sent.eml" > "$WORK/rec.out" 2> "$WORK/rec.err"
+equal "record exits 0" "$?" 0
+equal "record prints nothing" "$(cat "$WORK/rec.out" "$WORK/rec.err")" ""
+contains "record logs what it stored" "$(cat "$LOG")" "recorded 1 Message-ID(s) and 2 recipient(s)"
+dump=$("$BSF_BIN" dump -c "$RULES")
+contains "dump shows the recorded ID" "$dump" "msgid 20261120093000.sent-1@mail.example.org"
+contains "dump shows a recorded recipient" "$dump" "recipient old.friend@example.net"
+stat_mode=$(stat -c %a "$STORE")
+equal "store file is 0600" "$stat_mode" 600
+equal "store directory is 0700" "$(stat -c %a "$(dirname "$STORE")")" 700
+
+run_check "$WORK/genuine" "$MESSAGES/exim-genuine.eml"
+equal "genuine Exim bounce: exit deliver (0)" "$status" 0
+equal "genuine: nothing on stdout" "$(cat "$WORK/genuine.out")" ""
+equal "genuine: one log line" "$log_lines" 1
+contains "genuine: log names verdict, kind, action" "$log_line" "verdict=genuine kind=ndr action=deliver"
+contains "genuine: log names the ID looked up" "$log_line" "20261120093000.sent-1@mail.example.org"
+
+run_check "$WORK/auto" "$MESSAGES/autoreply-genuine.eml"
+equal "genuine auto-reply: exit 0" "$status" 0
+contains "auto-reply: kind autoreply, genuine" "$log_line" "verdict=genuine kind=autoreply"
+
+run_check "$WORK/ordinary" "$MESSAGES/ordinary.eml"
+equal "ordinary message: exit 0" "$status" 0
+contains "ordinary message: clean" "$log_line" "verdict=clean kind=none action=deliver"
+
+# The forged Exim bounce's original predates recording: unknown, delivered.
+run_check "$WORK/young" "$MESSAGES/exim-forged.eml"
+equal "forged bounce older than the store: exit 0" "$status" 0
+contains "forged bounce older than the store: unknown" "$log_line" "verdict=unknown"
+
+# A forged bounce about mail "sent" after recording began: backscatter.
+fresh_bounce "forged.$$@example.org" "nobody@example.net" > "$WORK/fresh-forged.eml"
+run_check "$WORK/forged" "$WORK/fresh-forged.eml"
+equal "fresh forged DSN: exit file (2)" "$status" 2
+contains "fresh forged DSN: backscatter, file" "$log_line" "verdict=backscatter kind=dsn action=file"
+equal "fresh forged DSN: nothing on stdout or stderr" "$(cat "$WORK/forged.out" "$WORK/forged.err")" ""
+
+# --- identity: a foreign From in the original proves backscatter
+write_rules "[identity]
+addresses = user@example.org"
+for shape in exim-forged office365-forged exchange-forged groupwise-forged; do
+  run_check "$WORK/$shape" "$MESSAGES/$shape.eml"
+  case $shape in
+    # The forger used our address as From, and the store is younger than
+    # the original: nothing proves it, so it is delivered.
+    office365-forged|exchange-forged) want=0 verdict=unknown ;;
+    *) want=2 verdict=backscatter ;;
+  esac
+  equal "$shape with identity: exit $want" "$status" "$want"
+  contains "$shape with identity: $verdict" "$log_line" "verdict=$verdict"
+done
+
+# --- output modes
+write_rules
+run_check "$WORK/v" "$WORK/fresh-forged.eml" --verdict
+equal "--verdict prints 'backscatter file'" "$(cat "$WORK/v.out")" "backscatter file"
+equal "--verdict exits 0" "$status" 0
+run_check "$WORK/v2" "$MESSAGES/ordinary.eml" --verdict
+equal "--verdict on ordinary mail" "$(cat "$WORK/v2.out")" "clean deliver"
+
+run_check "$WORK/t" "$WORK/fresh-forged.eml" --tag
+equal "--tag exits 0" "$status" 0
+equal "--tag: nothing on stderr" "$(cat "$WORK/t.err")" ""
+head -1 "$WORK/t.out" > "$WORK/t.first"
+contains "--tag: header first" "$(cat "$WORK/t.first")" "X-Backscatter: backscatter; kind=dsn; action=file"
+tail -n +2 "$WORK/t.out" > "$WORK/t.rest"
+check "--tag: the message follows byte for byte" cmp -s "$WORK/t.rest" "$WORK/fresh-forged.eml"
+
+sed 's/$/\r/' "$WORK/fresh-forged.eml" > "$WORK/crlf.eml"
+run_check "$WORK/tc" "$WORK/crlf.eml" --tag
+first=$(head -1 "$WORK/tc.out" | od -c | tr -s ' ' | tail -2 | head -1)
+contains "--tag on CRLF input: header ends in CRLF" "$first" '\r \n'
+contains "--tag on CRLF input: still judged backscatter" "$(head -1 "$WORK/tc.out")" "backscatter"
+tail -n +2 "$WORK/tc.out" > "$WORK/tc.rest"
+check "--tag on CRLF input: message intact" cmp -s "$WORK/tc.rest" "$WORK/crlf.eml"
+
+{ echo "From MAILER-DAEMON Mon Nov 23 10:00:00 2026"; cat "$WORK/fresh-forged.eml"; } > "$WORK/mbox.eml"
+run_check "$WORK/tm" "$WORK/mbox.eml" --tag
+equal "--tag keeps the mbox From line first" "$(head -1 "$WORK/tm.out")" "From MAILER-DAEMON Mon Nov 23 10:00:00 2026"
+contains "--tag puts the header second" "$(sed -n 2p "$WORK/tm.out")" "X-Backscatter: backscatter"
+
+run_check "$WORK/e" "$WORK/fresh-forged.eml" --explain
+contains "--explain: the decision on stderr" "$(cat "$WORK/e.err")" "verdict: backscatter"
+contains "--explain: the evidence" "$(cat "$WORK/e.err")" "is not in the store"
+
+# --- the exit-code table from the rule file
+write_rules "[actions]
+backscatter = drop
+[exit]
+deliver = 0
+file = 5
+drop = 6"
+run_check "$WORK/x" "$WORK/fresh-forged.eml"
+equal "[actions] backscatter = drop with [exit] drop = 6: exit 6" "$status" 6
+contains "drop logged" "$log_line" "action=drop"
+write_rules "[actions]
+backscatter = file
+[exit]
+file = 5"
+run_check "$WORK/x" "$WORK/fresh-forged.eml"
+equal "[exit] file = 5: exit 5" "$status" 5
+run_check "$WORK/x" "$MESSAGES/ordinary.eml"
+equal "clean still exits 0" "$status" 0
+
+# --- SENDER from the delivery agent
+write_rules
+SENDER="" run_check "$WORK/s" "$MESSAGES/ordinary.eml"
+contains "empty SENDER makes a plain message bounce-like" "$log_line" "kind=ndr"
+SENDER=MAILER-DAEMON run_check "$WORK/s" "$MESSAGES/ordinary.eml"
+contains "Postfix's MAILER-DAEMON sender too" "$log_line" "kind=ndr"
+equal "...and it still delivers (nothing provable)" "$status" 0
+
+# --- trouble: bad rule file
+printf '[actions]\nbackscatter = shred\n' > "$WORK/bad.ini"
+"$BSF_BIN" check -c "$WORK/bad.ini" --explain < "$WORK/fresh-forged.eml" > "$WORK/b.out" 2> "$WORK/b.err"
+equal "bad rule file: exit deliver (0)" "$?" 0
+contains "bad rule file: --explain says file and line" "$(cat "$WORK/b.err")" "bad.ini:2"
+printf '[actions\n' > "$WORK/syntax.ini"
+"$BSF_BIN" check -c "$WORK/syntax.ini" --tag < "$WORK/fresh-forged.eml" > "$WORK/b2.out" 2> "$WORK/b2.err"
+equal "rule file syntax error with --tag: exit 0" "$?" 0
+tail -n +2 "$WORK/b2.out" > "$WORK/b2.rest"
+check "rule file syntax error with --tag: message passed through" cmp -s "$WORK/b2.rest" "$WORK/fresh-forged.eml"
+equal "rule file syntax error with --tag: stderr silent" "$(cat "$WORK/b2.err")" ""
+"$BSF_BIN" check -c "$WORK/missing.ini" < "$MESSAGES/ordinary.eml" > /dev/null 2>&1
+equal "missing rule file given with -c: exit 0" "$?" 0
+
+# --- trouble: the store
+write_rules
+sed -i "s#^path = .*#path = $WORK/nostore/sent.db#" "$RULES"
+run_check "$WORK/m" "$WORK/fresh-forged.eml"
+equal "missing store: exit deliver (0)" "$status" 0
+equal "missing store: one log line" "$log_lines" 1
+contains "missing store: log says so" "$log_line" "error=store"
+printf '[store]\npath = %s\nlock_wait = 200ms\n[exit]\non_error = tempfail\n[log]\nsyslog = no\nfile = %s\n' "$WORK/nostore/sent.db" "$LOG" > "$RULES"
+run_check "$WORK/m" "$WORK/fresh-forged.eml"
+equal "missing store with on_error = tempfail: exit 75" "$status" 75
+contains "tempfail logged" "$log_line" "outcome=tempfail"
+
+write_rules
+if command -v flock > /dev/null; then
+  flock "$STORE.lock" sleep 3 &
+  locker=$!
+  sleep 0.3
+  run_check "$WORK/l" "$WORK/fresh-forged.eml"
+  equal "locked store: exit deliver (0)" "$status" 0
+  contains "locked store: log says locked" "$log_line" "error=locked"
+  "$BSF_BIN" record -c "$RULES" --passthrough < "$MESSAGES/sent.eml" > "$WORK/lp.out" 2> "$WORK/lp.err"
+  equal "record --passthrough on a locked store: exit 0" "$?" 0
+  check "record --passthrough on a locked store: output identical" cmp -s "$WORK/lp.out" "$MESSAGES/sent.eml"
+  equal "record --passthrough on a locked store: stderr silent" "$(cat "$WORK/lp.err")" ""
+  "$BSF_BIN" record -c "$RULES" < "$MESSAGES/sent.eml" > /dev/null 2>&1
+  equal "record on a locked store: exit tempfail (75)" "$?" 75
+  kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null
+else
+  skip "locked store" "flock(1) missing"
+fi
+
+# --- odd input
+run_check "$WORK/empty" /dev/null
+equal "empty input: exit 0" "$status" 0
+printf 'x' > "$WORK/byte"
+run_check "$WORK/byte" "$WORK/byte" --tag
+equal "one byte with --tag: exit 0" "$status" 0
+equal "one byte with --tag: the byte comes back after the header" "$(tail -c 1 "$WORK/byte.out")" "x"
+"$BSF_BIN" check --bogus-option -c "$RULES" < "$MESSAGES/ordinary.eml" > /dev/null 2>&1
+equal "unknown option in check: still deliver (0)" "$?" 0
+"$BSF_BIN" stats --bogus-option > /dev/null 2>&1
+equal "unknown option in stats: EX_USAGE (64)" "$?" 64
+
+# --- help, version, stats
+"$BSF_BIN" --help > "$WORK/help" 2>&1
+equal "--help exits 0" "$?" 0
+contains "--help lists record" "$(cat "$WORK/help")" "record"
+contains "--version" "$("$BSF_BIN" --version)" "backscatter-filter"
+stats=$("$BSF_BIN" stats -c "$RULES")
+contains "stats counts IDs" "$stats" "message-ids: 1"
+contains "stats counts recipients" "$stats" "recipients: 2"
+
+finish
