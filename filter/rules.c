@@ -76,7 +76,9 @@ static const char *const actions_keys[] = {
 static const char *const exit_keys[] = {
   "deliver", "file", "drop", "tempfail", "on_error", NULL
 };
-static const char *const log_keys[] = { "syslog", "facility", "ident", NULL };
+static const char *const log_keys[] = {
+  "syslog", "facility", "ident", "file", NULL
+};
 static const char *const rule_keys[] = {
   "header", "glob", "regex", "verdict", "action", NULL
 };
@@ -93,7 +95,7 @@ static const struct {
     "clean, genuine, backscatter, unknown, dsn, ndr, autoreply, challenge, "
     "virus, mdn, arf" },
   { "exit", SECTION_EXIT, exit_keys, "deliver, file, drop, tempfail, on_error" },
-  { "log", SECTION_LOG, log_keys, "syslog, facility, ident" },
+  { "log", SECTION_LOG, log_keys, "syslog, facility, ident, file" },
   { "rule", SECTION_RULE, rule_keys, "header, glob, regex, verdict, action" },
 };
 #define SECTION_TABLE_COUNT (sizeof section_table / sizeof section_table[0])
@@ -275,6 +277,7 @@ rules_free(struct rules *rules)
   string_list_free(&rules->relays);
   if (rules->log_ident != default_ident)
     free(rules->log_ident);
+  free(rules->log_file);
   for (size_t i = 0; i < rules->site_rule_count; i++)
     site_rule_free(&rules->site_rules[i]);
   free(rules->site_rules);
@@ -873,6 +876,13 @@ apply_log(struct rules *fresh, const struct value_at *at,
     return parse_boolean(at, &fresh->log_syslog, failure);
   if (strcmp(at->key, "facility") == 0)
     return parse_facility(at, &fresh->log_facility, failure);
+  if (strcmp(at->key, "file") == 0) {
+    /* Kept as written: "~/" is expanded by the caller, which has HOME. */
+    if (at->text[0] != '/' && strncmp(at->text, "~/", 2) != 0)
+      return value_error(failure, at, "'%s' is not an absolute path "
+                         "(expected /path or ~/path)", at->text);
+    return replace_string(&fresh->log_file, at->text, at, failure);
+  }
   if (strlen(at->text) > MAX_IDENT_BYTES)
     return value_error(failure, at, "ident too long (expected at most %d "
                        "characters)", MAX_IDENT_BYTES);

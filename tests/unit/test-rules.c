@@ -55,6 +55,7 @@ test_defaults(void)
   TAP_INT(rules.log_syslog, 1, "defaults: syslog yes");
   TAP_INT(rules.log_facility, LOG_MAIL, "defaults: facility mail");
   TAP_STR(rules.log_ident, "backscatter-filter", "defaults: ident");
+  TAP_OK(rules.log_file == NULL, "defaults: no log file");
   TAP_INT(rules.site_rule_count, 0, "defaults: no site rules");
   TAP_INT(rules.addresses.count + rules.domains.count + rules.relays.count, 0,
           "defaults: empty identity");
@@ -100,6 +101,7 @@ static const char full_file[] =
   "syslog = off\n"
   "facility = local3\n"
   "ident = bsf-test\n"
+  "file = ~/log/bsf.log\n"
   "[rule Lists]\n"
   "header = List-Id\n"
   "glob = *<*.lists.example.org>   ; a comment\n"
@@ -156,6 +158,7 @@ test_full_file(struct rules *rules)
   TAP_INT(rules->log_syslog, 0, "full: syslog off");
   TAP_INT(rules->log_facility, LOG_LOCAL3, "full: facility local3");
   TAP_STR(rules->log_ident, "bsf-test", "full: ident");
+  TAP_STR(rules->log_file, "~/log/bsf.log", "full: log file kept as written");
   TAP_INT(rules->site_rule_count, 3, "full: three site rules");
   if (rules->site_rule_count == 3) {
     const struct site_rule *r = rules->site_rules;
@@ -270,6 +273,7 @@ static const struct error_case {
   { "bad on_error", "[exit]\non_error = bounce\n", NAME ":2: [exit] on_error:", "deliver or tempfail", NULL },
   { "syslog on is fine but maybe is not", "[log]\nsyslog = maybe\n", NAME ":2: [log] syslog:", "yes/no", NULL },
   { "bad facility", "[log]\nfacility = kern\n", NAME ":2: [log] facility:", "local0", NULL },
+  { "relative log file", "[log]\nfile = bsf.log\n", NAME ":2: [log] file:", "absolute", NULL },
   { "ident with space", "[log]\nident = \"a b\"\n", NAME ":2: [log] ident:", "log ident", NULL },
   { "NUL byte", "[store]\nttl = 1d\n\0x", NAME ":", "NUL", NULL },
 };
@@ -746,6 +750,19 @@ test_example(void)
   TAP_OK(rules.site_rule_count >= 2, "example: at least two site rules");
   TAP_OK(rules.addresses.count >= 1 && rules_is_our_address(&rules, rules.addresses.items[0]),
          "example: an identity address");
+  {
+    struct header lists = { { { "List-Id", "Talk <talk.lists.example.org>" } } };
+    struct header daemon = { { { "From", "MAILER-DAEMON@fwd.example.net" } } };
+    struct header person = { { { "From", "bob@fwd.example.net" } } };
+    const struct site_rule *rule = rules_match_site(&rules, lookup_field, &lists);
+    TAP_OK(rule && rule->has_verdict && rule->verdict == VERDICT_CLEAN,
+           "example: the List-Id rule forces clean");
+    rule = rules_match_site(&rules, lookup_field, &daemon);
+    TAP_OK(rule && rule->match == MATCH_REGEX && rule->has_action,
+           "example: the From regex matches a daemon");
+    TAP_OK(rules_match_site(&rules, lookup_field, &person) == NULL,
+           "example: the From regex leaves people alone");
+  }
   TAP_INT(rules.ttl, 30L * 86400, "example: ttl shows the default");
   TAP_INT(rules.verdict_action[VERDICT_BACKSCATTER], ACTION_FILE,
           "example: backscatter action shows the default");
