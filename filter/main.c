@@ -233,7 +233,13 @@ load_configuration(struct run *run)
     note_trouble(run, &failure);
   }
   if (run->rules.log_file) {
-    run->log_also = fopen(run->rules.log_file, "a");
+    const char *file = run->rules.log_file;
+    char expanded[4096];
+    if (strncmp(file, "~/", 2) == 0 && run->context.home) {
+      snprintf(expanded, sizeof expanded, "%s/%s", run->context.home, file + 2);
+      file = expanded;
+    }
+    run->log_also = fopen(file, "a");
     if (run->log_also)
       setvbuf(run->log_also, NULL, _IOLBF, 0);
   }
