@@ -134,6 +134,15 @@ make_store(const char *path, const struct entry *entries, size_t count)
   return result;
 }
 
+/* Flush first, or the child's exit would print our buffered TAP again. */
+static pid_t
+fork_child(void)
+{
+  fflush(stdout);
+  fflush(stderr);
+  return fork();
+}
+
 static int
 wait_child(pid_t pid)
 {
@@ -260,6 +269,40 @@ test_permissions(void)
       sent_store_close(&store);
     }
     chmod(dir, 0700);
+  }
+}
+
+/* A store owned by someone else is refused. Only root can give a file
+ * away, so this runs only as root (the non-root run covers the rest). */
+static void
+test_foreign_owner(void)
+{
+  if (geteuid() != 0) {
+    TAP_OK(1, "# SKIP foreign owner: needs root to chown");
+    return;
+  }
+  static const uid_t stranger = 65534;
+  static const struct { const char *what; bool chown_dir; } cases[] = {
+    { "store file owned by another uid", false },
+    { "store directory owned by another uid", true },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char dir[2048], path[2100];
+    snprintf(dir, sizeof dir, "%s/foreign%zu", base_dir, i);
+    snprintf(path, sizeof path, "%s/sent.db", dir);
+    if (make_store(path, seed_entries, 1) != 0
+        || chown(cases[i].chown_dir ? dir : path, stranger, (gid_t) -1) != 0) {
+      TAP_OK(0, "%s: set up", cases[i].what);
+      continue;
+    }
+    struct failure failure = { 0 };
+    struct sent_store *store = NULL;
+    TAP_INT(sent_store_open(&store, path, STORE_READ, NO_WAIT_MS, &failure),
+            -1, "%s: refused", cases[i].what);
+    TAP_OK(failure.class == FAILURE_STORE
+           && strstr(failure.message, "owned by uid 65534"),
+           "... as a store failure naming the owner: %.300s", failure.message);
+    sent_store_close(&store);
   }
 }
 
@@ -536,9 +579,11 @@ test_truncated(void)
     char path[2100];
     snprintf(path, sizeof path, "%s/cut%zu.db", base_dir, i);
     write_file(path, bytes, (size_t) sizes[i]);
-    pid_t pid = fork();
-    if (pid == 0)
+    pid_t pid = fork_child();
+    if (pid == 0) {
+      free(bytes);
       _exit(probe_truncated(path));
+    }
     int outcome = wait_child(pid);
     TAP_OK(outcome >= 0 && outcome <= 2,
            "store cut to %lld of %lld bytes: no crash (%s)",
@@ -628,7 +673,7 @@ test_lock_held(void)
       TAP_OK(0, "%s: pipes", c->what);
       continue;
     }
-    pid_t pid = fork();
+    pid_t pid = fork_child();
     if (pid == 0) {
       close(ready[0]);
       close(release[1]);
@@ -729,7 +774,7 @@ test_concurrent_writers(void)
   pid_t pids[WRITERS];
   long long start = now_ms();
   for (int w = 0; w < WRITERS; w++) {
-    pids[w] = fork();
+    pids[w] = fork_child();
     if (pids[w] == 0) {
       char tag[32];
       snprintf(tag, sizeof tag, "w%d", w);
@@ -911,12 +956,12 @@ test_expire_concurrent(void)
 
   pid_t pids[1 + LIVE_WRITERS + READERS];
   int children = 0;
-  pid_t expirer = fork();
+  pid_t expirer = fork_child();
   if (expirer == 0)
     _exit(expire_rounds(path, old_time, cutoff));
   pids[children++] = expirer;
   for (int w = 0; w < LIVE_WRITERS; w++) {
-    pid_t pid = fork();
+    pid_t pid = fork_child();
     if (pid == 0) {
       char tag[32];
       snprintf(tag, sizeof tag, "live%d", w);
@@ -925,7 +970,7 @@ test_expire_concurrent(void)
     pids[children++] = pid;
   }
   for (int r = 0; r < READERS; r++) {
-    pid_t pid = fork();
+    pid_t pid = fork_child();
     if (pid == 0)
       _exit(read_rounds(path));
     pids[children++] = pid;
@@ -1077,6 +1122,7 @@ main(void)
   test_create();
   test_missing_store();
   test_permissions();
+  test_foreign_owner();
   test_read_only_directory();
   test_add_find();
   test_garbage();
