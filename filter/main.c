@@ -320,7 +320,7 @@ command_check(struct run *run)
     if (decision->verdict == VERDICT_BACKSCATTER)
       decision->verdict = VERDICT_UNKNOWN;
     decision->action = ACTION_DELIVER;
-    snprintf(decision->reason, sizeof decision->reason, "%s: %s",
+    snprintf(decision->reason, sizeof decision->reason, "%.20s: %.270s",
              failure_class_name(run->failure.class), run->failure.message);
   }
   status = run->trouble ? trouble_exit(&run->rules)

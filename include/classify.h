@@ -27,7 +27,7 @@ enum classify_signal {
 struct classification {
   enum notice_kind kind;
   unsigned signals;        /* classify_signal bits */
-  char signature[64];      /* what recognised it: "delivery-status", "exim", ... */
+  char signature[80];      /* what recognised it: "delivery-status", "exim", ... */
 };
 
 /* Classify a notice. Always succeeds. */
