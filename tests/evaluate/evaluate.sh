@@ -12,9 +12,9 @@
 # when the Perl oracles are installed (otherwise they are rerun, ~4 s),
 # BSF_EVAL_KEEP=DIR to keep the raw per-file results (ours.tsv, oracles.tsv).
 #
-# Each message is judged by one `check --explain` process with a private rule
-# file (no syslog, log to a temporary file, a temporary store holding one
-# unrelated message), under `timeout 20`. Our ID is the one the log line
+# Each message is judged by one `check --explain` process (judge.sh) with a
+# private rule file (no syslog, log to a temporary file, a temporary store
+# holding one unrelated message), under `timeout 20`. Our ID is the one the log line
 # names (`id=<...>`, the ID looked up first); the other IDs the trace names
 # are kept too, to tell "found it, but not first" from "did not find it".
 # Prints the table, then every disagreement and every miss. Exit status: 0
@@ -58,34 +58,14 @@ printf 'From: evaluation@invalid.example\nTo: nobody@invalid.example\nMessage-ID
   | "$BSF_BIN" record -c "$RULES" > /dev/null 2>&1 \
   || { echo "evaluate.sh: $BSF_BIN record failed; cannot set up the store" >&2; exit 1; }
 
-# --- our side: one TSV line per file
-# folder  file  exit  verdict  kind  id  trace_ids  reason
+# --- our side: one TSV line per file (judge.sh)
 ours=$WORK/ours.tsv
-: > "$ours"
+. "$here/judge.sh"
 started=$(date +%s)
 for folder in "$@"; do
-  [ -d "$CORPUS/$folder" ] || { echo "evaluate.sh: no folder $folder" >&2; continue; }
-  for path in "$CORPUS/$folder"/*; do
-    [ -f "$path" ] || continue
-    : > "$LOG"
-    timeout 20 "$BSF_BIN" check --explain -c "$RULES" < "$path" > /dev/null 2> "$WORK/err"
-    status=$?
-    line=$(grep 'verdict=' "$LOG" | tail -n 1)
-    [ -n "$line" ] || line=$(grep 'verdict=' "$WORK/err" | tail -n 1)
-    verdict=$(printf '%s\n' "$line" | sed -n 's/.*verdict=\([a-z]*\).*/\1/p')
-    kind=$(printf '%s\n' "$line" | sed -n 's/.*kind=\([a-z]*\).*/\1/p')
-    id=$(printf '%s\n' "$line" | sed -n 's/.* id=<\([^>]*\)>.*/\1/p')
-    reason=$(printf '%s\n' "$line" | sed -n 's/.*reason="\(.*\)".*/\1/p' | tr '\t' ' ')
-    # Without a decision line (trouble), fall back on the --explain trace.
-    [ -n "$verdict" ] || verdict=$(sed -n 's/^ *verdict: *\([a-z]*\).*/\1/p' "$WORK/err" | head -n 1)
-    [ -n "$kind" ] || kind=$(sed -n 's/^ *kind: *\([a-z]*\).*/\1/p' "$WORK/err" | head -n 1)
-    [ -n "$reason" ] || reason=$(grep -v '^ *$' "$LOG" "$WORK/err" 2>/dev/null | head -n 1 | cut -c1-200 | tr '\t' ' ')
-    trace_ids=$(grep -i 'id' "$WORK/err" | grep -o '<[^<> ]*@[^<> ]*>' | tr -d '<>' | awk '!seen[$0]++' | paste -sd, -)
-    [ "$status" -eq 124 ] && reason="timeout (20 s)"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$folder" "$folder/$(basename "$path")" "$status" \
-      "${verdict:--}" "${kind:--}" "${id:--}" "${trace_ids:--}" "${reason:--}" >> "$ours"
-  done
+  [ -d "$CORPUS/$folder" ] || { echo "evaluate.sh: no folder $folder" >&2; exit 1; }
 done
+judge_corpus "$CORPUS" "$ours" "$@"
 elapsed=$(( $(date +%s) - started ))
 
 # --- the oracles: rerun when installed, else the committed results
@@ -123,16 +103,22 @@ function has(list, id,    n, i, parts) {
   for (i = 1; i <= n; i++) if (parts[i] == id) return 1
   return 0
 }
+function overlap(a, b,    n, i, parts) {   # do two comma lists share an ID?
+  if (a == "-" || b == "-") return 0
+  n = split(b, parts, ",")
+  for (i = 1; i <= n; i++) if (has(a, parts[i])) return 1
+  return 0
+}
 function pct(n, d) { return d ? sprintf("%d (%.1f%%)", n, 100 * n / d) : "-" }
 function row(name, k) {
   if (name ~ /^ham\//)
     printf "| %-26s | %5d | %14s | %14s | %11s | %11s | %11s | %11s | %14s |\n", name,
-      files[k], pct(recog[k], files[k]), pct(idf[k], files[k]), "n/a", "n/a", "n/a", "n/a",
+      files[k], pct(recog[k], files[k]), "n/a", "n/a", "n/a", "n/a", "n/a",
       pct(mis[k], files[k])
   else
     printf "| %-26s | %5d | %14s | %14s | %11d | %11s | %11d | %11s | %14s |\n", name,
-      files[k], pct(recog[k], files[k]), pct(idf[k], files[k]), sid[k], sagree[k] "/" sid[k],
-      bid[k], bagree[k] "/" bid[k], name ~ /^bounces\// ? "n/a" : "-"
+      files[k], pct(recog[k], files[k]), pct(idf[k], files[k]), sid[k], (sagree[k] + 0) "/" (sid[k] + 0),
+      bid[k], (bagree[k] + 0) "/" (bid[k] + 0), name ~ /^bounces\// ? "n/a" : "-"
 }
 FILENAME == ARGV[1] {   # oracles
   if ($1 == "file") next
@@ -146,7 +132,6 @@ FILENAME == ARGV[1] {   # oracles
   files[total]++
   rec = (kind != "-" && kind != "none")
   if (rec) { recog[f]++; recog[total]++ }
-  if (id != "-") { idf[f]++; idf[total]++ }
   if (f ~ /^ham\//) {
     if (kind != "none" || verdict != "clean") {
       mis[f]++; mis[total]++
@@ -154,6 +139,7 @@ FILENAME == ARGV[1] {   # oracles
     }
     next
   }
+  if (id != "-") { idf[f]++; idf[total]++ }
   if (f ~ /^bounces\// && !rec)
     missed[++nmissed] = file "\t" verdict "\t" kind "\t" reason
   si = (file in s_ids) ? s_ids[file] : "-"
@@ -162,9 +148,9 @@ FILENAME == ARGV[1] {   # oracles
   if (bi != "-") { bid[f]++; bid[total]++; if (id == bi) { bagree[f]++; bagree[total]++ } }
   if ((si != "-" && !has(si, id)) || (bi != "-" && id != bi)) {
     if (id == "-")
-      note = (has(trace, si) || has(trace, bi)) ? "oracle ID in our trace, none logged" : "no ID found"
+      note = (overlap(trace, si) || overlap(trace, bi)) ? "oracle ID in our trace, none logged" : "no ID found"
     else
-      note = (has(trace, si) || has(trace, bi)) ? "oracle ID in our trace, not first" : "different ID"
+      note = (overlap(trace, si) || overlap(trace, bi)) ? "oracle ID in our trace, not first" : "different ID"
     disagree[++ndis] = file "\t" id "\t" si "\t" bi "\t" note
   }
 }
@@ -176,7 +162,8 @@ END {
   if (files["bounce"]) row("total bounces+unlabelled", "bounce")
   if (files["ham"]) row("ham/ total", "ham")
   print ""
-  print "bounce-like: kind != none; ID found: the log line names an original Message-ID;"
+  print "bounce-like: kind != none; ID found: the log line names an original Message-ID"
+  print "(not counted for ham: an ordinary reply names the message it answers);"
   print "sisimai/bp ID: files where Sisimai / Mail::DeliveryStatus::BounceParser find one;"
   print "agree: our (first) ID equals it; misflagged: ham with kind != none or verdict != clean."
   print ""
