@@ -14,7 +14,7 @@
 
 . "$BSF_SRCDIR/tests/integration/harness.inc"
 
-MDA=$(command -v mda)
+MDA=$(command -v mda || command -v /usr/sbin/mda)
 if [ -z "$MDA" ]; then
   skip_all "mda not installed (Debian package mailutils-mda)" \
     "mda: forged bounce filed" "mda: failing filter delivers"
