@@ -109,6 +109,12 @@ function overlap(a, b,    n, i, parts) {   # do two comma lists share an ID?
   for (i = 1; i <= n; i++) if (has(a, parts[i])) return 1
   return 0
 }
+function said(oracle, id, trace) {   # how the answer of an oracle compares to ours
+  if (oracle == "-") return "finds none"
+  if (has(oracle, id)) return "agrees"
+  if (overlap(trace, oracle)) return "names an ID of our trace, not our first"
+  return "differs"
+}
 function pct(n, d) { return d ? sprintf("%d (%.1f%%)", n, 100 * n / d) : "-" }
 function row(name, k) {
   if (name ~ /^ham\//)
@@ -147,10 +153,9 @@ FILENAME == ARGV[1] {   # oracles
   if (si != "-") { sid[f]++; sid[total]++; if (has(si, id)) { sagree[f]++; sagree[total]++ } }
   if (bi != "-") { bid[f]++; bid[total]++; if (id == bi) { bagree[f]++; bagree[total]++ } }
   if ((si != "-" && !has(si, id)) || (bi != "-" && id != bi)) {
-    if (id == "-")
-      note = (overlap(trace, si) || overlap(trace, bi)) ? "oracle ID in our trace, none logged" : "no ID found"
-    else
-      note = (overlap(trace, si) || overlap(trace, bi)) ? "oracle ID in our trace, not first" : "different ID"
+    note = (id == "-") ? "we log no ID" : ""
+    note = note (note == "" ? "" : "; ") "sisimai " said(si, id, trace)
+    note = note "; bounceparser " said(bi, id, trace)
     disagree[++ndis] = file "\t" id "\t" si "\t" bi "\t" note
   }
 }
