@@ -1,0 +1,341 @@
+/* record.c: remembering outgoing mail in the sent store: the Message-ID and
+ * recipients of one header block (`record`), or of every message of a
+ * mailbox (`import`).
+ *
+ * Address lists are split by hand, in one bounded pass over the raw field
+ * value: commas inside "quoted strings", (comments) and <angle addresses>
+ * do not separate, "group: a, b;" yields a and b, and each item is reduced
+ * to its <angle address> or, without one, to its text with comments removed,
+ * then normalised by address_normalise(). Limits: the first
+ * CAP_HEADER_BLOCK_BYTES of a header block, CAP_RECORD_RECIPIENTS addresses
+ * per message (envelope recipients first, since they are the ones the mail
+ * really went to); an item whose text without comments exceeds
+ * ITEM_BYTES and has no <address> is skipped. Duplicates are recorded again
+ * (the store keeps the newest time). Quoted local parts ("a b"@x) are not
+ * understood and are skipped.
+ *
+ * Mailboxes are read with libmailutils, local formats only (mbox, maildir,
+ * MH, dotmail): the remote ones (imap, pop) would link the program against
+ * libmu_auth, GnuTLS, GSASL, LDAP and PAM, which every delivery would then
+ * pay for at start-up.
+ */
+#include <config.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <mailutils/mailutils.h>
+#include "caps.h"
+#include "mailid.h"
+#include "message.h"
+#include "record.h"
+
+enum {
+  ITEM_BYTES = 4 * CAP_ADDRESS_BYTES,   /* one list item without comments */
+  PROGRESS_EVERY = 1000,
+  /* An envelope recipient longer than this is no address at all. */
+  ENVELOPE_SCAN_BYTES = 4 * CAP_ADDRESS_BYTES,
+};
+
+/* One record_header() call. */
+struct record_run {
+  struct sent_store *store;
+  time_t now;
+  struct failure *failure;
+  char msgid[CAP_ID_BYTES + 1];         /* first valid Message-ID, or "" */
+  size_t recipients;                    /* addresses recorded so far */
+  int failed;                           /* a store write failed: stop */
+  char item[ITEM_BYTES];                /* the current list item, cleaned */
+  size_t item_used;
+  int item_overflow;
+};
+
+static int
+name_is(const char *name, size_t length, const char *wanted)
+{
+  return strlen(wanted) == length && strncasecmp(name, wanted, length) == 0;
+}
+
+static int
+is_recipient_field(const char *name, size_t length)
+{
+  static const char *const fields[] = {
+    "to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc",
+  };
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    if (name_is(name, length, fields[i]))
+      return 1;
+  return 0;
+}
+
+static void
+record_address(struct record_run *run, const char *text, size_t length)
+{
+  char address[CAP_ADDRESS_BYTES + 1];
+
+  if (run->failed || run->recipients >= CAP_RECORD_RECIPIENTS)
+    return;
+  if (address_normalise(text, length, address, sizeof address) == 0)
+    return;
+  if (sent_store_add_recipient(run->store, address, run->now, run->failure) < 0) {
+    run->failed = 1;
+    return;
+  }
+  run->recipients++;
+}
+
+/* ------------------------------------------------------ address lists */
+
+static void
+item_reset(struct record_run *run)
+{
+  run->item_used = 0;
+  run->item_overflow = 0;
+}
+
+/* Append to the cleaned item; runs of white space become one space. */
+static void
+item_add(struct record_run *run, char c)
+{
+  if (c == '\t' || c == '\r' || c == '\n')
+    c = ' ';
+  if (c == ' ' && (run->item_used == 0 || run->item[run->item_used - 1] == ' '))
+    return;
+  if (run->item_used == sizeof run->item) {
+    run->item_overflow = 1;
+    return;
+  }
+  run->item[run->item_used++] = c;
+}
+
+struct list_state {
+  int quoted;                /* inside "..." */
+  unsigned comment;          /* depth of (...) */
+  int in_angle;              /* inside <...> */
+  int have_angle;            /* a complete <...> seen in this item */
+  size_t angle_open, angle_close;
+};
+
+static void
+item_finish(struct record_run *run, const char *value, struct list_state *state)
+{
+  if (state->have_angle)
+    record_address(run, value + state->angle_open,
+                   state->angle_close - state->angle_open + 1);
+  else if (run->item_used > 0 && !run->item_overflow)
+    record_address(run, run->item, run->item_used);
+  item_reset(run);
+  memset(state, 0, sizeof *state);
+}
+
+/* Split one To/Cc/Bcc value (raw, maybe folded) into addresses. */
+static void
+record_address_list(struct record_run *run, const char *value, size_t length)
+{
+  struct list_state state = { 0 };
+
+  item_reset(run);
+  for (size_t i = 0; i < length && !run->failed; i++) {
+    char c = value[i];
+    if (state.quoted) {
+      if (c == '\\' && i + 1 < length) {
+        item_add(run, c);
+        c = value[++i];
+      } else if (c == '"') {
+        state.quoted = 0;
+      }
+      item_add(run, c);
+    } else if (state.comment) {
+      if (c == '\\')
+        i++;
+      else if (c == '(')
+        state.comment++;
+      else if (c == ')' && --state.comment == 0)
+        item_add(run, ' ');
+    } else if (state.in_angle) {
+      if (c == '>') {
+        state.in_angle = 0;
+        if (!state.have_angle) {
+          state.have_angle = 1;
+          state.angle_close = i;
+        }
+      }
+      item_add(run, c);
+    } else if (c == '"') {
+      state.quoted = 1;
+      item_add(run, c);
+    } else if (c == '(') {
+      state.comment = 1;
+    } else if (c == '<') {
+      state.in_angle = 1;
+      if (!state.have_angle)
+        state.angle_open = i;
+      item_add(run, c);
+    } else if (c == ':') {
+      /* "group-name:" - what came before is the group's name. */
+      item_reset(run);
+      memset(&state, 0, sizeof state);
+    } else if (c == ',' || c == ';') {
+      item_finish(run, value, &state);
+    } else {
+      item_add(run, c);
+    }
+  }
+  item_finish(run, value, &state);
+}
+
+/* ------------------------------------------------------- header block */
+
+static void
+take_first_msgid(void *cookie, const char *token, size_t length)
+{
+  struct record_run *run = cookie;
+  if (run->msgid[0] == '\0')
+    msgid_normalise(token, length, run->msgid, sizeof run->msgid);
+}
+
+static void
+visit_field(void *cookie, const char *name, size_t name_length,
+            const char *value, size_t value_length)
+{
+  struct record_run *run = cookie;
+
+  if (run->failed)
+    return;
+  if (run->msgid[0] == '\0' && name_is(name, name_length, "message-id")) {
+    int capped;
+    msgid_scan(value, value_length, CAP_IDS_PER_FIELD, take_first_msgid, run,
+               &capped);
+  } else if (is_recipient_field(name, name_length)) {
+    record_address_list(run, value, value_length);
+  }
+}
+
+int
+record_header(struct sent_store *store, const char *header, size_t length,
+              const char *const *envelope, size_t envelope_count,
+              time_t now, struct record_counts *counts,
+              struct failure *failure)
+{
+  struct record_counts ignored = { 0 };
+  struct record_run run_storage = { 0 };
+  struct record_run *run = &run_storage;
+
+  if (!counts)
+    counts = &ignored;
+  run->store = store;
+  run->now = now;
+  run->failure = failure;
+  counts->messages++;
+
+  for (size_t i = 0; envelope && i < envelope_count && !run->failed; i++)
+    if (envelope[i])
+      record_address(run, envelope[i], strnlen(envelope[i], ENVELOPE_SCAN_BYTES));
+  if (header && !run->failed)
+    header_each(header, length < CAP_HEADER_BLOCK_BYTES ? length
+                                                        : CAP_HEADER_BLOCK_BYTES,
+                visit_field, run);
+  if (!run->failed && run->msgid[0]
+      && sent_store_add_msgid(store, run->msgid, now, failure) < 0)
+    run->failed = 1;
+  counts->recipients += run->recipients;
+  if (run->failed)
+    return -1;
+  if (run->msgid[0])
+    counts->msgids++;
+  else if (run->recipients == 0)
+    counts->skipped++;
+  return 0;
+}
+
+/* ------------------------------------------------------------ mailbox */
+
+/* Read a message's header block, at most `cap` bytes, into buffer. */
+static int
+read_header_block(mu_message_t message, char *buffer, size_t cap, size_t *length)
+{
+  mu_header_t header;
+  mu_stream_t stream;
+  int rc = mu_message_get_header(message, &header);
+  if (rc)
+    return rc;
+  rc = mu_header_get_streamref(header, &stream);
+  if (rc)
+    return rc;
+  size_t used = 0;
+  while (used < cap) {
+    size_t n = 0;
+    rc = mu_stream_read(stream, buffer + used, cap - used, &n);
+    if (rc || n == 0)
+      break;
+    used += n;
+  }
+  mu_stream_destroy(&stream);
+  *length = used;
+  return rc;
+}
+
+int
+record_mailbox(struct sent_store *store, const char *mailbox, time_t now,
+               record_progress_fn progress, void *cookie,
+               struct record_counts *counts, struct failure *failure)
+{
+  /* Registering adds to Mailutils' own process-wide list: do it once. */
+  static int formats_registered;
+  struct record_counts ignored = { 0 };
+  mu_mailbox_t box = NULL;
+  char *buffer = NULL;
+  size_t total = 0;
+  int result = -1, rc;
+
+  if (!counts)
+    counts = &ignored;
+  if (!formats_registered) {
+    mu_register_local_mbox_formats();
+    formats_registered = 1;
+  }
+  rc = mu_mailbox_create_default(&box, mailbox);
+  if (rc)
+    return failure_set(failure, FAILURE_INPUT, "cannot open mailbox %s: %s",
+                       mailbox, mu_strerror(rc));
+  rc = mu_mailbox_open(box, MU_STREAM_READ);
+  if (rc) {
+    failure_set(failure, FAILURE_INPUT, "cannot open mailbox %s: %s", mailbox,
+                mu_strerror(rc));
+    mu_mailbox_destroy(&box);
+    return -1;
+  }
+  rc = mu_mailbox_messages_count(box, &total);
+  if (rc) {
+    failure_set(failure, FAILURE_INPUT, "cannot read mailbox %s: %s", mailbox,
+                mu_strerror(rc));
+    goto done;
+  }
+  buffer = malloc(CAP_HEADER_BLOCK_BYTES);
+  if (!buffer) {
+    failure_set(failure, FAILURE_MEMORY, "out of memory reading mailbox %s",
+                mailbox);
+    goto done;
+  }
+  for (size_t number = 1; number <= total; number++) {
+    mu_message_t message;
+    size_t length = 0;
+    if (mu_mailbox_get_message(box, number, &message) != 0
+        || read_header_block(message, buffer, CAP_HEADER_BLOCK_BYTES, &length) != 0) {
+      counts->messages++;           /* unreadable: nothing to record */
+      counts->skipped++;
+    } else if (record_header(store, buffer, length, NULL, 0, now, counts,
+                             failure) < 0) {
+      goto done;
+    }
+    if (progress && number % PROGRESS_EVERY == 0 && number < total)
+      progress(cookie, number, total);
+  }
+  if (progress)
+    progress(cookie, total, total);
+  result = 0;
+done:
+  free(buffer);
+  mu_mailbox_close(box);
+  mu_mailbox_destroy(&box);
+  return result;
+}
