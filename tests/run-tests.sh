@@ -21,6 +21,7 @@ run_suite() {
     case " $BSF_TESTS " in *" $name "*) ;; *) return 0 ;; esac
   fi
   log="$results/$name.log"
+  mkdir -p "$(dirname "$log")" || exit 1
   "$@" >"$log" 2>&1 </dev/null
   status=$?
   p=$(grep -c '^ok ' "$log")
@@ -30,6 +31,9 @@ run_suite() {
   if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then
     f=1
     echo "not ok - suite $name exited with status $status" >>"$log"
+  elif [ "$p" -eq 0 ] && [ "$s" -eq 0 ] && [ "$f" -eq 0 ]; then
+    f=1
+    echo "not ok - suite $name ran no test" >>"$log"
   fi
   passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
   if [ "$f" -ne 0 ]; then

@@ -2,7 +2,7 @@
 # check.sh: the built program end to end: every verdict, every output mode,
 # the exit-code table, trouble (bad rule file, missing and locked store),
 # each asserting exit code, output and the one log line.
-. "$BSF_SRCDIR/tests/e2e/lib.sh"
+. "$BSF_SRCDIR/tests/e2e/lib.inc"
 
 write_rules
 # --- record the user's sent message, then judge

@@ -13,7 +13,7 @@
 #  - every ordinary message (ham/*) is judged clean.
 # tests/evaluate/evaluate.sh prints the full figures; EVALUATION.md judges
 # each miss. The corpus is read-only: nothing here edits it.
-. "$BSF_SRCDIR/tests/e2e/lib.sh"
+. "$BSF_SRCDIR/tests/e2e/lib.inc"
 . "$BSF_SRCDIR/tests/evaluate/judge.sh"
 ORACLE_IDS=$BSF_SRCDIR/tests/evaluate/oracle-ids.tsv
 
