@@ -20,7 +20,10 @@
  * pay for at start-up.
  */
 #include <config.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <strings.h>
 #include <mailutils/mailutils.h>
@@ -274,6 +277,121 @@ read_header_block(mu_message_t message, char *buffer, size_t cap, size_t *length
   return rc;
 }
 
+/* mbox files are read here, line by line, rather than through Mailutils:
+ * its mbox driver keeps every message it has handed out (with two 8 KB
+ * stream buffers each) until the mailbox is closed, which measured 1.2 GB
+ * RSS for a 100,000-message mbox. A message starts at a "From " line at
+ * the start of the file or after an empty line; its header block ends at
+ * the first empty line. Lines are read in CHUNK pieces, so a long line
+ * costs nothing extra; the header kept is capped at CAP_HEADER_BLOCK_BYTES. */
+enum { MBOX_CHUNK = 8192 };
+
+struct mbox_reader {
+  char *header;                /* CAP_HEADER_BLOCK_BYTES */
+  size_t header_used;
+  int in_header;
+};
+
+static int
+mbox_finish_header(struct mbox_reader *reader, struct sent_store *store,
+                   time_t now, struct record_counts *counts,
+                   struct failure *failure)
+{
+  reader->in_header = 0;
+  return record_header(store, reader->header, reader->header_used, NULL, 0, now,
+                       counts, failure);
+}
+
+static int
+record_mbox_file(struct sent_store *store, const char *mailbox, const char *path,
+                 time_t now, record_progress_fn progress, void *cookie,
+                 struct record_counts *counts, struct failure *failure)
+{
+  struct mbox_reader reader = { 0 };
+  char chunk[MBOX_CHUNK];
+  int at_line_start = 1, previous_blank = 1, result = -1;
+  size_t done = 0;
+  FILE *file = fopen(path, "r");
+
+  if (!file)
+    return failure_set(failure, FAILURE_INPUT, "cannot open mailbox %s: %s",
+                       mailbox, strerror(errno));
+  reader.header = malloc(CAP_HEADER_BLOCK_BYTES);
+  if (!reader.header) {
+    failure_set(failure, FAILURE_MEMORY, "out of memory reading mailbox %s", mailbox);
+    goto done;
+  }
+  while (fgets(chunk, sizeof chunk, file)) {
+    size_t length = strlen(chunk);
+    int line_start = at_line_start;
+    at_line_start = length > 0 && chunk[length - 1] == '\n';
+    if (line_start && previous_blank && strncmp(chunk, "From ", 5) == 0) {
+      if (reader.in_header
+          && mbox_finish_header(&reader, store, now, counts, failure) < 0)
+        goto done;
+      reader.in_header = 1;
+      reader.header_used = 0;
+      done++;
+      if (progress && done > 1 && (done - 1) % PROGRESS_EVERY == 0)
+        progress(cookie, done - 1, 0);      /* total unknown while reading */
+      previous_blank = 0;
+      continue;
+    }
+    if (done == 0) {
+      failure_set(failure, FAILURE_INPUT,
+                  "cannot read mailbox %s: not an mbox file (no \"From \" line)",
+                  mailbox);
+      goto done;
+    }
+    int blank = line_start && (strcmp(chunk, "\n") == 0 || strcmp(chunk, "\r\n") == 0);
+    if (line_start)
+      previous_blank = blank;
+    if (!reader.in_header)
+      continue;
+    if (blank) {
+      if (mbox_finish_header(&reader, store, now, counts, failure) < 0)
+        goto done;
+      continue;
+    }
+    size_t room = CAP_HEADER_BLOCK_BYTES - reader.header_used;
+    size_t take = length < room ? length : room;
+    memcpy(reader.header + reader.header_used, chunk, take);
+    reader.header_used += take;
+  }
+  if (ferror(file)) {
+    failure_set(failure, FAILURE_INPUT, "cannot read mailbox %s: %s", mailbox,
+                strerror(errno));
+    goto done;
+  }
+  if (reader.in_header
+      && mbox_finish_header(&reader, store, now, counts, failure) < 0)
+    goto done;
+  if (progress)
+    progress(cookie, done, done);
+  result = 0;
+done:
+  free(reader.header);
+  fclose(file);
+  return result;
+}
+
+/* The local path of a mailbox name that Mailutils takes for an mbox, or
+ * NULL. Borrowed from box's URL. */
+static const char *
+mbox_file_path(mu_mailbox_t box)
+{
+  mu_url_t url;
+  const char *scheme, *path;
+  struct stat info;
+
+  if (mu_mailbox_get_url(box, &url) != 0
+      || mu_url_sget_scheme(url, &scheme) != 0 || strcmp(scheme, "mbox") != 0
+      || mu_url_sget_path(url, &path) != 0)
+    return NULL;
+  /* A missing file is left to Mailutils, which says why it cannot open it. */
+  return stat(path, &info) == 0 && S_ISREG(info.st_mode) ? path : NULL;
+}
+
 int
 record_mailbox(struct sent_store *store, const char *mailbox, time_t now,
                record_progress_fn progress, void *cookie,
@@ -297,6 +415,13 @@ record_mailbox(struct sent_store *store, const char *mailbox, time_t now,
   if (rc)
     return failure_set(failure, FAILURE_INPUT, "cannot open mailbox %s: %s",
                        mailbox, mu_strerror(rc));
+  const char *mbox_path = mbox_file_path(box);
+  if (mbox_path) {
+    result = record_mbox_file(store, mailbox, mbox_path, now, progress, cookie,
+                              counts, failure);
+    mu_mailbox_destroy(&box);
+    return result;
+  }
   rc = mu_mailbox_open(box, MU_STREAM_READ);
   if (rc) {
     failure_set(failure, FAILURE_INPUT, "cannot open mailbox %s: %s", mailbox,

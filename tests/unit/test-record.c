@@ -255,6 +255,35 @@ make_mbox(const char *dir, char *path, size_t size)
   return write_file(dir, "sent.mbox", text);
 }
 
+/* A header line longer than the reader's 8 KB pieces with "From " at the
+ * start of the second piece, and a body "From " line after a line of
+ * exactly one piece (its "\n" alone is no empty line): neither starts a
+ * message. */
+static int
+make_tricky_mbox(const char *dir, char *path, size_t size)
+{
+  char text[32768];
+  size_t used = (size_t) snprintf(text, sizeof text,
+                                  "From me@self.example Mon Nov 23 11:00:00 2026\n"
+                                  "Message-ID: <m1@tricky.example>\nTo: (");
+  size_t line_start = used - 5;                 /* where "To: (" began */
+  while (used - line_start < 8191 - 2)
+    text[used++] = 'p';
+  used += (size_t) snprintf(text + used, sizeof text - used,
+                            ") From friend1@tricky.example\n\n");
+  for (int i = 0; i < 8191; i++)
+    text[used++] = 'b';
+  used += (size_t) snprintf(text + used, sizeof text - used,
+                            "\nFrom friend2@tricky.example is quoted\n\n"
+                            "From me@self.example Mon Nov 23 11:00:00 2026\n"
+                            "To: friend2@tricky.example, friend3@tricky.example\n"
+                            "Message-ID: <m2@tricky.example>\n\nbody\n\n"
+                            "From me@self.example Mon Nov 23 11:00:00 2026\n"
+                            "To: x\nMessage-ID: <m3@tricky.example>\n");
+  snprintf(path, size, "%s/tricky.mbox", dir);
+  return write_file(dir, "tricky.mbox", text);
+}
+
 static int
 make_maildir(const char *dir, char *path, size_t size)
 {
@@ -301,6 +330,7 @@ test_mailboxes(struct sent_store *store)
     { "mbox", make_mbox, "" },
     { "maildir", make_maildir, "" },
     { "mh", make_mh, "mh:" },
+    { "tricky", make_tricky_mbox, "" },
   };
 
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
