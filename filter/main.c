@@ -298,6 +298,9 @@ command_check(struct run *run)
       note_trouble(run, &failure);
     classify_notice(&notice, &run->context, &classification);
     references_extract(&notice, &classification, references);
+    if (classification.kind != KIND_NONE && references->id_count == 0
+        && notice_load_raw_body(&input, &notice, &failure) == 0)
+      references_extract(&notice, &classification, references);
     /* Ordinary mail never opens the store: start-up cost and no lock. */
     if (classification.kind != KIND_NONE && run->store_path
         && (references->id_count > 0 || references->recipient_count > 0)) {

@@ -444,6 +444,8 @@ role_of(const char *type, int *known)
     { "message/rfc822", PART_ORIGINAL_MESSAGE },
     { "message/global", PART_ORIGINAL_MESSAGE },
     { "text/rfc822-headers", PART_ORIGINAL_HEADERS },
+    { "text/rfc822-header", PART_ORIGINAL_HEADERS },      /* seen in the wild */
+    { "message/rfc822-headers", PART_ORIGINAL_HEADERS },  /* seen in the wild */
     { "message/global-headers", PART_ORIGINAL_HEADERS },
     { "message/delivery-status", PART_DELIVERY_STATUS },
     { "message/global-delivery-status", PART_DELIVERY_STATUS },
@@ -689,9 +691,40 @@ notice_parse(struct input *input, struct notice *notice, struct failure *failure
   return 0;
 }
 
+int
+notice_load_raw_body(struct input *input, struct notice *notice,
+                     struct failure *failure)
+{
+  char *text = NULL;
+  size_t length = 0;
+  int truncated = 0, rc;
+
+  if (notice->raw_body)
+    return 0;
+  rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL);
+  if (rc == 0)
+    rc = read_bounded(input->raw, CAP_ORIGINAL_BYTES, &text, &length, &truncated);
+  if (rc)
+    return failure_set(failure, FAILURE_INPUT, "cannot read the body: %s",
+                       mu_strerror(rc));
+  length = normalise_text(text, length);
+  size_t start = 0;
+  if (input->has_from_line) {
+    const char *newline = memchr(text, '\n', length);
+    start = newline ? (size_t) (newline - text) + 1 : length;
+  }
+  start += header_block_length(text + start, length - start);
+  memmove(text, text + start, length - start);
+  text[length - start] = '\0';
+  notice->raw_body = text;
+  notice->raw_body_length = length - start;
+  return 0;
+}
+
 void
 notice_free(struct notice *notice)
 {
+  free(notice->raw_body);
   free(notice->header);
   for (size_t i = 0; i < notice->part_count; i++)
     free(notice->parts[i].content);

@@ -373,6 +373,10 @@ references_extract(const struct notice *notice,
                            notice->parts[i].length);
   header_each(notice->header, notice->header_length, top_field, references);
 
+  /* Last resort: header blocks anywhere in the raw body. */
+  if (references->id_count == 0 && notice->raw_body && classification->kind != KIND_NONE)
+    scan_quoted_text(references, notice->raw_body, notice->raw_body_length);
+
   /* An auto-reply or challenge names the original in its own header. */
   char value[CAP_LINE_BYTES];
   long length = header_field(notice->header, notice->header_length, "In-Reply-To",

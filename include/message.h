@@ -66,6 +66,8 @@ struct notice {
   size_t part_count;
   unsigned caps_hit;        /* CAP_HIT_* bits */
   int body_unparsed;        /* Mailutils rejected the message: header only */
+  char *raw_body;           /* notice_load_raw_body: the body as text, or NULL */
+  size_t raw_body_length;
 };
 
 /* Parse input into *notice. Returns 0 (body_unparsed set when only the
@@ -78,6 +80,14 @@ int notice_parse(struct input *input, struct notice *notice,
  * `record` needs. Same contract as notice_parse. */
 int notice_parse_header(struct input *input, struct notice *notice,
                         struct failure *failure);
+
+/* Load the start of the body (CAP_ORIGINAL_BYTES, LF line ends) as plain
+ * text into notice->raw_body, for the last-resort search for quoted
+ * headers when the MIME walk found no original: truncated bounces whose
+ * last part has no closing boundary get a wrong size from Mailutils 3.15,
+ * and some servers write broken MIME headers. 0 or -1. */
+int notice_load_raw_body(struct input *input, struct notice *notice,
+                         struct failure *failure);
 
 void notice_free(struct notice *notice);
 
