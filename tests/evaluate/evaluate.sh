@@ -14,7 +14,7 @@
 #
 # Each message is judged by one `check --explain` process (judge.sh) with a
 # private rule file (no syslog, log to a temporary file, a temporary store
-# holding one unrelated message), under `timeout 20`. Our ID is the one the log line
+# holding one unrelated message), with at most 20 s of CPU. Our ID is the one the log line
 # names (`id=<...>`, the ID looked up first); the other IDs the trace names
 # are kept too, to tell "found it, but not first" from "did not find it".
 # Prints the table, then every disagreement and every miss. Exit status: 0

@@ -6,36 +6,66 @@
 # action=... id=<...> reason="..."`), or when the run logged a failure
 # instead, from the --explain trace (`verdict:`, `kind:` lines); trace_ids are
 # the <...@...> IDs of the trace lines that mention an ID, in order,
-# comma-separated. A run is limited to JUDGE_SECONDS (default 20; exit 124).
+# comma-separated. A run may use JUDGE_SECONDS of CPU (default 20; ulimit -t,
+# then SIGXCPU: "killed by signal 24"); the store lock wait bounds the rest.
 #
-# Needs: BSF_BIN, RULES (a rule file logging to $LOG, syslog off), LOG, WORK.
-# Three processes per file (timeout+program, awk): the whole corpus takes
-# seconds, not minutes.
+# A run whose stderr holds a sanitizer report gets the reason "sanitizer:
+# FIRST LINE OF IT" (the caller fails on it).
+#
+# Needs: BSF_BIN, RULES (a rule file with a `file = ` line in [log], syslog
+# off; each parallel shard gets a copy logging to its own file), WORK.
+# Two processes per file (the program, awk), JUDGE_JOBS at a time.
 
-# judge_corpus CORPUS OUT FOLDER...
+# judge_shard LIST: judge each "folder<TAB>path" line of LIST, appending
+# to LIST.raw; the shard logs to its own file (same rules otherwise).
+judge_shard() {
+  shard_log=$1.log shard_rules=$1.ini
+  sed "s|^file *=.*|file = $shard_log|" "$RULES" > "$shard_rules"
+  chmod 600 "$shard_rules"
+  : > "$1.raw"
+  while IFS='	' read -r judge_folder judge_path; do
+    : > "$shard_log"
+    # ulimit in a subshell, not timeout(1): half the cost per file.
+    (ulimit -t "${JUDGE_SECONDS:-20}"; exec "$BSF_BIN" check --explain -c "$shard_rules") \
+      < "$judge_path" > /dev/null 2> "$1.err"
+    judge_status=$?
+    printf '@@FILE\t%s\t%s\t%s\n' "$judge_folder" \
+      "$judge_folder/${judge_path##*/}" "$judge_status" >> "$1.raw"
+    awk 'FNR == NR { print "L " $0; next } { print "E " $0 }' \
+      "$shard_log" "$1.err" >> "$1.raw"
+  done < "$1"
+}
+
+# judge_corpus CORPUS OUT FOLDER...: JUDGE_JOBS processes at a time
+# (default: the number of CPUs, at most 8), each over a contiguous slice of
+# the files, so the output keeps the corpus order.
 judge_corpus() {
   judge_root=$1 judge_out=$2; shift 2
   judge_raw=$WORK/judge.raw
-  : > "$judge_raw"
+  rm -f "$WORK"/judge.shard.*
   for judge_folder in "$@"; do
     for judge_path in "$judge_root/$judge_folder"/*; do
-      [ -f "$judge_path" ] || continue
-      : > "$LOG"
-      timeout "${JUDGE_SECONDS:-20}" "$BSF_BIN" check --explain -c "$RULES" \
-        < "$judge_path" > /dev/null 2> "$WORK/judge.err"
-      judge_status=$?
-      printf '@@FILE\t%s\t%s\t%s\n' "$judge_folder" \
-        "$judge_folder/${judge_path##*/}" "$judge_status" >> "$judge_raw"
-      awk 'FNR == NR { print "L " $0; next } { print "E " $0 }' \
-        "$LOG" "$WORK/judge.err" >> "$judge_raw"
+      [ -f "$judge_path" ] && printf '%s\t%s\n' "$judge_folder" "$judge_path"
     done
+  done > "$WORK/judge.list"
+  judge_jobs=${JUDGE_JOBS:-$(nproc 2> /dev/null || echo 1)}
+  [ "$judge_jobs" -ge 1 ] 2> /dev/null || judge_jobs=1
+  [ "$judge_jobs" -le 8 ] || judge_jobs=8
+  judge_total=$(wc -l < "$WORK/judge.list")
+  judge_per=$(( (judge_total + judge_jobs - 1) / judge_jobs ))
+  [ "$judge_per" -ge 1 ] || judge_per=1
+  split -l "$judge_per" -d -a 2 "$WORK/judge.list" "$WORK/judge.shard."
+  for judge_shard_list in "$WORK"/judge.shard.[0-9][0-9]; do
+    [ -f "$judge_shard_list" ] && judge_shard "$judge_shard_list" &
   done
+  wait
+  cat "$WORK"/judge.shard.[0-9][0-9].raw > "$judge_raw" 2> /dev/null || : > "$judge_raw"
   awk -v OFS='\t' '
   function flush() {
     if (file == "") return
     if (verdict == "") verdict = e_verdict
     if (kind == "") kind = e_kind
-    if (status == 124) reason = "timeout"
+    if (sanitizer != "") reason = "sanitizer: " sanitizer
     else if (status > 128) reason = "killed by signal " (status - 128)
     else if (reason == "") reason = first
     gsub(/\t/, " ", reason)
@@ -62,7 +92,7 @@ judge_corpus() {
   /^@@FILE\t/ {
     flush()
     split($0, f, "\t"); folder = f[2]; file = f[3]; status = f[4] + 0
-    verdict = kind = id = ids = reason = first = e_verdict = e_kind = ""
+    verdict = kind = id = ids = reason = first = e_verdict = e_kind = sanitizer = ""
     next
   }
   {
@@ -73,6 +103,8 @@ judge_corpus() {
       id = field(line, "id"); reason = field(line, "reason")
     }
     if (tag == "E") {
+      if (sanitizer == "" && line ~ /(AddressSanitizer|LeakSanitizer|runtime error:)/)
+        sanitizer = line
       if (e_verdict == "" && match(line, /^[ \t]*verdict:[ \t]*[a-z]+/)) {
         e_verdict = line; sub(/^[ \t]*verdict:[ \t]*/, "", e_verdict); sub(/[^a-z].*/, "", e_verdict)
       }
