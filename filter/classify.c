@@ -1,100 +1,23 @@
 /* classify.c: is a notice bounce-like, and of which kind?
  *
  * Signals, strongest first: report parts (RFC 3464/6522/6533, 8098, 5965);
- * RFC 3834 Auto-Submitted and its look-alikes; the null sender; and phrases.
- * Body phrases are only read when the message already looks automatic (a
- * null or daemon sender, a bounce-like subject, an Auto-Submitted field):
- * people quote bounces on mailing lists, and their mail must stay clean.
+ * RFC 3834 Auto-Submitted and its look-alikes; the null sender (envelope,
+ * Return-Path, or a From of MAILER-DAEMON or "<>"); and the phrasings in
+ * signatures.h. Body phrases are read only when the message already looks
+ * automatic: people quote bounces on mailing lists, and their mail must stay
+ * clean. For the same reason a mailing-list message (List-Id, List-Post) or
+ * a reply ("Re: Undeliverable") is not made automatic by its subject alone.
  * All scanning is over bounded buffers the walk kept (caps.h).
  */
 #include <config.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <mailutils/mime.h>
 #include "caps.h"
 #include "classify.h"
-
-enum phrase_place { IN_SUBJECT, IN_BODY };
-
-struct phrase {
-  enum phrase_place place;
-  enum notice_kind kind;
-  const char *signature;
-  const char *text;            /* matched case-insensitively */
-};
-
-/* The wording of the notices users receive. Subjects first: a subject
- * phrase both classifies and opens the body for reading. */
-static const struct phrase phrases[] = {
-  { IN_SUBJECT, KIND_NDR, "generic", "undeliverable" },
-  { IN_SUBJECT, KIND_NDR, "generic", "undelivered mail" },
-  { IN_SUBJECT, KIND_NDR, "generic", "mail delivery failed" },
-  { IN_SUBJECT, KIND_NDR, "generic", "delivery status notification (failure)" },
-  { IN_SUBJECT, KIND_NDR, "generic", "delivery failure" },
-  { IN_SUBJECT, KIND_NDR, "generic", "delivery has failed" },
-  { IN_SUBJECT, KIND_NDR, "generic", "failure notice" },
-  { IN_SUBJECT, KIND_NDR, "generic", "returned mail" },
-  { IN_SUBJECT, KIND_NDR, "generic", "nondeliverable" },
-  { IN_SUBJECT, KIND_NDR, "generic", "non-deliverable" },
-  { IN_SUBJECT, KIND_NDR, "generic", "could not be delivered" },
-  { IN_SUBJECT, KIND_NDR, "generic", "message status - undeliverable" },
-  { IN_SUBJECT, KIND_NDR, "generic", "mail system error" },
-  { IN_SUBJECT, KIND_NDR, "generic", "delivery notification" },
-  { IN_SUBJECT, KIND_VIRUS, "virus", "virus" },
-  { IN_SUBJECT, KIND_VIRUS, "virus", "banned content" },
-  { IN_SUBJECT, KIND_CHALLENGE, "challenge", "please confirm" },
-  { IN_SUBJECT, KIND_CHALLENGE, "challenge", "verify your" },
-  { IN_SUBJECT, KIND_AUTOREPLY, "autoreply", "out of office" },
-  { IN_SUBJECT, KIND_AUTOREPLY, "autoreply", "out of the office" },
-  { IN_SUBJECT, KIND_AUTOREPLY, "autoreply", "automatic reply" },
-  { IN_SUBJECT, KIND_AUTOREPLY, "autoreply", "auto-reply" },
-  { IN_SUBJECT, KIND_AUTOREPLY, "autoreply", "autoreply" },
-  { IN_SUBJECT, KIND_AUTOREPLY, "autoreply", "auto reply" },
-  { IN_SUBJECT, KIND_AUTOREPLY, "autoreply", "vacation" },
-  { IN_SUBJECT, KIND_AUTOREPLY, "autoreply", "abwesenheitsnotiz" },
-  { IN_SUBJECT, KIND_AUTOREPLY, "autoreply", "automatische antwort" },
-  { IN_SUBJECT, KIND_AUTOREPLY, "autoreply", "r\xc3\xa9ponse automatique" },
-  { IN_SUBJECT, KIND_AUTOREPLY, "autoreply", "respuesta autom\xc3\xa1tica" },
-
-  { IN_BODY, KIND_NDR, "exim", "this message was created automatically by mail delivery software" },
-  { IN_BODY, KIND_NDR, "exim", "could not be delivered to one or more of its recipients" },
-  { IN_BODY, KIND_NDR, "office365", "couldn't be delivered" },
-  { IN_BODY, KIND_NDR, "office365", "wasn't found at" },
-  { IN_BODY, KIND_NDR, "exchange", "did not reach some or all of the intended recipients" },
-  { IN_BODY, KIND_NDR, "exchange", "the e-mail account does not exist at the organization" },
-  { IN_BODY, KIND_NDR, "exchange", "did not reach the following recipient" },
-  { IN_BODY, KIND_NDR, "exchange", "delivery has failed to these recipients" },
-  { IN_BODY, KIND_NDR, "groupwise", "the message that you sent was undeliverable" },
-  { IN_BODY, KIND_NDR, "postfix", "this is the mail system at host" },
-  { IN_BODY, KIND_NDR, "postfix", "your message could not be delivered to one or more recipients" },
-  { IN_BODY, KIND_NDR, "qmail", "this is the qmail-send program" },
-  { IN_BODY, KIND_NDR, "qmail", "i'm afraid i wasn't able to deliver your message" },
-  { IN_BODY, KIND_NDR, "sendmail", "the following addresses had permanent fatal errors" },
-  { IN_BODY, KIND_NDR, "sendmail", "the original message was received at" },
-  { IN_BODY, KIND_NDR, "generic", "delivery to the following recipient" },
-  { IN_BODY, KIND_NDR, "generic", "could not be delivered" },
-  { IN_BODY, KIND_NDR, "generic", "was undeliverable" },
-  { IN_BODY, KIND_NDR, "generic", "permanent error" },
-  { IN_BODY, KIND_NDR, "generic", "user unknown" },
-  { IN_BODY, KIND_NDR, "generic", "unknown user" },
-  { IN_BODY, KIND_NDR, "generic", "no such user" },
-  { IN_BODY, KIND_NDR, "generic", "mailbox unavailable" },
-  { IN_BODY, KIND_NDR, "generic", "delivery failed" },
-  { IN_BODY, KIND_NDR, "generic", "undeliverable" },
-  { IN_BODY, KIND_VIRUS, "virus", "virus" },
-  { IN_BODY, KIND_VIRUS, "virus", "infected" },
-  { IN_BODY, KIND_CHALLENGE, "challenge", "confirm that you" },
-  { IN_BODY, KIND_CHALLENGE, "challenge", "challenge" },
-  { IN_BODY, KIND_AUTOREPLY, "autoreply", "out of the office" },
-  { IN_BODY, KIND_AUTOREPLY, "autoreply", "out of office" },
-};
-
-/* Local parts and display names of the programs that send notices. */
-static const char *const daemon_names[] = {
-  "mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "postmaster",
-  "mail delivery", "mdaemon", "system administrator",
-};
 
 /* ASCII case-insensitive search for a NUL-terminated needle in a bounded
  * haystack (UTF-8 bytes of needles are compared exactly). */
@@ -124,6 +47,37 @@ contains(const char *haystack, size_t length, const char *needle)
   return 0;
 }
 
+/* First signature of `place` found in text: the site's, then the shipped. */
+static const struct signature *
+find_signature(const struct signature_set *site, enum signature_place place,
+               const char *text, size_t length)
+{
+  for (size_t i = 0; site && i < site->count; i++)
+    if (site->items[i].place == place && contains(text, length, site->items[i].phrase))
+      return &site->items[i];
+  for (size_t i = 0; i < builtin_signature_count; i++)
+    if (builtin_signatures[i].place == place
+        && contains(text, length, builtin_signatures[i].phrase))
+      return &builtin_signatures[i];
+  return NULL;
+}
+
+static const struct signature *
+find_in_text(const struct notice *notice, const struct signature_set *site,
+             enum signature_place place)
+{
+  for (size_t i = 0; i < notice->part_count; i++) {
+    const struct notice_part *part = &notice->parts[i];
+    if (part->role != PART_TEXT || !part->content)
+      continue;
+    const struct signature *found = find_signature(site, place, part->content,
+                                                   part->length);
+    if (found)
+      return found;
+  }
+  return NULL;
+}
+
 int
 classify_is_null_sender(const char *sender)
 {
@@ -139,13 +93,20 @@ classify_is_null_sender(const char *sender)
          && (sender[13] == '\0' || sender[13] == '@' || sender[13] == '>');
 }
 
+/* A From that is the null address ("Jetmail System" <>) or a
+ * MAILER-DAEMON mailbox is as good as a null envelope sender. */
 static int
-is_daemon_from(const char *from)
+is_null_from(const char *from)
 {
-  for (size_t i = 0; i < sizeof daemon_names / sizeof daemon_names[0]; i++)
-    if (contains(from, strlen(from), daemon_names[i]))
-      return 1;
-  return 0;
+  const char *open = strchr(from, '<');
+  if (open && open[1] == '>')
+    return 1;
+  const char *address = open ? open + 1 : from;
+  while (*address == ' ')
+    address++;
+  return strncasecmp(address, "mailer-daemon@", 14) == 0
+         || strncasecmp(address, "mailer-daemon>", 14) == 0
+         || strcasecmp(address, "mailer-daemon") == 0;
 }
 
 static void
@@ -184,35 +145,42 @@ classify_report(const struct notice *notice, struct classification *classificati
   }
 }
 
+static int
+field(const struct notice *notice, const char *name, char *value, size_t size)
+{
+  return header_field(notice->header, notice->header_length, name, value, size) >= 0;
+}
+
 /* RFC 3834 Auto-Submitted and the fields older responders use instead. */
 static int
 has_auto_header(const struct notice *notice, int *is_reply)
 {
   char value[128];
   *is_reply = 0;
-  if (header_field(notice->header, notice->header_length, "Auto-Submitted",
-                   value, sizeof value) >= 0 && strcasecmp(value, "no") != 0
-      && value[0]) {
+  if (field(notice, "Auto-Submitted", value, sizeof value) && value[0]
+      && strcasecmp(value, "no") != 0) {
     *is_reply = strncasecmp(value, "auto-replied", 12) == 0;
     return 1;
   }
   static const char *const reply_fields[] = {
     "X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Vacation",
+    "X-Autogenerated",
   };
   for (size_t i = 0; i < sizeof reply_fields / sizeof reply_fields[0]; i++)
-    if (header_field(notice->header, notice->header_length, reply_fields[i],
-                     value, sizeof value) >= 0) {
+    if (field(notice, reply_fields[i], value, sizeof value)) {
       *is_reply = 1;
       return 1;
     }
-  if (header_field(notice->header, notice->header_length, "Precedence",
-                   value, sizeof value) >= 0
+  if (field(notice, "Precedence", value, sizeof value)
       && strcasecmp(value, "auto_reply") == 0) {
     *is_reply = 1;
     return 1;
   }
-  if (header_field(notice->header, notice->header_length, "X-Apple-Action",
-                   value, sizeof value) >= 0
+  /* Mailman marks the notices it writes itself. */
+  if (field(notice, "X-List-Administrivia", value, sizeof value)
+      && strcasecmp(value, "yes") == 0)
+    return 1;
+  if (field(notice, "X-Apple-Action", value, sizeof value)
       && contains(value, strlen(value), "vacation")) {
     *is_reply = 1;
     return 1;
@@ -220,31 +188,37 @@ has_auto_header(const struct notice *notice, int *is_reply)
   return 0;
 }
 
-static const struct phrase *
-find_phrase(enum phrase_place place, const char *text, size_t length)
+/* "Re:", "Fwd:", "AW:" ...: a person answering or passing on a notice. */
+static int
+is_reply_subject(const char *subject)
 {
-  for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++)
-    if (phrases[i].place == place && contains(text, length, phrases[i].text))
-      return &phrases[i];
-  return NULL;
+  static const char *const prefixes[] = { "re:", "fw:", "fwd:", "aw:", "wg:", "sv:", "tr:" };
+  while (*subject == ' ' || *subject == '[')
+    subject++;
+  for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+    if (strncasecmp(subject, prefixes[i], strlen(prefixes[i])) == 0)
+      return 1;
+  return 0;
 }
 
-static const struct phrase *
-find_body_phrase(const struct notice *notice)
+/* The Subject, RFC 2047 decoded to UTF-8 when it is encoded. */
+static void
+decoded_subject(const struct notice *notice, char *subject, size_t size)
 {
-  for (size_t i = 0; i < notice->part_count; i++) {
-    const struct notice_part *part = &notice->parts[i];
-    if (part->role != PART_TEXT || !part->content)
-      continue;
-    const struct phrase *found = find_phrase(IN_BODY, part->content, part->length);
-    if (found)
-      return found;
+  if (!field(notice, "Subject", subject, size))
+    return;
+  if (!strstr(subject, "=?"))
+    return;
+  char *decoded = NULL;
+  if (mu_rfc2047_decode("UTF-8", subject, &decoded) == 0 && decoded) {
+    snprintf(subject, size, "%s", decoded);
+    free(decoded);
   }
-  return NULL;
 }
 
 void
 classify_notice(const struct notice *notice, const struct context *context,
+                const struct signature_set *site,
                 struct classification *classification)
 {
   char value[CAP_LINE_BYTES];
@@ -256,48 +230,68 @@ classify_notice(const struct notice *notice, const struct context *context,
 
   if (context && classify_is_null_sender(context->sender))
     classification->signals |= SIGNAL_NULL_SENDER;
-  if (header_field(notice->header, notice->header_length, "Return-Path",
-                   value, sizeof value) >= 0 && classify_is_null_sender(value))
+  if (field(notice, "Return-Path", value, sizeof value) && classify_is_null_sender(value))
     classification->signals |= SIGNAL_NULL_SENDER;
-  int daemon_from = header_field(notice->header, notice->header_length, "From",
-                                 value, sizeof value) >= 0
-                    && is_daemon_from(value);
+  int daemon_from = 0;
+  if (field(notice, "From", value, sizeof value)) {
+    if (is_null_from(value))
+      classification->signals |= SIGNAL_NULL_SENDER;
+    daemon_from = find_signature(site, PLACE_FROM, value, strlen(value)) != NULL;
+  }
   if (has_auto_header(notice, &auto_reply))
     classification->signals |= SIGNAL_AUTO_HEADER;
+  int mailing_list = field(notice, "List-Id", value, sizeof value)
+                     || field(notice, "List-Post", value, sizeof value);
+
+  if (classification->kind == KIND_DSN) {
+    /* Some challenge systems (Boxbe) send their challenge as a DSN. */
+    const struct signature *strong = find_in_text(notice, site, PLACE_STRONG);
+    if (strong && strong->kind == KIND_CHALLENGE)
+      set_kind(classification, KIND_CHALLENGE, strong->family);
+  }
   if (classification->kind != KIND_NONE)
     return;
 
-  const struct phrase *subject_phrase = NULL;
-  if (header_field(notice->header, notice->header_length, "Subject",
-                   value, sizeof value) >= 0)
-    subject_phrase = find_phrase(IN_SUBJECT, value, strlen(value));
-
-  int looks_automatic = (classification->signals
-                         & (SIGNAL_NULL_SENDER | SIGNAL_AUTO_HEADER)) != 0
-                        || daemon_from || subject_phrase;
-  if (!looks_automatic)
+  int program_signal = (classification->signals
+                        & (SIGNAL_NULL_SENDER | SIGNAL_AUTO_HEADER)) || daemon_from;
+  char subject[CAP_LINE_BYTES] = "";
+  decoded_subject(notice, subject, sizeof subject);
+  const struct signature *subject_phrase = find_signature(site, PLACE_SUBJECT, subject,
+                                                          strlen(subject));
+  /* A subject alone does not make a list post or a reply automatic. */
+  if (subject_phrase && !program_signal && (mailing_list || is_reply_subject(subject)))
+    subject_phrase = NULL;
+  const struct signature *strong = mailing_list && !program_signal
+                                   ? NULL : find_in_text(notice, site, PLACE_STRONG);
+  if (!program_signal && !subject_phrase && !strong)
     return;                      /* people's mail: never read its body */
+  classification->signals |= SIGNAL_PHRASE * (subject_phrase || strong);
 
-  const struct phrase *body_phrase = find_body_phrase(notice);
-  if (subject_phrase || body_phrase)
+  if (strong) {
+    set_kind(classification, strong->kind, strong->family);
+    return;
+  }
+  const struct signature *body_phrase = find_in_text(notice, site, PLACE_BODY);
+  if (body_phrase)
     classification->signals |= SIGNAL_PHRASE;
 
-  /* An auto-reply by its headers, unless the body says it is a bounce. */
+  /* An auto-reply by its headers, unless the text says it is a bounce. */
   if (auto_reply && !(body_phrase && body_phrase->kind == KIND_NDR)) {
     set_kind(classification, KIND_AUTOREPLY, "rfc3834");
     return;
   }
-  /* Virus and challenge notices announce themselves in the subject. */
+  /* Virus notices, challenges and auto-replies announce themselves in the
+   * subject; bounces are told apart by their text. */
   if (subject_phrase && subject_phrase->kind != KIND_NDR) {
-    set_kind(classification, subject_phrase->kind, subject_phrase->signature);
+    set_kind(classification, subject_phrase->kind, subject_phrase->family);
     return;
   }
   if (body_phrase) {
-    set_kind(classification, body_phrase->kind, body_phrase->signature);
+    set_kind(classification, body_phrase->kind, body_phrase->family);
     return;
   }
   if (subject_phrase) {
-    set_kind(classification, subject_phrase->kind, subject_phrase->signature);
+    set_kind(classification, subject_phrase->kind, subject_phrase->family);
     return;
   }
   if (classification->signals & SIGNAL_NULL_SENDER) {

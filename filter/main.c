@@ -296,7 +296,7 @@ command_check(struct run *run)
   if (have_input && references && decision) {
     if (notice_parse(&input, &notice, &failure) < 0)
       note_trouble(run, &failure);
-    classify_notice(&notice, &run->context, &classification);
+    classify_notice(&notice, &run->context, NULL, &classification);
     references_extract(&notice, &classification, references);
     if (classification.kind != KIND_NONE && references->id_count == 0
         && notice_load_raw_body(&input, &notice, &failure) == 0)

@@ -48,6 +48,8 @@
 #define CAP_SITE_RULES           256
 /* Entries in one identity list (addresses, domains, relays). */
 #define CAP_IDENTITY_ITEMS       256
+/* Signatures in a site's own signatures file. */
+#define CAP_SITE_SIGNATURES      512
 /* Evidence lines kept for --explain. */
 #define CAP_EVIDENCE             32
 

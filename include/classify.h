@@ -15,6 +15,7 @@
 #include "context.h"
 #include "kinds.h"
 #include "message.h"
+#include "signatures.h"
 
 enum classify_signal {
   SIGNAL_REPORT        = 1u << 0,  /* a multipart/report container */
@@ -30,8 +31,10 @@ struct classification {
   char signature[80];      /* what recognised it: "delivery-status", "exim", ... */
 };
 
-/* Classify a notice. Always succeeds. */
+/* Classify a notice with the shipped signatures and the site's (`site`,
+ * may be NULL; tried first). Always succeeds. */
 void classify_notice(const struct notice *notice, const struct context *context,
+                     const struct signature_set *site,
                      struct classification *classification);
 
 /* Is the envelope sender the null sender? "" "<>" "MAILER-DAEMON" (any case,

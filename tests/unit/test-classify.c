@@ -96,7 +96,7 @@ main(void)
       TAP_OK(0, "%s readable", c->file);
       continue;
     }
-    classify_notice(&notice, &context, &classification);
+    classify_notice(&notice, &context, NULL, &classification);
     TAP_STR(kind_name(classification.kind), kind_name(c->kind), "%s (sender %s)",
             c->file, c->sender ? c->sender : "unset");
     notice_free(&notice);
@@ -111,7 +111,7 @@ main(void)
     struct context context = { .sender = c->sender };
     input_from_buffer(c->message, strlen(c->message), &input, &failure);
     notice_parse(&input, &notice, &failure);
-    classify_notice(&notice, &context, &classification);
+    classify_notice(&notice, &context, NULL, &classification);
     TAP_STR(kind_name(classification.kind), kind_name(c->kind), "%s", c->name);
     notice_free(&notice);
     input_free(&input);

@@ -124,7 +124,7 @@ main(void)
       rules_free(&rules);
       continue;
     }
-    classify_notice(&notice, &context, &classification);
+    classify_notice(&notice, &context, NULL, &classification);
     references_extract(&notice, &classification, &references);
     decide(&rules, &context, &notice, &classification, &references, store,
            &decision, &failure);
@@ -153,7 +153,7 @@ main(void)
     rules_init_defaults(&rules);
     rules_load_buffer(&rules, "test.ini", identity_rules, strlen(identity_rules), &failure);
     fixture_notice("examples/messages/groupwise-forged.eml", &input, &notice);
-    classify_notice(&notice, &context, &classification);
+    classify_notice(&notice, &context, NULL, &classification);
     references_extract(&notice, &classification, &references);
     notice.caps_hit |= CAP_HIT_MIME_PARTS;
     decide(&rules, &context, &notice, &classification, &references, NULL, &decision,

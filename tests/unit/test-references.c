@@ -63,7 +63,7 @@ main(void)
       TAP_OK(0, "%s readable", c->file);
       continue;
     }
-    classify_notice(&notice, &context, &classification);
+    classify_notice(&notice, &context, NULL, &classification);
     references_extract(&notice, &classification, &references);
     /* Message-IDs keep their local part's case; the domain is lower-cased. */
     TAP_OK(references.id_count > 0 && strcasecmp(references.ids[0].msgid, c->first_id) == 0,
