@@ -1108,7 +1108,8 @@ done:
   return result;
 }
 
-/* Read at most CAP_RULE_FILE_BYTES of a regular file into a new buffer. */
+/* Read at most CAP_RULE_FILE_BYTES of a regular file that only its owner
+ * (us or root) may write into a new buffer. */
 static int
 read_rule_file(const char *path, char **text, size_t *length,
                struct failure *failure)
@@ -1124,6 +1125,21 @@ read_rule_file(const char *path, char **text, size_t *length,
     close(fd);
     return config_error(failure, path, 0, NULL, NULL,
                         "not a regular file (expected a rule file)");
+  }
+  /* Like ssh and procmail: whoever may write the rule file decides where
+   * our mail goes, so it must be ours (or root's) and writable by no one
+   * else. The caller delivers on this error, as on any bad rule file. */
+  if (info.st_mode & (S_IWGRP | S_IWOTH)) {
+    close(fd);
+    return config_error(failure, path, 0, NULL, NULL, "writable by group or "
+                        "others (mode %04o): refusing it (chmod go-w)",
+                        (unsigned) (info.st_mode & 07777));
+  }
+  if (info.st_uid != 0 && info.st_uid != geteuid()) {
+    close(fd);
+    return config_error(failure, path, 0, NULL, NULL, "owned by uid %lu, "
+                        "neither us (uid %lu) nor root: refusing it",
+                        (unsigned long) info.st_uid, (unsigned long) geteuid());
   }
   if ((unsigned long long) info.st_size > CAP_RULE_FILE_BYTES) {
     close(fd);

@@ -716,6 +716,63 @@ test_paths(const char *dir)
   TAP_OK(rules_store_path(&rules, &context) == NULL, "store path: no HOME at all is NULL");
 }
 
+/* ---------- who may write the rule file ---------- */
+
+static const struct permission_case {
+  mode_t mode;
+  long owner;          /* -1: ours; else chown to this uid (root only) */
+  int want;            /* rules_load result */
+  const char *message; /* part of the failure message */
+} permission_cases[] = {
+  { 0600, -1, 0, NULL },
+  { 0644, -1, 0, NULL },
+  { 0400, -1, 0, NULL },
+  { 0620, -1, -1, "writable by group or others (mode 0620)" },
+  { 0602, -1, -1, "writable by group or others (mode 0602)" },
+  { 0666, -1, -1, "refusing it" },
+  { 0644, 12345, -1, "owned by uid 12345" },
+  { 0644, 0, 0, NULL },
+};
+
+static void
+test_permissions(const char *dir)
+{
+  char path[512];
+  snprintf(path, sizeof path, "%s/perm.ini", dir);
+  for (size_t i = 0; i < sizeof permission_cases / sizeof permission_cases[0]; i++) {
+    const struct permission_case *c = &permission_cases[i];
+    struct rules rules;
+    struct failure failure = { 0 };
+    char label[128];
+    int result;
+    snprintf(label, sizeof label, "rule file mode %04o owner %ld", (unsigned) c->mode,
+             c->owner);
+    write_file(path, "[exit]\nfile = 5\n");
+    if (c->owner >= 0 && (geteuid() != 0 || chown(path, (uid_t) c->owner, (gid_t) -1) < 0)) {
+      printf("ok %d - %s # SKIP needs root to give the file away\n", ++tap_count, label);
+      unlink(path);
+      continue;
+    }
+    if (chmod(path, c->mode) < 0) {
+      perror("chmod");
+      TAP_OK(0, "%s", label);
+      continue;
+    }
+    rules_init_defaults(&rules);
+    result = rules_load(&rules, path, &failure);
+    TAP_INT(result, c->want, "%s", label);
+    if (c->want == 0)
+      TAP_INT(rules.exit_code[ACTION_FILE], 5, "%s loads", label);
+    else {
+      TAP_OK(contains(failure.message, c->message) && contains(failure.message, path)
+             && failure.class == FAILURE_CONFIG, "%s: message says why", label);
+      TAP_INT(rules.exit_code[ACTION_FILE], 2, "refused file left the rules untouched");
+    }
+    rules_free(&rules);
+    unlink(path);
+  }
+}
+
 /* ---------- the shipped example ---------- */
 
 static void
@@ -802,6 +859,7 @@ main(void)
   test_booleans();
   test_files(template);
   test_paths(template);
+  test_permissions(template);
   test_example();
 
   if (strchr(template, '\'') == NULL) {
