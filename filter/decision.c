@@ -174,7 +174,7 @@ decide(const struct rules *rules, const struct context *context,
   decision->kind = classification->kind;
   decision->verdict = VERDICT_CLEAN;
   decision->caps_hit = notice->caps_hit | references->caps_hit;
-  if (references->id_count > 0)
+  if (references->id_count > 0 && classification->kind != KIND_NONE)
     snprintf(decision->original_msgid, sizeof decision->original_msgid, "%s",
              references->ids[0].msgid);
 

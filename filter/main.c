@@ -10,16 +10,19 @@
  */
 #include <config.h>
 #include <errno.h>
+#include <mailutils/stream.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "caps.h"
 #include "classify.h"
 #include "context.h"
 #include "decision.h"
+#include "deliver.h"
 #include "message.h"
 #include "record.h"
 #include "references.h"
@@ -43,6 +46,9 @@ struct options {
   enum output_mode output;
   int explain;
   int passthrough;
+  const char *deliver_to;       /* check --deliver MAILBOX */
+  const char *folder;           /* check --folder MAILBOX: where "file" goes */
+  char **sendmail;              /* record --sendmail PROGRAM ARGS...: argv */
   const char **envelope;        /* record --rcpt ADDR ..., and operands */
   size_t envelope_count;
   char **operands;              /* import: mailboxes */
@@ -75,8 +81,11 @@ static const char usage_text[] =
   "check:   --explain           the decision and every reason for it, on stderr\n"
   "         --tag               print the message with an X-Backscatter header; exit 0\n"
   "         --verdict           print 'VERDICT ACTION'; exit 0\n"
+  "         --deliver MAILBOX   deliver the message there yourself (file: --folder)\n"
+  "         --folder MAILBOX    with --deliver: where filed messages go\n"
   "record:  --passthrough       copy the message to stdout; nothing on stderr; exit 0\n"
   "         --rcpt ADDRESS      an envelope recipient (repeatable)\n"
+  "         --sendmail PROGRAM [ARGS...]  then send it with PROGRAM (last option)\n"
   "Exit codes of check (rule file [exit]): deliver 0, drop 1, file 2, tempfail 75.\n";
 
 static void
@@ -105,7 +114,8 @@ parse_command(const char *word, enum command *command)
 }
 
 enum { OPTION_STORE = 256, OPTION_EXPLAIN, OPTION_TAG, OPTION_VERDICT,
-       OPTION_PASSTHROUGH, OPTION_RCPT, OPTION_HELP, OPTION_VERSION };
+       OPTION_PASSTHROUGH, OPTION_RCPT, OPTION_HELP, OPTION_VERSION,
+       OPTION_DELIVER, OPTION_FOLDER };
 
 /* Returns 1 when --help or --version was answered, else 0; usage errors
  * are kept in options->usage_error so `check` can still deliver. */
@@ -120,6 +130,8 @@ parse_options(int argc, char **argv, struct options *options)
     { "verdict", no_argument, NULL, OPTION_VERDICT },
     { "passthrough", no_argument, NULL, OPTION_PASSTHROUGH },
     { "rcpt", required_argument, NULL, OPTION_RCPT },
+    { "deliver", required_argument, NULL, OPTION_DELIVER },
+    { "folder", required_argument, NULL, OPTION_FOLDER },
     { "help", no_argument, NULL, OPTION_HELP },
     { "version", no_argument, NULL, OPTION_VERSION },
     { NULL, 0, NULL, 0 },
@@ -128,6 +140,14 @@ parse_options(int argc, char **argv, struct options *options)
 
   memset(options, 0, sizeof *options);
   options->envelope = calloc((size_t) argc + 1, sizeof *options->envelope);
+  /* record --sendmail PROGRAM ARGS...: everything after PROGRAM belongs to
+   * sendmail, whatever it looks like. */
+  for (int i = 1; i + 1 < argc; i++)
+    if (strcmp(argv[i], "--sendmail") == 0) {
+      options->sendmail = argv + i + 1;
+      argc = i;
+      break;
+    }
   if (argc > 1 && argv[1][0] != '-') {
     if (parse_command(argv[1], &options->command) < 0) {
       options->usage_error = 1;
@@ -150,6 +170,8 @@ parse_options(int argc, char **argv, struct options *options)
     case OPTION_TAG: options->output = OUTPUT_TAG; break;
     case OPTION_VERDICT: options->output = OUTPUT_VERDICT; break;
     case OPTION_PASSTHROUGH: options->passthrough = 1; break;
+    case OPTION_DELIVER: options->deliver_to = optarg; break;
+    case OPTION_FOLDER: options->folder = optarg; break;
     case OPTION_RCPT:
       if (options->envelope)
         options->envelope[options->envelope_count++] = optarg;
@@ -188,10 +210,22 @@ parse_options(int argc, char **argv, struct options *options)
              "--explain, --tag and --verdict go with check only");
   }
   if (!options->usage_error && options->command != COMMAND_RECORD
-      && (options->passthrough || options->envelope_count > 0)) {
+      && (options->passthrough || options->envelope_count > 0 || options->sendmail)) {
     options->usage_error = 1;
     snprintf(options->usage_message, sizeof options->usage_message,
-             "--passthrough and --rcpt go with record only");
+             "--passthrough, --rcpt and --sendmail go with record only");
+  }
+  if (!options->usage_error && options->passthrough && options->sendmail) {
+    options->usage_error = 1;
+    snprintf(options->usage_message, sizeof options->usage_message,
+             "--passthrough and --sendmail exclude each other");
+  }
+  if (!options->usage_error && (options->folder || options->deliver_to)
+      && (options->command != COMMAND_CHECK || !options->deliver_to
+          || options->output != OUTPUT_EXIT_CODE)) {
+    options->usage_error = 1;
+    snprintf(options->usage_message, sizeof options->usage_message,
+             "--deliver goes with check alone, --folder with --deliver");
   }
   return 0;
 }
@@ -272,6 +306,32 @@ log_failure(struct run *run, const char *what, const char *outcome)
                        outcome, stderr);
 }
 
+/* check --deliver: put the message where the action says, ourselves.
+ * Trouble always delivers to the inbox; any failure to deliver exits
+ * tempfail so that the MTA keeps the message and retries. */
+static int
+deliver_myself(struct run *run, struct input *input, const struct decision *decision)
+{
+  struct failure failure = { 0 };
+  const char *target = run->options.deliver_to;
+
+  if (!input) {
+    failure_set(&failure, FAILURE_INPUT, "no message to deliver");
+    note_trouble(run, &failure);
+    return run->rules.tempfail_code;
+  }
+  if (!run->trouble && decision && decision->action == ACTION_DROP)
+    return 0;
+  if (!run->trouble && decision && decision->action == ACTION_FILE
+      && run->options.folder)
+    target = run->options.folder;
+  if (deliver_to_mailbox(input, target, run->context.sender, &failure) < 0) {
+    note_trouble(run, &failure);
+    return run->rules.tempfail_code;
+  }
+  return 0;
+}
+
 static int
 command_check(struct run *run)
 {
@@ -345,6 +405,8 @@ command_check(struct run *run)
       status = run->rules.tempfail_code;
     }
   }
+  if (run->options.deliver_to)
+    status = deliver_myself(run, have_input ? &input : NULL, decision);
   if (run->options.explain && decision)
     report_explain(decision, stderr);
   if (run->trouble)
@@ -361,6 +423,84 @@ command_check(struct run *run)
   return status;
 }
 
+/* sendmail's operands are envelope recipients; skip its options and the
+ * values of those that take one. */
+static void
+add_sendmail_recipients(struct options *options)
+{
+  static const char with_value[] = "fFoOBNRVXCLhpq";
+  for (char **arg = options->sendmail + 1; *arg; arg++) {
+    if ((*arg)[0] == '-') {
+      if ((*arg)[1] && !(*arg)[2] && strchr(with_value, (*arg)[1]) && arg[1])
+        arg++;
+      continue;
+    }
+    options->envelope[options->envelope_count++] = *arg;
+  }
+}
+
+/* record --sendmail: hand the message to the real sendmail, exactly as
+ * read, with its arguments; no shell. Its exit status is ours; one that
+ * could not run at all is a temporary failure (EX_TEMPFAIL). */
+static int
+run_sendmail(struct run *run, struct input *input)
+{
+  struct failure failure = { 0 };
+  int pipe_fds[2];
+  char buffer[65536];
+
+  if (pipe(pipe_fds) < 0) {
+    failure_set(&failure, FAILURE_IO, "pipe: %s", strerror(errno));
+    note_trouble(run, &failure);
+    return 75;
+  }
+  pid_t child = fork();
+  if (child < 0) {
+    failure_set(&failure, FAILURE_IO, "fork: %s", strerror(errno));
+    note_trouble(run, &failure);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    return 75;
+  }
+  if (child == 0) {
+    dup2(pipe_fds[0], STDIN_FILENO);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    execv(run->options.sendmail[0], run->options.sendmail);
+    fprintf(stderr, "backscatter-filter: cannot run %s: %s\n",
+            run->options.sendmail[0], strerror(errno));
+    _exit(75);
+  }
+  close(pipe_fds[0]);
+  int write_failed = 0;
+  if (mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL) == 0) {
+    size_t n;
+    while (!write_failed && mu_stream_read(input->raw, buffer, sizeof buffer, &n) == 0
+           && n > 0) {
+      for (size_t done = 0; done < n;) {
+        ssize_t w = write(pipe_fds[1], buffer + done, n - done);
+        if (w < 0 && errno == EINTR)
+          continue;
+        if (w <= 0) {
+          write_failed = 1;
+          break;
+        }
+        done += (size_t) w;
+      }
+    }
+  }
+  close(pipe_fds[1]);
+  int child_status;
+  while (waitpid(child, &child_status, 0) < 0)
+    if (errno != EINTR)
+      return 75;
+  if (!WIFEXITED(child_status))
+    return 75;
+  if (write_failed && WEXITSTATUS(child_status) == 0)
+    return 75;                   /* it exited 0 without reading it all */
+  return WEXITSTATUS(child_status);
+}
+
 static int
 command_record(struct run *run)
 {
@@ -372,9 +512,16 @@ command_record(struct run *run)
   int echo_failed = 0, status = 0;
   int passthrough = run->options.passthrough;
 
+  if (run->options.sendmail)
+    add_sendmail_recipients(&run->options);
   if (input_read(STDIN_FILENO, passthrough ? STDOUT_FILENO : -1, &input,
                  &echo_failed, &failure) < 0) {
     note_trouble(run, &failure);
+    if (run->options.sendmail) {
+      report_log_failure(&run->rules, "record", &run->failure, "not sent",
+                         run->log_also);
+      return 75;
+    }
   } else {
     if (!run->trouble && notice_parse_header(&input, &notice, &failure) < 0)
       note_trouble(run, &failure);
@@ -388,6 +535,16 @@ command_record(struct run *run)
                          run->context.now, &counts, &failure) < 0)
       note_trouble(run, &failure);
     sent_store_close(&store);
+    if (run->options.sendmail) {
+      /* Sent whatever happened to the recording. */
+      int sent = run_sendmail(run, &input);
+      input_free(&input);
+      notice_free(&notice);
+      if (run->trouble)
+        report_log_failure(&run->rules, "record", &run->failure,
+                           "sent, not recorded", run->log_also);
+      return sent;
+    }
     input_free(&input);
   }
   notice_free(&notice);

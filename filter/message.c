@@ -579,8 +579,9 @@ walk_entity(struct walk *walk, mu_message_t entity, unsigned depth)
 
 /* The normalised stream to parse: the raw copy itself when it is already
  * LF-only without a "From " line, else a copy through the CRLF decoder. */
-static int
-normalised_stream(struct input *input, mu_stream_t *out, struct failure *failure)
+int
+input_normalised_stream(struct input *input, mu_stream_t *out,
+                        struct failure *failure)
 {
   int rc;
   mu_stream_t source = input->raw, copy;
@@ -676,7 +677,7 @@ notice_parse(struct input *input, struct notice *notice, struct failure *failure
     notice->body_unparsed = 1;
     return 0;
   }
-  if (normalised_stream(input, &stream, failure) < 0)
+  if (input_normalised_stream(input, &stream, failure) < 0)
     return -1;
   rc = mu_stream_seek(stream, 0, MU_SEEK_SET, NULL);
   if (rc == 0)

@@ -39,6 +39,12 @@ int input_from_buffer(const char *data, size_t length, struct input *input,
 
 void input_free(struct input *input);
 
+/* A seekable stream of the message with LF line ends and no mbox "From "
+ * line (the raw stream itself, referenced, when it already is). The
+ * caller unrefs it. 0 or -1. */
+int input_normalised_stream(struct input *input, mu_stream_t *out,
+                            struct failure *failure);
+
 enum part_role {
   PART_TEXT,              /* text/plain, text/html: decoded start kept */
   PART_DELIVERY_STATUS,   /* message/delivery-status, message/global-delivery-status */
