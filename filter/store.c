@@ -20,16 +20,21 @@
  * found" and recording one fails with FAILURE_LIMIT. Iteration (expire,
  * stats, dump) walks our own file, not untrusted input.
  */
+#include <config.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gdbm.h>
+#include <glob.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +65,56 @@ struct sent_store {
 enum entry_type { ENTRY_MSGID, ENTRY_RECIPIENT, ENTRY_SINCE, ENTRY_OTHER };
 
 /* ---- small helpers ---------------------------------------------------- */
+
+/* GDBM 1.23's gdbm_recover() builds its copy in PATH.XXXXXX and leaves it
+ * behind when it fails (say the disk is still full). We hold the exclusive
+ * lock, so any such file is a dead copy of ours: remove them all. */
+static void
+remove_recovery_copies(const char *path)
+{
+  char pattern[PATH_MAX];
+  glob_t copies;
+  if (snprintf(pattern, sizeof pattern, "%s.??????", path) >= (int) sizeof pattern)
+    return;
+  if (glob(pattern, GLOB_NOSORT, NULL, &copies) != 0)
+    return;
+  for (size_t i = 0; i < copies.gl_pathc; i++)
+    unlink(copies.gl_pathv[i]);
+  globfree(&copies);
+}
+
+/* gdbm_store(), repairing the store once when a write failed half way.
+ * A write cut short (disk full, a file size limit) leaves GDBM's buckets
+ * and directory out of step: every later lookup then fails ("Unexpected
+ * end of file") until someone runs `gdbmtool recover`. A writer holds the
+ * exclusive lock, so the next one to meet the damage rebuilds the store
+ * with gdbm_recover() (a copy from every readable bucket, renamed into
+ * place; the lock file is untouched) and retries once. If the repair fails
+ * too, REPAIR_FAILED. Readers never repair: they judge without it. */
+#define REPAIR_FAILED (-2)   /* errno says why; GDBM's error is cleared */
+
+static int
+store_repairing(struct sent_store *store, datum key, datum value, int flag)
+{
+  int result = gdbm_store(store->db, key, value, flag);
+  /* Not when this very write failed: the disk is still full, and a failed
+   * gdbm_recover() leaves its half-written copy behind. The next writer
+   * finds the damage as a read error and repairs it then. */
+  if (result < 0 && gdbm_needs_recovery(store->db)
+      && gdbm_last_errno(store->db) != GDBM_FILE_WRITE_ERROR) {
+    gdbm_recovery recovery;
+    memset(&recovery, 0, sizeof recovery);
+    if (gdbm_recover(store->db, &recovery, GDBM_RCVR_FORCE) == 0) {
+      result = gdbm_store(store->db, key, value, flag);
+    } else {
+      int error = errno;
+      remove_recovery_copies(store->path);
+      errno = error;
+      result = REPAIR_FAILED;
+    }
+  }
+  return result;
+}
 
 static int
 store_gdbm_failure(struct sent_store *store, struct failure *failure,
@@ -280,6 +335,33 @@ take_lock(int lock_fd, const char *path, enum store_mode mode,
   }
 }
 
+/* Room before writing: GDBM cannot undo a write cut short by a full disk
+ * or a file size limit, and a bucket split cut half way loses the entries
+ * already in that bucket. So a writer first reserves room for the most one
+ * session can add (CAP_RECORD_RECIPIENTS keys, splits, a doubled
+ * directory) beyond the end of the file, without changing its size, and
+ * records nothing when there is none. Where fallocate() is not supported
+ * the reservation is skipped. */
+#define STORE_WRITE_RESERVE_BYTES (1024L * 1024)
+
+static int
+reserve_room(int fd, const struct stat *info, const char *path,
+             struct failure *failure)
+{
+  off_t reserve = STORE_WRITE_RESERVE_BYTES + info->st_size / 4;
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+      && (rlim_t) (info->st_size + reserve) > limit.rlim_cur)
+    return failure_set(failure, FAILURE_STORE, "store %s: the file size limit "
+                       "(%llu bytes) leaves no room to record safely", path,
+                       (unsigned long long) limit.rlim_cur);
+  if (fallocate(fd, FALLOC_FL_KEEP_SIZE, info->st_size, reserve) != 0
+      && errno != EOPNOTSUPP && errno != ENOSYS && errno != EINTR)
+    return failure_set(failure, FAILURE_STORE, "store %s: no room to record "
+                       "safely: %s", path, strerror(errno));
+  return 0;
+}
+
 /* Open the GDBM file through our own descriptor, so that the ownership and
  * mode checks apply to exactly the file GDBM reads (and O_NOFOLLOW refuses
  * a symlink planted in its place). */
@@ -313,6 +395,13 @@ open_database(struct sent_store *store, struct failure *failure)
     return -1;
   }
 
+  if (store->mode == STORE_WRITE && reserve_room(fd, &info, store->path, failure) != 0) {
+    if (info.st_size == 0)      /* we just created it: leave nothing behind */
+      unlink(store->path);
+    close(fd);
+    return -1;
+  }
+
   /* NULL fatal function: GDBM reports fatal errors as GDBM_NEED_RECOVERY
    * instead of calling exit(). GDBM_CLOERROR closes fd on failure.
    * GDBM_NOMMAP: mapping and unmapping the whole file costs more than the
@@ -324,6 +413,11 @@ open_database(struct sent_store *store, struct failure *failure)
   if (!store->db) {
     int error = gdbm_errno;
     int system_error = errno;
+    /* A new store whose first blocks could not be written (disk full, a
+     * file size limit) would stay a malformed file that every later open
+     * refuses. It is empty and ours (exclusive lock): remove it. */
+    if (store->mode == STORE_WRITE && info.st_size == 0)
+      unlink(store->path);
     if (gdbm_check_syserr(error))
       return failure_set(failure, FAILURE_STORE, "store %s: %s: %s",
                          store->path, gdbm_strerror(error),
@@ -473,12 +567,17 @@ add_name(struct sent_store *store, const char *prefix, const char *name,
   int text_size = snprintf(text, sizeof text, "%lld", (long long) when);
   datum key = { buffer, size };
   datum value = { text, text_size };
-  if (gdbm_store(store->db, key, value, GDBM_REPLACE) != 0)
+  int stored = store_repairing(store, key, value, GDBM_REPLACE);
+  if (stored == REPAIR_FAILED)
+    return failure_set(failure, FAILURE_STORE, "store %s: damaged by an "
+                       "earlier failed write, and the repair failed: %s",
+                       store->path, strerror(errno));
+  if (stored != 0)
     return store_gdbm_failure(store, failure, "record");
 
   /* GDBM_INSERT leaves an existing "!since" alone (returns 1). */
   datum since_key = { (char *) KEY_SINCE, (int) strlen(KEY_SINCE) };
-  if (gdbm_store(store->db, since_key, value, GDBM_INSERT) < 0)
+  if (store_repairing(store, since_key, value, GDBM_INSERT) < 0)
     return store_gdbm_failure(store, failure, "record start time");
   return 0;
 }

@@ -11,12 +11,14 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <gdbm.h>
+#include <glob.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -595,6 +597,101 @@ test_truncated(void)
   free(bytes);
 }
 
+/* Disk full while recording (RLIMIT_FSIZE in a child, SIGXFSZ ignored as
+ * main.c does): the writer refuses up front or the failed write is
+ * reported, nothing recorded before is lost, and the next writer with room
+ * records. A new store whose
+ * very first blocks could not be written is removed, not left malformed. */
+static int
+fill_until_failure(const char *path, rlim_t limit, int first)
+{
+  struct rlimit rlimit = { limit, limit };
+  struct failure failure = { 0 };
+  struct sent_store *store = NULL;
+  signal(SIGXFSZ, SIG_IGN);
+  if (setrlimit(RLIMIT_FSIZE, &rlimit) != 0)
+    return 3;
+  if (sent_store_open(&store, path, STORE_WRITE, LONG_WAIT_MS, &failure) != 0)
+    return 2;
+  for (int i = first; i < first + 20000; i++) {
+    char id[64];
+    snprintf(id, sizeof id, "r%dx@example.net", i);
+    if (sent_store_add_msgid(store, id, 1000 + i, &failure) != 0) {
+      sent_store_close(&store);
+      return 1;
+    }
+  }
+  sent_store_close(&store);
+  return 0;
+}
+
+static void
+test_disk_full(void)
+{
+  char path[2100];
+  struct failure failure = { 0 };
+  struct sent_store *store = NULL;
+  time_t when = 0;
+  static const struct entry before[] = {
+    { MSGID, "before-full@example.org", 4242 },
+    { RECIPIENT, "friend@example.net", 4243 },
+  };
+
+  in_base(path, sizeof path, "fresh-full.db");
+  pid_t pid = fork_child();
+  if (pid == 0)
+    _exit(fill_until_failure(path, 4096, 0));
+  TAP_INT(wait_child(pid), 2, "disk full creating a store: open fails cleanly");
+  TAP_OK(!exists(path), "... and leaves no malformed store behind");
+
+  /* Where a write is cut depends on the key set and the limit: try a few
+   * limits, each on its own store. */
+  static const rlim_t limits[] = { 24 * 1024, 32 * 1024, 40 * 1024, 48 * 1024, 56 * 1024 };
+  int all_found = 1, all_failed = 1, all_recorded = 1;
+  for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+    snprintf(path, sizeof path, "%s/full%zu.db", base_dir, l);
+    if (make_store(path, before, 2) != 0) {
+      TAP_OK(0, "disk full: set up");
+      return;
+    }
+    for (int round = 0; round < 2; round++) {
+      pid = fork_child();
+      if (pid == 0)
+        _exit(fill_until_failure(path, limits[l], round * 20000));
+      int outcome = wait_child(pid);
+      if (outcome != 1 && outcome != 2)   /* refused up front, or the write failed */
+        all_failed = 0;
+    }
+    if (make_store(path, (const struct entry[]) {
+                     { MSGID, "after-full@example.org", 5000 } }, 1) != 0)
+      all_recorded = 0;
+    if (sent_store_open(&store, path, STORE_READ, LONG_WAIT_MS, &failure) != 0) {
+      printf("# reopen %s: %s\n", path, failure.message);
+      all_found = 0;
+      continue;
+    }
+    int before_id = sent_store_find_msgid(store, "before-full@example.org", &when, &failure);
+    time_t before_when = when;
+    int before_recipient = sent_store_find_recipient(store, "friend@example.net", &when,
+                                                     &failure);
+    int after_id = sent_store_find_msgid(store, "after-full@example.org", &when, &failure);
+    if (before_id != 1 || before_when != 4242 || before_recipient != 1 || after_id != 1) {
+      printf("# %s: found before ID %d, before recipient %d, after ID %d\n", path,
+             before_id, before_recipient, after_id);
+      all_found = 0;
+    }
+    sent_store_close(&store);
+  }
+  TAP_OK(all_failed, "disk full while recording: refused or failed, no signal");
+  TAP_OK(all_recorded, "with room again, the next writer records (repairing the store)");
+  TAP_OK(all_found, "entries from before the disk filled and after the repair are found");
+  char pattern[2200];
+  glob_t copies;
+  snprintf(pattern, sizeof pattern, "%s/full?.db.??????", base_dir);
+  TAP_INT(glob(pattern, 0, NULL, &copies), GLOB_NOMATCH, "no recovery copy left behind");
+  globfree(&copies);
+}
+
 /* A value that is not a decimal time: lookups report the store broken,
  * expire removes it. Written with GDBM directly, as nothing else can. */
 static void
@@ -1130,6 +1227,7 @@ main(void)
   test_add_find();
   test_garbage();
   test_truncated();
+  test_disk_full();
   test_bad_value();
   test_lock_held();
   test_concurrent_writers();
