@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <mailutils/alloc.h>
 #include "caps.h"
 #include "classify.h"
 #include "context.h"
@@ -330,6 +331,43 @@ deliver_myself(struct run *run, struct input *input, const struct decision *deci
     return run->rules.tempfail_code;
   }
   return 0;
+}
+
+/* Mailutils calls mu_alloc_die_hook, then abort(), when one of its own
+ * allocations fails (no error code reaches us), and the hook must not
+ * return into it. So the hook ends the run as any trouble would: one log
+ * line and the trouble exit; tempfail when stdout was to carry the message
+ * or the verdict, since that output is now missing. A static pointer
+ * because the hook takes no argument. */
+static struct run *run_for_library_failure;
+
+static void
+out_of_memory_in_library(void)
+{
+  struct run *run = run_for_library_failure;
+  struct failure failure;
+  const char *what = "check";
+  int status;
+
+  if (!run)
+    _exit(75);
+  failure_set(&failure, FAILURE_MEMORY, "out of memory in Mailutils");
+  if (run->options.command == COMMAND_CHECK)
+    status = run->options.output == OUTPUT_EXIT_CODE
+             ? trouble_exit(&run->rules) : run->rules.tempfail_code;
+  else if (run->options.command == COMMAND_RECORD) {
+    what = "record";
+    status = run->options.passthrough ? run->rules.tempfail_code : 1;
+  } else {
+    what = "store";
+    status = 1;
+  }
+  report_log_failure(&run->rules, what, &failure,
+                     status == 0 ? "deliver" : status == run->rules.tempfail_code
+                                   ? "tempfail" : "failed", run->log_also);
+  if (run->log_also)
+    fflush(run->log_also);
+  _exit(status);
 }
 
 static int
@@ -678,6 +716,9 @@ main(int argc, char **argv)
   memset(&run, 0, sizeof run);
   /* A closed stdout must show up as a write error, not kill us mid-copy. */
   signal(SIGPIPE, SIG_IGN);
+  /* Likewise a file size limit (RLIMIT_FSIZE) must fail the write (EFBIG)
+   * and be logged, not kill us with the store half written. */
+  signal(SIGXFSZ, SIG_IGN);
   if (parse_options(argc, argv, &run.options)) {
     free(run.options.envelope);
     return 0;
@@ -695,6 +736,8 @@ main(int argc, char **argv)
     }
   }
   load_configuration(&run);
+  run_for_library_failure = &run;
+  mu_alloc_die_hook = out_of_memory_in_library;
 
   switch (run.options.command) {
   case COMMAND_CHECK:
