@@ -337,7 +337,7 @@ deliver_myself(struct run *run, struct input *input, const struct decision *deci
  * allocations fails (no error code reaches us), and the hook must not
  * return into it. So the hook ends the run as any trouble would: one log
  * line and the trouble exit; tempfail when stdout was to carry the message
- * or the verdict, since that output is now missing. A static pointer
+ * or the verdict, or --deliver was to deliver it, since that is now undone. A static pointer
  * because the hook takes no argument. */
 static struct run *run_for_library_failure;
 
@@ -353,7 +353,7 @@ out_of_memory_in_library(void)
     _exit(75);
   failure_set(&failure, FAILURE_MEMORY, "out of memory in Mailutils");
   if (run->options.command == COMMAND_CHECK)
-    status = run->options.output == OUTPUT_EXIT_CODE
+    status = run->options.output == OUTPUT_EXIT_CODE && !run->options.deliver_to
              ? trouble_exit(&run->rules) : run->rules.tempfail_code;
   else if (run->options.command == COMMAND_RECORD) {
     what = "record";
