@@ -44,7 +44,7 @@ remove_entry(const char *path, const struct stat *info, int type, struct FTW *ft
 static int
 write_file(const char *dir, const char *name, const char *text)
 {
-  char path[1024];
+  char path[2048];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   FILE *file = fopen(path, "w");
   if (!file)
