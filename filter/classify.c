@@ -62,6 +62,32 @@ find_signature(const struct signature_set *site, enum signature_place place,
   return NULL;
 }
 
+/* The subject signature that starts earliest: "Undeliverable: Virus alert"
+ * is a bounce, "Virus found in your message" a virus notice. */
+static const struct signature *
+find_in_subject(const struct signature_set *site, const char *subject)
+{
+  const struct signature *best = NULL;
+  size_t best_position = (size_t) -1, length = strlen(subject);
+  for (int pass = 0; pass < 2; pass++) {
+    const struct signature *table = pass ? builtin_signatures : site ? site->items : NULL;
+    size_t count = pass ? builtin_signature_count : site ? site->count : 0;
+    for (size_t i = 0; i < count; i++) {
+      if (table[i].place != PLACE_SUBJECT || !contains(subject, length, table[i].phrase))
+        continue;
+      size_t position = 0, phrase_length = strlen(table[i].phrase);
+      while (position + phrase_length <= length
+             && strncasecmp(subject + position, table[i].phrase, phrase_length) != 0)
+        position++;
+      if (position < best_position) {
+        best = &table[i];
+        best_position = position;
+      }
+    }
+  }
+  return best;
+}
+
 static const struct signature *
 find_in_text(const struct notice *notice, const struct signature_set *site,
              enum signature_place place)
@@ -234,9 +260,11 @@ classify_notice(const struct notice *notice, const struct context *context,
     classification->signals |= SIGNAL_NULL_SENDER;
   int daemon_from = 0;
   if (field(notice, "From", value, sizeof value)) {
-    if (is_null_from(value))
-      classification->signals |= SIGNAL_NULL_SENDER;
     daemon_from = find_signature(site, PLACE_FROM, value, strlen(value)) != NULL;
+    if (is_null_from(value)) {
+      classification->signals |= SIGNAL_NULL_SENDER;
+      daemon_from = 1;
+    }
   }
   if (has_auto_header(notice, &auto_reply))
     classification->signals |= SIGNAL_AUTO_HEADER;
@@ -256,10 +284,13 @@ classify_notice(const struct notice *notice, const struct context *context,
                         & (SIGNAL_NULL_SENDER | SIGNAL_AUTO_HEADER)) || daemon_from;
   char subject[CAP_LINE_BYTES] = "";
   decoded_subject(notice, subject, sizeof subject);
-  const struct signature *subject_phrase = find_signature(site, PLACE_SUBJECT, subject,
-                                                          strlen(subject));
-  /* A subject alone does not make a list post or a reply automatic. */
-  if (subject_phrase && !program_signal && (mailing_list || is_reply_subject(subject)))
+  const struct signature *subject_phrase = find_in_subject(site, subject);
+  /* A subject alone does not make a list post or a reply automatic; a
+   * list-relayed notice that carries the original (old Mailman sent
+   * bounces through the list) still counts. */
+  if (subject_phrase && !program_signal
+      && (is_reply_subject(subject)
+          || (mailing_list && !(classification->signals & SIGNAL_ORIGINAL))))
     subject_phrase = NULL;
   const struct signature *strong = mailing_list && !program_signal
                                    ? NULL : find_in_text(notice, site, PLACE_STRONG);
@@ -275,8 +306,13 @@ classify_notice(const struct notice *notice, const struct context *context,
   if (body_phrase)
     classification->signals |= SIGNAL_PHRASE;
 
-  /* An auto-reply by its headers, unless the text says it is a bounce. */
-  if (auto_reply && !(body_phrase && body_phrase->kind == KIND_NDR)) {
+  /* An auto-reply by its headers, unless a mail system wrote it (Exim marks
+   * its bounces auto-replied) or its subject or text says it is a bounce. */
+  int says_bounce = daemon_from
+                    || (body_phrase && body_phrase->kind == KIND_NDR)
+                    || (subject_phrase && subject_phrase->kind == KIND_NDR);
+  int says_reply = subject_phrase && subject_phrase->kind == KIND_AUTOREPLY;
+  if (auto_reply && (says_reply || !says_bounce)) {
     set_kind(classification, KIND_AUTOREPLY, "rfc3834");
     return;
   }

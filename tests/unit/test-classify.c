@@ -26,6 +26,18 @@ static const struct file_case file_cases[] = {
   { "../shared/corpus/bounces/bounceparser/exchange.unknown.msg", NULL, KIND_NDR },
   { "../shared/corpus/bounces/flufl.bounce/dsn_01.txt", NULL, KIND_DSN },
   { "../shared/corpus/bounces/flufl.bounce/qmail_01.txt", NULL, KIND_NDR },
+  /* Regressions found by the corpus evaluation (EVALUATION.md). */
+  { "../shared/corpus/bounces/flufl.bounce/dumbass_01.txt", NULL, KIND_NDR },
+  { "../shared/corpus/bounces/flufl.bounce/microsoft_02.txt", NULL, KIND_NDR },
+  { "../shared/corpus/bounces/flufl.bounce/simple_39.txt", NULL, KIND_NDR },
+  { "../shared/corpus/bounces/flufl.bounce/llnl_01.txt", NULL, KIND_NDR },
+  { "../shared/corpus/bounces/flufl.bounce/simple_22.txt", NULL, KIND_NDR },
+  { "../shared/corpus/bounces/flufl.bounce/bounce_01.txt", NULL, KIND_NDR },
+  { "../shared/corpus/bounces/bounceparser/warning-5.msg", NULL, KIND_NDR },
+  { "../shared/corpus/bounces/bounceparser/autoreply.msg", NULL, KIND_AUTOREPLY },
+  { "../shared/corpus/bounces/bounceparser/polish-autoreply.msg", NULL, KIND_AUTOREPLY },
+  { "../shared/corpus/bounces/bounceparser/bluebottle.msg", NULL, KIND_CHALLENGE },
+  { "../shared/corpus/bounces/bounceparser/boxbe-cr.msg", NULL, KIND_CHALLENGE },
 };
 
 struct text_case {
@@ -78,6 +90,20 @@ static const struct text_case text_cases[] = {
     "report-type=feedback-report; boundary=B\n\n--B\nContent-Type: message/feedback-report\n\n"
     "Feedback-Type: abuse\n--B--\n",
     NULL, KIND_ARF },
+  { "a list post with a bounce-like subject stays ordinary",
+    "From: dev@example.com\nList-Id: <dev.lists.example.com>\n"
+    "Subject: Mail delivery failed for one user\n\nHow do I debug this?\n",
+    NULL, KIND_NONE },
+  { "a person's reply to a bounce stays ordinary",
+    "From: dev@example.com\nSubject: Re: Undeliverable: report\n\nFixed the address.\n",
+    NULL, KIND_NONE },
+  { "Exim's auto-replied bounce is a bounce, not an auto-reply",
+    "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nAuto-Submitted: auto-replied\n"
+    "Subject: Mail delivery failed: returning message to sender\n\nA message that you sent\n",
+    NULL, KIND_NDR },
+  { "an encoded virus subject early wins over a later bounce word",
+    "From: postmaster@example.net\nSubject: =?utf-8?q?Virus_found_in_undeliverable_mail?=\n\nx\n",
+    NULL, KIND_VIRUS },
   { "a postmaster writing a normal message stays ordinary",
     "From: postmaster@example.net\nSubject: maintenance tonight\n\nthe server reboots\n",
     NULL, KIND_NONE },
