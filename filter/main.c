@@ -10,6 +10,7 @@
  */
 #include <config.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <mailutils/stream.h>
 #include <getopt.h>
 #include <signal.h>
@@ -707,12 +708,33 @@ command_store(struct run *run)
   return status;
 }
 
+/* A delivery agent may start us with stdin, stdout or stderr closed. Left
+ * free, those descriptors go to the next file we open (the log, the store),
+ * and the message would be written into it. Hold each closed one with
+ * /dev/null opened the wrong way round, so that using it still fails as on
+ * a closed descriptor (EBADF): --tag then says the message did not come
+ * out, instead of losing it. */
+static void
+hold_closed_standard_fds(void)
+{
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+      continue;
+    int held = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+    if (held >= 0 && held != fd) {
+      dup2(held, fd);
+      close(held);
+    }
+  }
+}
+
 int
 main(int argc, char **argv)
 {
   struct run run;
   int status;
 
+  hold_closed_standard_fds();
   memset(&run, 0, sizeof run);
   /* A closed stdout must show up as a write error, not kill us mid-copy. */
   signal(SIGPIPE, SIG_IGN);
