@@ -62,7 +62,7 @@ static char default_ident[] = DEFAULT_IDENT;
 
 enum section_type {
   SECTION_STORE, SECTION_IDENTITY, SECTION_ACTIONS, SECTION_EXIT, SECTION_LOG,
-  SECTION_RULE
+  SECTION_CLASSIFY, SECTION_RULE
 };
 
 static const char *const store_keys[] = { "path", "ttl", "lock_wait", NULL };
@@ -79,6 +79,7 @@ static const char *const exit_keys[] = {
 static const char *const log_keys[] = {
   "syslog", "facility", "ident", "file", NULL
 };
+static const char *const classify_keys[] = { "signatures", NULL };
 static const char *const rule_keys[] = {
   "header", "glob", "regex", "verdict", "action", NULL
 };
@@ -96,6 +97,7 @@ static const struct {
     "virus, mdn, arf" },
   { "exit", SECTION_EXIT, exit_keys, "deliver, file, drop, tempfail, on_error" },
   { "log", SECTION_LOG, log_keys, "syslog, facility, ident, file" },
+  { "classify", SECTION_CLASSIFY, classify_keys, "signatures" },
   { "rule", SECTION_RULE, rule_keys, "header, glob, regex, verdict, action" },
 };
 #define SECTION_TABLE_COUNT (sizeof section_table / sizeof section_table[0])
@@ -278,6 +280,7 @@ rules_free(struct rules *rules)
   if (rules->log_ident != default_ident)
     free(rules->log_ident);
   free(rules->log_file);
+  free(rules->signatures_file);
   for (size_t i = 0; i < rules->site_rule_count; i++)
     site_rule_free(&rules->site_rules[i]);
   free(rules->site_rules);
@@ -893,6 +896,17 @@ apply_log(struct rules *fresh, const struct value_at *at,
   return replace_string(&fresh->log_ident, at->text, at, failure);
 }
 
+static int
+apply_classify(struct rules *fresh, const struct value_at *at,
+               struct failure *failure)
+{
+  /* Kept as written: "~/" is expanded by the caller, which has HOME. */
+  if (at->text[0] != '/' && strncmp(at->text, "~/", 2) != 0)
+    return value_error(failure, at, "'%s' is not an absolute path "
+                       "(expected /path or ~/path)", at->text);
+  return replace_string(&fresh->signatures_file, at->text, at, failure);
+}
+
 /* ---------- site rules ---------- */
 
 struct rule_values {
@@ -1037,6 +1051,7 @@ apply_section(struct rules *fresh, dictionary *ini,
     case SECTION_ACTIONS: result = apply_actions(fresh, &at, failure); break;
     case SECTION_EXIT: result = apply_exit(fresh, &at, failure); break;
     case SECTION_LOG: result = apply_log(fresh, &at, failure); break;
+    case SECTION_CLASSIFY: result = apply_classify(fresh, &at, failure); break;
     case SECTION_RULE:
       if (strcmp(at.key, "header") == 0) rule_values.header = at;
       else if (strcmp(at.key, "glob") == 0) rule_values.glob = at;

@@ -18,6 +18,8 @@
  *              on_error = deliver|tempfail
  *   [log]      syslog = yes|no   facility = mail   ident = backscatter-filter
  *              file = PATH (log lines appended there too; "~/" expands)
+ *   [classify] signatures = PATH (a site's own signatures, format of
+ *              rules/signatures.txt; tried before the shipped ones)
  *   [rule NAME] header = List-Id   glob = *@lists.example | regex = "..."
  *              verdict = clean|...  and/or  action = deliver|file|drop
  */
@@ -75,6 +77,7 @@ struct rules {
   int log_facility;              /* LOG_MAIL by default */
   char *log_ident;               /* default "backscatter-filter" */
   char *log_file;                /* also append log lines here; NULL: none */
+  char *signatures_file;         /* [classify] signatures: a site's own */
 
   struct site_rule *site_rules;
   size_t site_rule_count;

@@ -867,5 +867,22 @@ main(void)
     if (system(command) != 0)
       printf("# could not remove %s\n", template);
   }
+  {
+    /* [classify] signatures: a site's own file, path kept as written. */
+    struct rules classify_rules;
+    struct failure classify_failure;
+    static const char text[] = "[classify]\nsignatures = ~/my-signatures.txt\n";
+    rules_init_defaults(&classify_rules);
+    TAP_INT(rules_load_buffer(&classify_rules, "c.ini", text, sizeof text - 1,
+                              &classify_failure), 0, "[classify] signatures loads");
+    TAP_STR(classify_rules.signatures_file, "~/my-signatures.txt",
+            "[classify] signatures kept as written");
+    rules_free(&classify_rules);
+    static const char relative[] = "[classify]\nsignatures = relative.txt\n";
+    rules_init_defaults(&classify_rules);
+    TAP_INT(rules_load_buffer(&classify_rules, "c.ini", relative, sizeof relative - 1,
+                              &classify_failure), -1, "[classify] relative path refused");
+    rules_free(&classify_rules);
+  }
   return tap_done();
 }
