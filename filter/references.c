@@ -23,6 +23,7 @@ reference_source_name(enum reference_source source)
   case SOURCE_MICROSOFT_ORIGINAL: return "X-Microsoft-Original-Message-ID";
   case SOURCE_IN_REPLY_TO: return "In-Reply-To";
   case SOURCE_REFERENCES: return "References";
+  case SOURCE_MDN_ORIGINAL: return "Original-Message-ID";
   }
   return "?";
 }
@@ -202,6 +203,78 @@ status_field(void *cookie, const char *name, size_t name_length,
     add_recipient(references, value, value_length);
 }
 
+/* A read receipt names the original in Original-Message-ID. */
+static void
+disposition_field(void *cookie, const char *name, size_t name_length,
+                  const char *value, size_t value_length)
+{
+  if (name_length == 19 && strncasecmp(name, "Original-Message-ID", 19) == 0)
+    add_ids_from_value(cookie, SOURCE_MDN_ORIGINAL, value, value_length);
+}
+
+/* Lines where a bounce's own text stops naming failed recipients: the
+ * copy of the original begins. */
+static int
+starts_copy(const char *line, size_t length)
+{
+  static const char *const markers[] = {
+    "received:", "return-path:", "message-id:", "content-type:",
+    "------ this is a copy", "--- below this line is a copy",
+    "----- original message", "original message", "----- transcript",
+    "--- the header of the original", "---- header of the source",
+  };
+  for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++) {
+    size_t n = strlen(markers[i]);
+    if (length >= n && strncasecmp(line, markers[i], n) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* The addresses a non-standard bounce names in its own words, before the
+ * copy of the original ("  user@example.net", "<user@example.net>:",
+ * "Your message to user@example.net couldn't be delivered"). */
+static void
+scan_ndr_text(struct references *references, const char *text, size_t length,
+              const char *notice_to)
+{
+  size_t line_start = 0;
+  while (line_start < length) {
+    const char *newline = memchr(text + line_start, '\n', length - line_start);
+    size_t line_end = newline ? (size_t) (newline - text) : length;
+    const char *line = text + line_start;
+    size_t line_length = line_end - line_start;
+    while (line_length > 0 && (*line == ' ' || *line == '\t' || *line == '>')) {
+      line++;
+      line_length--;
+    }
+    if (starts_copy(line, line_length))
+      return;
+    if (line_length > CAP_LINE_BYTES)
+      line_length = CAP_LINE_BYTES;
+    /* Each word with an '@' in it. */
+    for (size_t i = 0; i < line_length;) {
+      const char *at = memchr(line + i, '@', line_length - i);
+      if (!at)
+        break;
+      size_t start = (size_t) (at - line), end = start;
+      while (start > 0 && line[start - 1] != ' ' && line[start - 1] != '\t')
+        start--;
+      while (end < line_length && line[end] != ' ' && line[end] != '\t')
+        end++;
+      char address[CAP_ADDRESS_BYTES + 1];
+      if (address_normalise(line + start, end - start, address, sizeof address) > 0
+          && strcmp(address, notice_to) != 0 && address_domain(address)
+          && strchr(address_domain(address), '.'))
+        add_recipient(references, line + start, end - start);
+      if (references->recipient_count == CAP_RECIPIENTS)
+        return;
+      i = end + 1;
+    }
+    line_start = line_end + 1;
+  }
+}
+
 /* A delivery-status body is a series of header-like groups separated by
  * empty lines; visit each group. */
 static void
@@ -367,10 +440,26 @@ references_extract(const struct notice *notice,
                       part->content, part->length);
       }
     }
-  for (size_t i = 0; i < notice->part_count; i++)
-    if (notice->parts[i].role == PART_DELIVERY_STATUS && notice->parts[i].content)
-      scan_delivery_status(references, notice->parts[i].content,
-                           notice->parts[i].length);
+  for (size_t i = 0; i < notice->part_count; i++) {
+    const struct notice_part *part = &notice->parts[i];
+    if (part->role == PART_DELIVERY_STATUS && part->content)
+      scan_delivery_status(references, part->content, part->length);
+    else if (part->role == PART_DISPOSITION && part->content)
+      header_each(part->content, part->length, disposition_field, references);
+  }
+  /* A non-standard bounce names the failed recipients in its first text. */
+  if (classification->kind == KIND_NDR && references->recipient_count == 0)
+    for (size_t i = 0; i < notice->part_count; i++)
+      if (notice->parts[i].role == PART_TEXT && notice->parts[i].content) {
+        char to[CAP_LINE_BYTES], to_address[CAP_ADDRESS_BYTES + 1] = "";
+        long n = header_field(notice->header, notice->header_length, "To", to,
+                              sizeof to);
+        if (n >= 0)
+          address_normalise(to, strlen(to), to_address, sizeof to_address);
+        scan_ndr_text(references, notice->parts[i].content, notice->parts[i].length,
+                      to_address);
+        break;
+      }
   header_each(notice->header, notice->header_length, top_field, references);
 
   /* Last resort: header blocks anywhere in the raw body. */

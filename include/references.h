@@ -4,8 +4,10 @@
  * original headers, headers quoted in the text ("Message-ID:" lines of a
  * copy), Original-Envelope-Id and X-Microsoft-Original-Message-ID, and for
  * auto-replies In-Reply-To and References. Also: failed recipients
- * (Final-Recipient, Original-Recipient), the original's From, and the hosts
- * of its Received lines. Everything is bounded by caps.h.
+ * (Final-Recipient, Original-Recipient, X-Failed-Recipients, and for
+ * non-standard bounces the addresses their text names before the copy of
+ * the original), the original's From and Date, and the hosts of its
+ * Received lines. Everything is bounded by caps.h.
  */
 #ifndef BSF_REFERENCES_H
 #define BSF_REFERENCES_H
@@ -22,6 +24,7 @@ enum reference_source {
   SOURCE_MICROSOFT_ORIGINAL, /* X-Microsoft-Original-Message-ID */
   SOURCE_IN_REPLY_TO,
   SOURCE_REFERENCES,
+  SOURCE_MDN_ORIGINAL,       /* Original-Message-ID of a read receipt */
 };
 
 struct reference {

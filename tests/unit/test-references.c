@@ -131,5 +131,25 @@ main(void)
   extract(many, &references, 1);
   TAP_OK(references.caps_hit & CAP_HIT_IDS, "IDs per field cap flagged");
   TAP_INT(references.id_count, CAP_IDS_PER_FIELD, "IDs kept up to the cap");
+  /* A read receipt's Original-Message-ID. */
+  extract("From: a@b.example\nContent-Type: multipart/report; "
+          "report-type=disposition-notification; boundary=B\n\n--B\n"
+          "Content-Type: message/disposition-notification\n\n"
+          "Reporting-UA: x\nOriginal-Message-ID: <read@ours.example>\n"
+          "Disposition: manual-action/MDN-sent-manually; displayed\n--B--\n",
+          &references, 1);
+  TAP_STR(references.id_count ? references.ids[0].msgid : "", "read@ours.example",
+          "MDN Original-Message-ID");
+
+  /* A non-standard bounce's own words name the failed recipient; the copy
+   * of the original after the marker does not count, nor does the To. */
+  extract("From: MAILER-DAEMON@x.example\nTo: me@ours.example\n\n"
+          "Your message to lost@far.example couldn't be delivered.\n"
+          "Sent to me@ours.example.\n\n"
+          "------ This is a copy of the message\n\nTo: other@far.example\n",
+          &references, 1);
+  TAP_INT(references.recipient_count, 1, "one recipient named in the NDR text");
+  TAP_STR(references.recipient_count ? references.recipients[0] : "", "lost@far.example",
+          "the NDR text's recipient");
   return tap_done();
 }
