@@ -64,6 +64,7 @@ struct run {
   struct options options;
   struct context context;
   struct rules rules;
+  struct signature_set signatures;  /* [classify] signatures, or empty */
   char *store_path;
   FILE *log_also;               /* --explain: log lines on stderr too */
   struct failure failure;       /* the first trouble of this run */
@@ -247,6 +248,16 @@ build_context(struct context *context)
     context->recipient = getenv("ORIGINAL_RECIPIENT");
 }
 
+/* A path of the rule file with "~/" expanded (the loader keeps it as written). */
+static const char *
+expand_home(const struct run *run, const char *path, char *buffer, size_t size)
+{
+  if (strncmp(path, "~/", 2) != 0 || !run->context.home)
+    return path;
+  snprintf(buffer, size, "%s/%s", run->context.home, path + 2);
+  return buffer;
+}
+
 /* Rule file and store path. Trouble is noted, defaults stay in force. */
 static void
 load_configuration(struct run *run)
@@ -268,17 +279,18 @@ load_configuration(struct run *run)
                 "XDG_STATE_HOME, --store or [store] path");
     note_trouble(run, &failure);
   }
+  char expanded[4096];
   if (run->rules.log_file) {
-    const char *file = run->rules.log_file;
-    char expanded[4096];
-    if (strncmp(file, "~/", 2) == 0 && run->context.home) {
-      snprintf(expanded, sizeof expanded, "%s/%s", run->context.home, file + 2);
-      file = expanded;
-    }
-    run->log_also = fopen(file, "a");
+    run->log_also = fopen(expand_home(run, run->rules.log_file, expanded,
+                                      sizeof expanded), "a");
     if (run->log_also)
       setvbuf(run->log_also, NULL, _IOLBF, 0);
   }
+  if (run->rules.signatures_file
+      && signatures_load(&run->signatures,
+                         expand_home(run, run->rules.signatures_file, expanded,
+                                     sizeof expanded), &failure) < 0)
+    note_trouble(run, &failure);
 }
 
 /* The exit code for trouble: deliver, or tempfail if the user asked. */
@@ -395,7 +407,7 @@ command_check(struct run *run)
   if (have_input && references && decision) {
     if (notice_parse(&input, &notice, &failure) < 0)
       note_trouble(run, &failure);
-    classify_notice(&notice, &run->context, NULL, &classification);
+    classify_notice(&notice, &run->context, &run->signatures, &classification);
     references_extract(&notice, &classification, references);
     if (classification.kind != KIND_NONE && references->id_count == 0
         && notice_load_raw_body(&input, &notice, &failure) == 0)
@@ -781,6 +793,7 @@ main(int argc, char **argv)
   }
   if (run.log_also)
     fclose(run.log_also);
+  signatures_free(&run.signatures);
   rules_free(&run.rules);
   free(run.store_path);
   free(run.options.envelope);

@@ -176,6 +176,19 @@ equal "unknown option in check: still deliver (0)" "$?" 0
 "$BSF_BIN" stats --bogus-option > /dev/null 2>&1
 equal "unknown option in stats: EX_USAGE (64)" "$?" 64
 
+# --- a site's own signatures ([classify] signatures)
+printf 'subject\tchallenge\tmysite\tplease whitelist me\n' > "$WORK/signatures.txt"
+write_rules "[classify]
+signatures = $WORK/signatures.txt"
+printf 'From: gate@example.net\nSubject: Please whitelist me first\n\nclick\n' > "$WORK/site.eml"
+run_check "$WORK/site" "$WORK/site.eml"
+contains "a site signature classifies (kind challenge)" "$log_line" "kind=challenge"
+printf 'not a signature\n' > "$WORK/signatures.txt"
+run_check "$WORK/site" "$WORK/site.eml"
+equal "a bad signatures file: exit deliver (0)" "$status" 0
+contains "a bad signatures file: named with its line" "$log_line" "signatures.txt:1:"
+write_rules
+
 # --- help, version, stats
 "$BSF_BIN" --help > "$WORK/help" 2>&1
 equal "--help exits 0" "$?" 0
