@@ -10,6 +10,7 @@
 #include <mailutils/mailutils.h>
 #include "caps.h"
 #include "deliver.h"
+#include "record.h"
 
 /* The message with a "From SENDER DATE" line first, so that Mailutils
  * gives it an envelope (the mbox separator). */
@@ -90,7 +91,8 @@ deliver_to_mailbox(struct input *input, const char *mailbox, const char *sender,
     mailbox = url;
   }
   make_parents(mailbox);
-  mu_register_local_mbox_formats();
+  if (record_register_mailbox_formats(failure) < 0)
+    return -1;
   if (enveloped_message(input, sender, &message, failure) < 0)
     return -1;
   rc = mu_mailbox_create_default(&box, mailbox);

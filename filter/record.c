@@ -405,6 +405,10 @@ mbox_file_path(mu_mailbox_t box)
 static int
 register_local_formats(struct failure *failure)
 {
+  /* Registering adds to Mailutils' own process-wide list: do it once. */
+  static int registered;
+  if (registered)
+    return 0;
   static const struct { const char *library, *record; } formats[] = {
     { "libmu_mbox.so.9", "mu_mbox_record" },
     { "libmu_dotmail.so.9", "mu_dotmail_record" },
@@ -428,7 +432,14 @@ register_local_formats(struct failure *failure)
     if (i == 0)
       mu_registrar_set_default_record(*record);
   }
+  registered = 1;
   return 0;
+}
+
+int
+record_register_mailbox_formats(struct failure *failure)
+{
+  return register_local_formats(failure);
 }
 
 int
@@ -436,8 +447,6 @@ record_mailbox(struct sent_store *store, const char *mailbox, time_t now,
                record_progress_fn progress, void *cookie,
                struct record_counts *counts, struct failure *failure)
 {
-  /* Registering adds to Mailutils' own process-wide list: do it once. */
-  static int formats_registered;
   struct record_counts ignored = { 0 };
   mu_mailbox_t box = NULL;
   char *buffer = NULL;
@@ -446,11 +455,8 @@ record_mailbox(struct sent_store *store, const char *mailbox, time_t now,
 
   if (!counts)
     counts = &ignored;
-  if (!formats_registered) {
-    if (register_local_formats(failure) < 0)
-      return -1;
-    formats_registered = 1;
-  }
+  if (register_local_formats(failure) < 0)
+    return -1;
   rc = mu_mailbox_create_default(&box, mailbox);
   if (rc)
     return failure_set(failure, FAILURE_INPUT, "cannot open mailbox %s: %s",

@@ -33,4 +33,10 @@ int record_mailbox(struct sent_store *store, const char *mailbox, time_t now,
                    record_progress_fn progress, void *cookie,
                    struct record_counts *counts, struct failure *failure);
 
+/* Register the local mailbox formats (mbox, dotmail, MH, maildir) with
+ * Mailutils, loading their libraries on first use: the program is not
+ * linked with them, so that `check` does not pay for them at start-up
+ * (0.67 M instructions measured). Idempotent. 0 or -1. */
+int record_register_mailbox_formats(struct failure *failure);
+
 #endif
