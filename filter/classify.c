@@ -242,6 +242,34 @@ decoded_subject(const struct notice *notice, char *subject, size_t size)
   }
 }
 
+int
+classify_needs_mime(const struct notice *notice, const struct context *context,
+                    const struct signature_set *site)
+{
+  char value[CAP_LINE_BYTES];
+  int is_reply;
+
+  if (header_field(notice->header, notice->header_length, "Content-Type", value,
+                   sizeof value) >= 0
+      && (strncasecmp(value, "multipart/report", 16) == 0
+          || strncasecmp(value, "message/", 8) == 0))
+    return 1;
+  if (context && classify_is_null_sender(context->sender))
+    return 1;
+  if (field(notice, "Return-Path", value, sizeof value) && classify_is_null_sender(value))
+    return 1;
+  if (field(notice, "From", value, sizeof value)
+      && (is_null_from(value) || find_signature(site, PLACE_FROM, value, strlen(value))))
+    return 1;
+  if (has_auto_header(notice, &is_reply))
+    return 1;
+  char subject[CAP_LINE_BYTES] = "";
+  decoded_subject(notice, subject, sizeof subject);
+  /* A list post with a bounce subject counts only with an attached
+   * original, which takes the walk to see. */
+  return find_in_subject(site, subject) != NULL && !is_reply_subject(subject);
+}
+
 void
 classify_notice(const struct notice *notice, const struct context *context,
                 const struct signature_set *site,

@@ -405,7 +405,11 @@ command_check(struct run *run)
     have_input = 1;
 
   if (have_input && references && decision) {
-    if (notice_parse(&input, &notice, &failure) < 0)
+    /* Ordinary mail (most of it) is not walked: the header decides. */
+    if (notice_parse_header(&input, &notice, &failure) < 0
+        || (classify_needs_mime(&notice, &run->context, &run->signatures)
+            ? notice_parse_mime(&input, &notice, &failure)
+            : notice_parse_text(&input, &notice, &failure)) < 0)
       note_trouble(run, &failure);
     classify_notice(&notice, &run->context, &run->signatures, &classification);
     references_extract(&notice, &classification, references);

@@ -661,13 +661,73 @@ notice_parse_header(struct input *input, struct notice *notice,
 int
 notice_parse(struct input *input, struct notice *notice, struct failure *failure)
 {
+  if (notice_parse_header(input, notice, failure) < 0)
+    return -1;
+  return notice_parse_mime(input, notice, failure);
+}
+
+int
+notice_parse_text(struct input *input, struct notice *notice,
+                  struct failure *failure)
+{
+  char type[80], encoding[40];
+  mu_stream_t stream = NULL, decoded = NULL;
+  struct walk walk = { notice, 0, 0 };
+  char *content = NULL;
+  size_t length = 0;
+  int truncated = 0, rc;
+
+  if (header_field(notice->header, notice->header_length, "Content-Type", type,
+                   sizeof type) < 0 || !type[0])
+    snprintf(type, sizeof type, "text/plain");
+  type[strcspn(type, "; \t")] = '\0';
+  lowercase(type);
+  snprintf(notice->content_type, sizeof notice->content_type, "%s", type);
+  if (strncmp(type, "text/", 5) != 0)
+    return 0;
+  if (input->size > CAP_MESSAGE_BYTES) {
+    notice->caps_hit |= CAP_HIT_MESSAGE_BYTES;
+    return 0;
+  }
+  if (input_normalised_stream(input, &stream, failure) < 0)
+    return -1;
+  rc = mu_stream_seek(stream, (mu_off_t) notice->header_length, MU_SEEK_SET, NULL);
+  if (rc == 0
+      && header_field(notice->header, notice->header_length,
+                      "Content-Transfer-Encoding", encoding, sizeof encoding) >= 0
+      && (strcasecmp(encoding, "base64") == 0
+          || strcasecmp(encoding, "quoted-printable") == 0)
+      && mu_filter_create(&decoded, stream, encoding, MU_FILTER_DECODE,
+                          MU_STREAM_READ) == 0) {
+    mu_stream_unref(stream);
+    stream = decoded;
+  }
+  if (rc == 0)
+    rc = read_bounded(stream, CAP_TEXT_BYTES, &content, &length, &truncated);
+  mu_stream_unref(stream);
+  if (rc)
+    return failure_set(failure, FAILURE_INPUT, "cannot read the body: %s",
+                       mu_strerror(rc));
+  if (truncated)
+    notice->caps_hit |= CAP_HIT_TEXT_BYTES;
+  struct notice_part *part = add_part(&walk, PART_TEXT, 0, type);
+  if (!part) {
+    free(content);
+    return failure_set(failure, FAILURE_MEMORY, "out of memory");
+  }
+  part->content = content;
+  part->length = normalise_text(content, length);
+  return 0;
+}
+
+int
+notice_parse_mime(struct input *input, struct notice *notice, struct failure *failure)
+{
   mu_stream_t stream = NULL;
   mu_message_t message = NULL;
   struct walk walk = { notice, 0, 0 };
   int rc;
 
-  if (notice_parse_header(input, notice, failure) < 0)
-    return -1;
   if (input->size > CAP_MESSAGE_BYTES) {
     notice->caps_hit |= CAP_HIT_MESSAGE_BYTES;
     return 0;                    /* judged on its header alone */

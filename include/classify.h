@@ -37,6 +37,13 @@ void classify_notice(const struct notice *notice, const struct context *context,
                      const struct signature_set *site,
                      struct classification *classification);
 
+/* From the top header alone (notice_parse_header): may this message be
+ * bounce-like for any reason but a "strong" phrase in its text? If not,
+ * the caller skips the MIME walk (notice_parse_text instead of
+ * notice_parse_mime): most mail is ordinary, and the walk is the cost. */
+int classify_needs_mime(const struct notice *notice, const struct context *context,
+                        const struct signature_set *site);
+
 /* Is the envelope sender the null sender? "" "<>" "MAILER-DAEMON" (any case,
  * with or without @domain, which is how Postfix's pipe(8) writes it). */
 int classify_is_null_sender(const char *sender);

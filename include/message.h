@@ -83,9 +83,20 @@ int notice_parse(struct input *input, struct notice *notice,
                  struct failure *failure);
 
 /* Read only the top header block into *notice (no MIME walk): what
- * `record` needs. Same contract as notice_parse. */
+ * `record` needs, and the first step of notice_parse. Same contract. */
 int notice_parse_header(struct input *input, struct notice *notice,
                         struct failure *failure);
+
+/* After notice_parse_header: the MIME walk (notice_parse is both). */
+int notice_parse_mime(struct input *input, struct notice *notice,
+                      struct failure *failure);
+
+/* After notice_parse_header, instead of the MIME walk, for mail whose header
+ * shows nothing automatic: a single text body (text/ any subtype)'s start (CAP_TEXT_BYTES,
+ * decoded) becomes the one text part; other types keep no part. Walking
+ * MIME costs about 400 instructions a byte in Mailutils; this is a copy. */
+int notice_parse_text(struct input *input, struct notice *notice,
+                      struct failure *failure);
 
 /* Load the start of the body (CAP_ORIGINAL_BYTES, LF line ends) as plain
  * text into notice->raw_body, for the last-resort search for quoted
