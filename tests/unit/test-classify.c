@@ -142,6 +142,31 @@ main(void)
     notice_free(&notice);
     input_free(&input);
   }
+  /* classify_needs_mime: from the header alone, must the body be walked? */
+  static const struct { const char *message; const char *sender; int needs; } headers[] = {
+    { "From: a@b.example\nSubject: hello\n\n", NULL, 0 },
+    { "From: a@b.example\nSubject: hello\n\n", "", 1 },
+    { "Return-Path: <>\nFrom: a@b.example\n\n", NULL, 1 },
+    { "From: MAILER-DAEMON@x.example\n\n", NULL, 1 },
+    { "From: a@b.example\nContent-Type: multipart/report; report-type=x\n\n", NULL, 1 },
+    { "From: a@b.example\nAuto-Submitted: auto-replied\n\n", NULL, 1 },
+    { "From: a@b.example\nSubject: Undeliverable: x\n\n", NULL, 1 },
+    { "From: a@b.example\nSubject: Re: Undeliverable: x\n\n", NULL, 0 },
+    { "From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n\n", NULL, 0 },
+  };
+  for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
+    struct input input;
+    struct notice notice;
+    struct failure failure;
+    struct context context = { .sender = headers[i].sender };
+    input_from_buffer(headers[i].message, strlen(headers[i].message), &input, &failure);
+    notice_parse_header(&input, &notice, &failure);
+    TAP_INT(classify_needs_mime(&notice, &context, NULL), headers[i].needs,
+            "needs_mime %zu (sender %s)", i, headers[i].sender ? headers[i].sender : "unset");
+    notice_free(&notice);
+    input_free(&input);
+  }
+
   static const struct { const char *sender; int null; } senders[] = {
     { "", 1 }, { "<>", 1 }, { " ", 1 }, { "MAILER-DAEMON", 1 },
     { "mailer-daemon@mx.example.net", 1 }, { "<MAILER-DAEMON@x>", 1 },

@@ -276,9 +276,46 @@ test_caps(void)
   input_free(&input);
 }
 
+/* notice_parse_text: the cheap path for mail that shows nothing automatic. */
+static void
+test_parse_text(void)
+{
+  static const struct {
+    const char *name, *message, *want_text;   /* NULL: no text part */
+  } cases[] = {
+    { "plain text body", "Subject: x\n\nhello there\n", "hello there\n" },
+    { "base64 text body", "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+      "aGVsbG8gdGhlcmUK\n", "hello there\n" },
+    { "quoted-printable text body", "Content-Type: text/plain; charset=utf-8\n"
+      "Content-Transfer-Encoding: quoted-printable\n\ncaf=C3=A9 ok\n", "caf\xc3\xa9 ok\n" },
+    { "CRLF text body", "Subject: x\r\n\r\nline one\r\n", "line one\n" },
+    { "a multipart keeps no part", "Content-Type: multipart/alternative; boundary=B\n\n"
+      "--B\nContent-Type: text/plain\n\nhi\n--B--\n", NULL },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct input input;
+    struct notice notice;
+    struct failure failure;
+    input_from_buffer(cases[i].message, strlen(cases[i].message), &input, &failure);
+    int rc = notice_parse_header(&input, &notice, &failure);
+    if (rc == 0)
+      rc = notice_parse_text(&input, &notice, &failure);
+    TAP_INT(rc, 0, "parse_text %s", cases[i].name);
+    const struct notice_part *part = find_role(&notice, PART_TEXT, 0);
+    if (cases[i].want_text)
+      TAP_STR(part ? part->content : NULL, cases[i].want_text, "parse_text %s: text",
+              cases[i].name);
+    else
+      TAP_OK(part == NULL, "parse_text %s: no part", cases[i].name);
+    notice_free(&notice);
+    input_free(&input);
+  }
+}
+
 int
 main(void)
 {
+  test_parse_text();
   test_originals(0);
   test_originals(1);
   test_report_structure();
