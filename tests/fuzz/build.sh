@@ -1,0 +1,45 @@
+#!/bin/sh
+# build.sh: build the libFuzzer targets with clang.
+#   sh tests/fuzz/build.sh SRCDIR BUILDDIR OUTDIR
+# BUILDDIR is a configured build tree (for config.h). Every module but
+# main.c is compiled again with -fsanitize=fuzzer-no-link,address,undefined
+# (libbsf.a is built by gcc without coverage, useless to libFuzzer); each
+# target links them with -fsanitize=fuzzer. Libraries: $FUZZ_LIBS, else the
+# Debian 12 ones. Prints nothing on success; exits non-zero on failure.
+set -eu
+srcdir=${1:?SRCDIR}; builddir=${2:?BUILDDIR}; outdir=${3:?OUTDIR}
+cc=${FUZZ_CC:-clang}
+libs=${FUZZ_LIBS:--lmu_mbox -lmu_maildir -lmu_mh -lmu_dotmail -lmailutils -lgdbm -liniparser}
+san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+flags="-g -O1 -std=gnu11 -DHAVE_CONFIG_H -I$builddir -I$srcdir/include $san"
+command -v "$cc" > /dev/null || { echo "fuzz: $cc not found" >&2; exit 77; }
+mkdir -p "$outdir/obj"
+objects=
+# Every module but main.c, and the build tree's generated sources (such as
+# a compiled-in table), so a new module needs no change here.
+generated=
+if [ -f "$srcdir/scripts/gen-signatures.awk" ] && [ -f "$srcdir/rules/signatures.txt" ]; then
+  generated=$outdir/obj/signature-table.c
+  if [ ! -f "$generated" ] || [ "$srcdir/rules/signatures.txt" -nt "$generated" ]; then
+    ${AWK:-awk} -f "$srcdir/scripts/gen-signatures.awk" "$srcdir/rules/signatures.txt" \
+      > "$generated.tmp" && mv "$generated.tmp" "$generated"
+  fi
+fi
+for source in "$srcdir"/filter/*.c $generated; do
+  module=$(basename "$source" .c)
+  [ "$module" = main ] && continue
+  object=$outdir/obj/$module.o
+  stale=
+  [ ! -f "$object" ] || [ "$source" -nt "$object" ] && stale=1
+  for header in "$srcdir"/include/*.h; do
+    [ "$header" -nt "$object" ] && stale=1
+  done
+  if [ -n "$stale" ]; then
+    $cc $flags -fsanitize=fuzzer-no-link -c "$source" -o "$object"
+  fi
+  objects="$objects $object"
+done
+for target in fuzz-check fuzz-rules; do
+  $cc $flags -fsanitize=fuzzer "$srcdir/tests/fuzz/$target.c" $objects \
+    -o "$outdir/$target" $libs
+done

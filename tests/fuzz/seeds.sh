@@ -1,0 +1,30 @@
+#!/bin/sh
+# seeds.sh: build the seed corpora for the fuzz targets.
+#   sh tests/fuzz/seeds.sh SRCDIR OUTDIR
+# check: every message of ../shared/corpus (when present) and
+# examples/messages up to 256 KB each (larger ones only slow the fuzzer;
+# the hostile e2e suite covers size), plus tests/fuzz/regressions/check-*.
+# rules: the shipped rule file, every rule-file regression, and one seed
+# per section so the mutator starts from valid keys.
+set -eu
+srcdir=${1:?SRCDIR}; out=${2:?OUTDIR}
+mkdir -p "$out/check" "$out/rules"
+n=0
+for dir in "$srcdir/../shared/corpus" "$srcdir/examples/messages"; do
+  [ -d "$dir" ] || continue
+  find "$dir" -type f ! -name '*.md' -size -257k | while read -r file; do
+    cp "$file" "$out/check/$(printf '%s' "$file" | md5sum | cut -c1-16)"
+  done
+done
+for file in "$srcdir"/tests/fuzz/regressions/check-*; do
+  [ -f "$file" ] && cp "$file" "$out/check/"
+done
+cp "$srcdir/rules/backscatter-filter.ini" "$out/rules/shipped.ini"
+for file in "$srcdir"/tests/fuzz/regressions/rules-*; do
+  [ -f "$file" ] && cp "$file" "$out/rules/"
+done
+printf '[store]\npath = ~/x/sent.db\nttl = 30d\nlock_wait = 500ms\n' > "$out/rules/store"
+printf '[identity]\naddresses = a@x.example b@y.example\ndomains = x.example\nrelays = smtp.x.example [192.0.2.1]\n' > "$out/rules/identity"
+printf '[actions]\nclean = deliver\nbackscatter = drop\ndsn = file\n[exit]\ndeliver = 0\nfile = 5\non_error = tempfail\n' > "$out/rules/actions"
+printf '[log]\nsyslog = no\nfacility = local3\nident = "bsf"\nfile = ~/log\n' > "$out/rules/log"
+printf '[rule lists]\nheader = List-Id\nglob = *lists.example*\nverdict = clean\n[rule re]\nheader = From\nregex = "^.*@(a|b)\\\\.example$"\naction = file\n' > "$out/rules/site"
