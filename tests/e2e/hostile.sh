@@ -10,7 +10,8 @@
 # Shapes: 10,000 nested multiparts; 100,000 header fields; a 10 MB header
 # line; a 50 MB attachment; broken base64 and quoted-printable; wrong and
 # missing boundaries; a boundary that never ends; 1,000 nested
-# message/rfc822; illegal UTF-8; CR-only line ends.
+# message/rfc822; illegal UTF-8; unknown charsets and parameters given
+# twice; CR-only line ends.
 #
 # RATIO_BOUND = 16 (CAP_MIME_DEPTH): every cap bounds the work to a
 # constant number of passes over the bytes. The worst shape, deep nesting,
@@ -97,6 +98,11 @@ judge() {
   esac
   if [ -n "$cap" ]; then
     contains "$shape: the log names the cap" "$log_line" "caps=$cap"
+  fi
+  # Under valgrind (tests/valgrind.sh) the ratios mean nothing: skip them.
+  if [ -n "${BSF_VALGRIND:-}" ]; then
+    skip "$shape: CPU time ratio" "under valgrind"
+    return
   fi
   # Repeat small cases so the CPU time is well above the 10 ms clock tick.
   repeat=$(( 4000000 / (bytes + 1) + 1 ))
@@ -186,6 +192,15 @@ judge "1,000 nested message/rfc822" "$WORK/h/rfc822" "mime-depth"
   awk 'BEGIN { for (i = 0; i < 20000; i++) printf "\300\200\355\240\200\377\376\370\210\200\200\200 text %d\n", i }'
   printf -- '--\377\376--\n'; } > "$WORK/h/utf8"
 judge "illegal UTF-8" "$WORK/h/utf8"
+
+# --- unknown charsets and parameters given twice (each makes Mailutils
+# 3.15 leak a little: see tests/valgrind.supp; found by fuzz-check)
+{ bounce_top 'Content-Type: multipart/report; report-type=delivery-status; boundary="D"; boundary="E"' \
+    | sed 's/^Subject: .*/Subject: =?x-nonexistent?Q?Undelivered?= =?utf-8?B?!!!?=/'
+  awk 'BEGIN { for (i = 0; i < 2000; i++)
+                 printf "--D\nContent-Type: text/plain; a*=%c%cx; a*=%c%cy; charset=\"x-%d\"\n\nSubject: =?x-%d?Q?a?=\n", 39, 39, 39, 39, i, i }'
+  printf -- '--D--\n'; } > "$WORK/h/charsets"
+judge "unknown charsets, parameters given twice" "$WORK/h/charsets"
 
 # --- CR-only line ends
 normal_of_size "$WORK/h/lf" 400000
