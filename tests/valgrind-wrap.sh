@@ -7,8 +7,12 @@
 : "${BSF_VALGRIND_BIN:?BSF_VALGRIND_BIN must name the real program}"
 : "${BSF_VALGRIND_LOGS:?BSF_VALGRIND_LOGS must name a directory}"
 here=$(dirname "$0")
-exec valgrind --tool=memcheck --quiet --leak-check=full \
+# The report goes to a descriptor opened here (9), not --log-file: with
+# stdout closed (a test case) valgrind's log file would take descriptor 1
+# and catch the program's output.
+exec 9> "$BSF_VALGRIND_LOGS/vg.$$.log"
+exec valgrind --tool=memcheck --quiet --leak-check=full --log-fd=9 \
   --show-leak-kinds=definite,indirect,possible \
   --errors-for-leak-kinds=definite,indirect,possible \
   --suppressions="$here/valgrind.supp" --num-callers=30 \
-  --log-file="$BSF_VALGRIND_LOGS/vg.%p.log" "$BSF_VALGRIND_BIN" "$@"
+  "$BSF_VALGRIND_BIN" "$@"

@@ -12,8 +12,11 @@ mkdir -p "$out/check" "$out/rules"
 n=0
 for dir in "$srcdir/../shared/corpus" "$srcdir/examples/messages"; do
   [ -d "$dir" ] || continue
+  n=$((n + 1))
+  # Flatten the paths into names: corpus/bounces/x.eml -> 1-bounces-x.eml
   find "$dir" -type f ! -name '*.md' -size -257k | while read -r file; do
-    cp "$file" "$out/check/$(printf '%s' "$file" | md5sum | cut -c1-16)"
+    name=$(printf '%s' "${file#"$dir"/}" | tr '/' '-')
+    cp "$file" "$out/check/$n-$name"
   done
 done
 for file in "$srcdir"/tests/fuzz/regressions/check-*; do
