@@ -47,6 +47,15 @@ run_suite() {
   fi
 }
 
+# --extra: the long checks CI runs once (valgrind memcheck, fuzz smoke).
+if [ "${1:-}" = "--extra" ]; then
+  run_suite valgrind sh "$BSF_SRCDIR/tests/valgrind.sh" "$BSF_BIN" "$BSF_SRCDIR"
+  run_suite fuzz-smoke sh "$BSF_SRCDIR/tests/fuzz/smoke.sh" "$BSF_SRCDIR" "$(dirname "$BSF_BIN")" 20
+  echo "$passed passed, $failed failed, $skipped skipped"
+  [ "$failed" -eq 0 ]
+  exit
+fi
+
 for t in "$BSF_UNIT_DIR"/test-*; do
   [ -x "$t" ] || continue
   case "$t" in *.c|*.o) continue ;; esac
