@@ -28,6 +28,8 @@ fi
 for source in "$srcdir"/filter/*.c $generated; do
   module=$(basename "$source" .c)
   [ "$module" = main ] && continue
+  # An in-tree build has the generated table in filter/ too: take it once.
+  [ "$module" = signature-table ] && [ "$source" != "$generated" ] && continue
   object=$outdir/obj/$module.o
   stale=
   [ ! -f "$object" ] || [ "$source" -nt "$object" ] && stale=1
