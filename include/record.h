@@ -14,6 +14,7 @@ struct record_counts {
   size_t msgids;
   size_t recipients;
   size_t skipped;        /* messages with nothing to record */
+  size_t unreadable;     /* of those skipped, messages that could not be read */
 };
 
 /* Record the Message-ID and the To, Cc, Bcc, Resent-To/Cc/Bcc addresses
@@ -28,7 +29,13 @@ int record_header(struct sent_store *store, const char *header, size_t length,
 typedef void (*record_progress_fn)(void *cookie, size_t done, size_t total);
 
 /* Record every message of a mailbox (path of an mbox, maildir or MH
- * folder, or a Mailutils mailbox URL). */
+ * folder, or a Mailutils mailbox URL). A message that cannot be read is
+ * counted (messages, skipped, unreadable) and the import goes on; -1 means
+ * the mailbox could not be read at all or the store failed. mbox files,
+ * maildirs and MH folders are read one message at a time, in memory that
+ * does not grow with the mailbox; a maildir's messages are the regular
+ * files of cur/ and new/, an MH folder's the regular files named by a
+ * number; symbolic links are not followed. */
 int record_mailbox(struct sent_store *store, const char *mailbox, time_t now,
                    record_progress_fn progress, void *cookie,
                    struct record_counts *counts, struct failure *failure);
