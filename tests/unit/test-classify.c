@@ -1,6 +1,8 @@
 /* test-classify.c: kinds of automatic mail, from shipped examples, the
  * shared corpus and small constructed messages. */
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "classify.h"
 #include "fixture.h"
 #include "../tap.h"
@@ -109,6 +111,149 @@ static const struct text_case text_cases[] = {
     NULL, KIND_NONE },
 };
 
+
+/* The phrase search as it was before it was made fast (first byte as
+ * written or in upper case, then strncasecmp): the oracle the search must
+ * agree with. */
+static int
+reference_contains(const char *haystack, size_t length, const char *needle)
+{
+  size_t needle_length = strlen(needle);
+  if (needle_length == 0 || needle_length > length)
+    return needle_length == 0;
+  char first_lower = needle[0], first_upper = needle[0];
+  if (first_lower >= 'a' && first_lower <= 'z')
+    first_upper = (char) (first_lower - 'a' + 'A');
+  for (size_t p = 0; p + needle_length <= length; p++)
+    if ((haystack[p] == first_lower || haystack[p] == first_upper)
+        && strncasecmp(haystack + p, needle, needle_length) == 0)
+      return 1;
+  return 0;
+}
+
+/* Does a site "from" signature with this phrase make this From value look
+ * automatic? (classify_needs_mime, with nothing else in the header.) */
+static int
+from_matches(const char *from, const char *phrase)
+{
+  struct signature item = { PLACE_FROM, KIND_NDR, "test", phrase };
+  struct signature_set site = { &item, 1, NULL };
+  char message[512];
+  struct input input;
+  struct notice notice;
+  struct failure failure;
+  snprintf(message, sizeof message, "From: %s\n\n", from);
+  if (input_from_buffer(message, strlen(message), &input, &failure) < 0)
+    return -1;
+  notice_parse_header(&input, &notice, &failure);
+  int needs = classify_needs_mime(&notice, NULL, &site);
+  notice_free(&notice);
+  input_free(&input);
+  return needs;
+}
+
+/* Classify a message with the given site signatures; the kind and what
+ * recognised it ("kind/signature"). */
+static const char *
+classify_with(const char *message, const struct signature *items, size_t count,
+              char *out, size_t size)
+{
+  struct signature_set site = { (struct signature *) items, count, NULL };
+  struct input input;
+  struct notice notice;
+  struct failure failure;
+  struct classification classification;
+  input_from_buffer(message, strlen(message), &input, &failure);
+  notice_parse(&input, &notice, &failure);
+  classify_notice(&notice, NULL, &site, &classification);
+  snprintf(out, size, "%s/%s", kind_name(classification.kind), classification.signature);
+  notice_free(&notice);
+  input_free(&input);
+  return out;
+}
+
+static void
+test_phrase_search(void)
+{
+  static const struct { const char *from; const char *phrase; int found; } cases[] = {
+    { "Zebra Crossing", "zebra", 1 },               /* at the start */
+    { "Zebra Crossing", "crossing", 1 },            /* at the end */
+    { "Zebra Crossing", "zebra crossing", 1 },      /* the whole text */
+    { "ZeBrA", "zebra", 1 },                        /* mixed case */
+    { "zebra", "ZEBRA", 0 },                        /* capital first: only as written */
+    { "Zebra", "ZEBRA", 1 },
+    { "zeb", "zebra", 0 },                          /* phrase longer than text */
+    { "z", "zz", 0 },
+    { "aaaaaaab", "aaab", 1 },                      /* overlapping partial matches */
+    { "aaaaaaa", "aaab", 0 },
+    { "xq-qx", "-q", 1 },                           /* first byte not a letter */
+    { "xQ-Qx", "-q", 1 },
+    { "n'a pas pu \xc3\xaatre remis", "\xc3\xaatre", 1 },  /* UTF-8: exact */
+    { "n'a pas pu \xc3\x8aTRE remis", "\xc3\xaatre", 0 },
+    { "postmasterX", "masterx", 1 },
+    { "abc", "abd", 0 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    TAP_INT(from_matches(cases[i].from, cases[i].phrase), cases[i].found,
+            "phrase '%s' in '%s'", cases[i].phrase, cases[i].from);
+
+  /* Many random texts and phrases over a small alphabet (so that partial
+   * matches abound) against the old search. */
+  static const char alphabet[] = "abAB-.";
+  unsigned seed = 12345, disagreements = 0, tried = 0, found = 0;
+  for (int round = 0; round < 3000; round++) {
+    char text[48], phrase[8];
+    size_t text_length = 1 + (seed = seed * 1103515245u + 12345u) / 65536 % 40;
+    size_t phrase_length = 1 + (seed = seed * 1103515245u + 12345u) / 65536 % 6;
+    for (size_t i = 0; i < text_length; i++)
+      text[i] = alphabet[(seed = seed * 1103515245u + 12345u) / 65536 % 6];
+    for (size_t i = 0; i < phrase_length; i++)
+      phrase[i] = alphabet[(seed = seed * 1103515245u + 12345u) / 65536 % 6];
+    text[text_length] = phrase[phrase_length] = '\0';
+    int want = reference_contains(text, text_length, phrase);
+    int got = from_matches(text, phrase);
+    tried++;
+    found += want;
+    if (got != want && disagreements++ < 5)
+      printf("# '%s' in '%s': got %d, want %d\n", phrase, text, got, want);
+  }
+  TAP_INT(disagreements, 0, "random phrases: same as the old search (%u tried, %u found)",
+          tried, found);
+  TAP_OK(found > 300 && found < tried - 300, "random phrases: both outcomes well covered");
+
+  /* The first signature of the table that occurs wins, wherever it is. */
+  static const struct signature strong[] = {
+    { PLACE_STRONG, KIND_CHALLENGE, "second-in-text", "zebra crossing" },
+    { PLACE_STRONG, KIND_VIRUS, "first-in-text", "yellow kiwi" },
+  };
+  char out[128];
+  TAP_STR(classify_with("From: a@example.net\nSubject: hi\n\nA Yellow Kiwi met a "
+                        "ZEBRA CROSSING.\n", strong, 2, out, sizeof out),
+          "challenge/second-in-text", "first signature in table order wins");
+  TAP_STR(classify_with("From: a@example.net\nSubject: hi\n\nA Yellow Kiwi only.\n",
+                        strong, 2, out, sizeof out),
+          "virus/first-in-text", "a later signature when the first is absent");
+  TAP_STR(classify_with("From: a@example.net\nSubject: hi\n\nyellow kiw\n",
+                        strong, 2, out, sizeof out),
+          "none/", "a phrase cut short at the end of the text does not match");
+
+  /* Subject: the phrase that starts earliest wins, and a phrase with a
+   * capital first letter counts from where it first occurs in any case. */
+  static const struct signature subject[] = {
+    { PLACE_SUBJECT, KIND_CHALLENGE, "alpha", "alpha" },
+    { PLACE_SUBJECT, KIND_VIRUS, "beta", "Beta" },
+  };
+  TAP_STR(classify_with("From: a@example.net\nSubject: beta alpha Beta\n\nx\n",
+                        subject, 2, out, sizeof out),
+          "virus/beta", "subject: earliest position, in any case, of a found phrase");
+  TAP_STR(classify_with("From: a@example.net\nSubject: beta alpha beta\n\nx\n",
+                        subject, 2, out, sizeof out),
+          "challenge/alpha", "subject: a capitalised phrase is found only as written");
+  TAP_STR(classify_with("From: a@example.net\nSubject: gamma ALPHA Beta\n\nx\n",
+                        subject, 2, out, sizeof out),
+          "challenge/alpha", "subject: the earlier of two found phrases");
+}
+
 int
 main(void)
 {
@@ -175,5 +320,6 @@ main(void)
   for (size_t i = 0; i < sizeof senders / sizeof senders[0]; i++)
     TAP_INT(classify_is_null_sender(senders[i].sender), senders[i].null,
             "null sender '%s'", senders[i].sender ? senders[i].sender : "(unset)");
+  test_phrase_search();
   return tap_done();
 }
