@@ -982,6 +982,94 @@ test_expire(void)
   }
 }
 
+/* Expire deletes in batches of 4096 keys (store.c EXPIRE_BATCH) from
+ * inside its walk: stores with several batches' worth of old keys, mixed
+ * with kept ones (two old to one kept) or old throughout, must lose exactly
+ * the old ones. */
+#define BATCH_TEST_KEYS  20000
+
+static bool
+batch_key_kept(int i, bool mixed)
+{
+  return mixed && i % 3 == 0;
+}
+
+static void
+test_expire_batches(void)
+{
+  static const struct { const char *what; bool mixed; } cases[] = {
+    { "two old to one kept", true },
+    { "all old", false },
+  };
+  const time_t old_time = 1000, new_time = 9000, cutoff = 5000;
+
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    const bool mixed = cases[c].mixed;
+    char path[2100], name[64];
+    snprintf(name, sizeof name, "batches-%zu.db", c);
+    in_base(path, sizeof path, name);
+    struct failure failure = { 0 };
+    struct sent_store *store = NULL;
+    if (sent_store_open(&store, path, STORE_WRITE, NO_WAIT_MS, &failure) != 0) {
+      TAP_OK(0, "batches (%s): open: %.300s", cases[c].what, failure.message);
+      continue;
+    }
+    int added = 0;
+    size_t old_count = 0;
+    for (int i = 0; i < BATCH_TEST_KEYS; i++) {
+      bool kept = batch_key_kept(i, mixed);
+      snprintf(name, sizeof name, "batch-%05d@x", i);
+      int result = i % 2 ? sent_store_add_msgid(store, name, kept ? new_time : old_time,
+                                                &failure)
+                         : sent_store_add_recipient(store, name,
+                                                    kept ? new_time : old_time,
+                                                    &failure);
+      if (result == 0)
+        added++;
+      if (!kept)
+        old_count++;
+    }
+    TAP_INT(added, BATCH_TEST_KEYS, "batches (%s): %d keys recorded",
+            cases[c].what, BATCH_TEST_KEYS);
+    TAP_OK(old_count > 3 * 4096, "batches (%s): %zu old keys, over three "
+           "batches", cases[c].what, old_count);
+
+    size_t removed = 0;
+    TAP_INT(sent_store_expire(store, cutoff, &removed, &failure), 0,
+            "batches (%s): expire succeeds", cases[c].what);
+    TAP_INT(removed, old_count, "batches (%s): removes every old key",
+            cases[c].what);
+    int right = 0, wrong_first = -1;
+    for (int i = 0; i < BATCH_TEST_KEYS; i++) {
+      bool kept = batch_key_kept(i, mixed);
+      time_t when = 0;
+      snprintf(name, sizeof name, "batch-%05d@x", i);
+      int found = i % 2 ? sent_store_find_msgid(store, name, &when, &failure)
+                        : sent_store_find_recipient(store, name, &when, &failure);
+      if (found == (kept ? 1 : 0) && (!kept || when == new_time))
+        right++;
+      else if (wrong_first < 0)
+        wrong_first = i;
+    }
+    TAP_INT(right, BATCH_TEST_KEYS, "batches (%s): every old key gone, every "
+            "kept one there with its time (first wrong: %d)", cases[c].what,
+            wrong_first);
+    struct store_stats stats;
+    TAP_INT(sent_store_stats(store, &stats, &failure), 0,
+            "batches (%s): stats", cases[c].what);
+    TAP_INT(stats.msgids + stats.recipients, BATCH_TEST_KEYS - old_count,
+            "batches (%s): stats count the kept keys only", cases[c].what);
+    TAP_INT(stats.since, batch_key_kept(0, mixed) ? new_time : old_time,
+            "batches (%s): the start time (the first record's) survives",
+            cases[c].what);
+    removed = 99;
+    TAP_INT(sent_store_expire(store, cutoff, &removed, &failure), 0,
+            "batches (%s): a second expire succeeds", cases[c].what);
+    TAP_INT(removed, 0, "batches (%s): ... removing nothing", cases[c].what);
+    sent_store_close(&store);
+  }
+}
+
 #define KEPT_IDS         100
 #define EXPIRE_ROUNDS    20
 #define OLD_PER_ROUND    20
@@ -1232,6 +1320,7 @@ main(void)
   test_lock_held();
   test_concurrent_writers();
   test_expire();
+  test_expire_batches();
   test_expire_concurrent();
   test_dump_stats();
   remove_tree(base_dir);
