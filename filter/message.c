@@ -9,6 +9,7 @@
  */
 #include <config.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -291,14 +292,21 @@ struct walk {
   struct notice *notice;
   size_t parts_allocated;
   size_t parts_visited;
+  int stopped;                /* the parts cap was hit: read no further */
 };
 
-/* Replace CRLF by LF and NUL by space in place; returns the new length. */
+/* Replace CRLF by LF and NUL by space in place; returns the new length.
+ * Text that has neither (most of it) is only scanned, with memchr. */
 static size_t
 normalise_text(char *data, size_t length)
 {
-  size_t out = 0;
-  for (size_t i = 0; i < length; i++) {
+  const char *cr = memchr(data, '\r', length), *nul = memchr(data, '\0', length);
+  if (!cr && !nul) {
+    data[length] = '\0';
+    return length;
+  }
+  size_t first = (size_t) ((cr && (!nul || cr < nul) ? cr : nul) - data), out = first;
+  for (size_t i = first; i < length; i++) {
     if (data[i] == '\r' && i + 1 < length && data[i + 1] == '\n')
       continue;
     data[out++] = data[i] == '\0' ? ' ' : data[i];
@@ -349,32 +357,6 @@ read_bounded(mu_stream_t stream, size_t cap, char **out, size_t *length,
   return 0;
 }
 
-/* The decoded body of an entity, at most `cap` bytes, LF line ends. */
-static int
-entity_body(mu_message_t entity, const char *encoding, size_t cap,
-            char **out, size_t *length, int *truncated)
-{
-  mu_body_t body;
-  mu_stream_t stream, decoded = NULL;
-  int rc = mu_message_get_body(entity, &body);
-  if (rc == 0)
-    rc = mu_body_get_streamref(body, &stream);
-  if (rc)
-    return rc;
-  if (encoding && *encoding && strcasecmp(encoding, "7bit") != 0
-      && strcasecmp(encoding, "8bit") != 0 && strcasecmp(encoding, "binary") != 0
-      && mu_filter_create(&decoded, stream, encoding, MU_FILTER_DECODE,
-                          MU_STREAM_READ) == 0) {
-    mu_stream_unref(stream);
-    stream = decoded;
-  }
-  rc = read_bounded(stream, cap, out, length, truncated);
-  mu_stream_destroy(&stream);
-  if (rc == 0)
-    *length = normalise_text(*out, *length);
-  return rc;
-}
-
 static struct notice_part *
 add_part(struct walk *walk, enum part_role role, unsigned depth,
          const char *content_type)
@@ -396,6 +378,20 @@ add_part(struct walk *walk, enum part_role role, unsigned depth,
   return part;
 }
 
+/* Parts visited, all depths together: 0 when CAP_MIME_PARTS is reached,
+ * which ends the whole walk. */
+static int
+count_part(struct walk *walk)
+{
+  if (walk->parts_visited >= CAP_MIME_PARTS) {
+    walk->notice->caps_hit |= CAP_HIT_MIME_PARTS;
+    walk->stopped = 1;
+    return 0;
+  }
+  walk->parts_visited++;
+  return 1;
+}
+
 static void
 lowercase(char *text)
 {
@@ -404,34 +400,73 @@ lowercase(char *text)
       *text = (char) (*text - 'A' + 'a');
 }
 
-/* "type/subtype" (lower case) and the report-type parameter of an entity.
- * A missing or unparsable Content-Type is text/plain (RFC 2045 5.2). */
-static void
-entity_content_type(mu_header_t header, char *type, size_t type_size,
-                    char *report_type, size_t report_size)
+/* What the walk needs from an entity's header. */
+struct entity {
+  char type[80];              /* "type/subtype", lower case */
+  char report_type[40];       /* lower case */
+  char *boundary;             /* multipart only: allocated, never empty, or NULL */
+  char encoding[40];          /* Content-Transfer-Encoding, "" when absent */
+};
+
+/* The unfolded value of a field, allocated (its length is bounded by the
+ * block's), or NULL when absent. */
+static char *
+header_value_dup(const char *block, size_t length, const char *name)
 {
-  const char *value = NULL;
+  char small[512];
+  long full = header_field(block, length, name, small, sizeof small);
+  if (full < 0)
+    return NULL;
+  if ((size_t) full < sizeof small)
+    return strdup(small);
+  char *value = malloc((size_t) full + 1);
+  if (value)
+    header_field(block, length, name, value, (size_t) full + 1);
+  return value;
+}
+
+/* Content-Type (parsed by Mailutils) and transfer encoding of a header
+ * block. A missing or unparsable Content-Type is text/plain (RFC 2045
+ * 5.2); a multipart without a usable boundary gets none. */
+static void
+entity_from_header(const char *block, size_t length, struct entity *entity)
+{
+  char *value = header_value_dup(block, length, "Content-Type");
   mu_content_type_t parsed = NULL;
 
-  snprintf(type, type_size, "text/plain");
-  report_type[0] = '\0';
-  if (mu_header_sget_value(header, MU_HEADER_CONTENT_TYPE, &value) != 0 || !value)
+  snprintf(entity->type, sizeof entity->type, "text/plain");
+  entity->report_type[0] = '\0';
+  entity->boundary = NULL;
+  header_field(block, length, "Content-Transfer-Encoding", entity->encoding,
+               sizeof entity->encoding);
+  if (!value)
     return;
-  if (mu_content_type_parse_ext(value, NULL,
-                                MU_CONTENT_TYPE_RELAXED | MU_CONTENT_TYPE_PARAM,
-                                &parsed) != 0 || !parsed) {
+  /* Parameters cost Mailutils ~8,000 instructions each (RFC 2047/2231
+   * decoding through memory streams): only a multipart's are read. */
+  const char *start = value + strspn(value, " \t");
+  int flags = MU_CONTENT_TYPE_RELAXED;
+  if (strncasecmp(start, "multipart/", 10) == 0)
+    flags |= MU_CONTENT_TYPE_PARAM;
+  if (mu_content_type_parse_ext(value, NULL, flags, &parsed) != 0 || !parsed) {
+    free(value);
     return;
   }
+  free(value);
   if (parsed->type && parsed->subtype)
-    snprintf(type, type_size, "%s/%s", parsed->type, parsed->subtype);
+    snprintf(entity->type, sizeof entity->type, "%s/%s", parsed->type,
+             parsed->subtype);
+  lowercase(entity->type);
   if (parsed->param) {
     struct mu_mime_param *param = mu_assoc_get(parsed->param, "report-type");
     if (param && param->value)
-      snprintf(report_type, report_size, "%s", param->value);
+      snprintf(entity->report_type, sizeof entity->report_type, "%s", param->value);
+    param = mu_assoc_get(parsed->param, "boundary");
+    if (param && param->value && param->value[0]
+        && strncmp(entity->type, "multipart/", 10) == 0)
+      entity->boundary = strdup(param->value);
   }
   mu_content_type_destroy(&parsed);
-  lowercase(type);
-  lowercase(report_type);
+  lowercase(entity->report_type);
 }
 
 static enum part_role
@@ -463,116 +498,610 @@ role_of(const char *type, int *known)
   return PART_TEXT;
 }
 
-static void walk_entity(struct walk *walk, mu_message_t entity, unsigned depth);
+/* ----------------------------------------------------- the line reader */
 
+/* Lines of a stream, read READ_CHUNK bytes at a time (Mailutils' own MIME
+ * code reads line by line through stacked streams, ~400 instructions a
+ * byte). A CR before the LF is dropped, so CRLF input needs no normalised
+ * copy. A line longer than CAP_LINE_BYTES comes in pieces, none of them
+ * "whole", so a piece is never taken for a boundary or an empty line.
+ * `offset` counts the LF-normalised bytes delivered. */
+struct line_reader {
+  mu_stream_t stream;
+  char *buffer;               /* READ_CHUNK bytes */
+  size_t start, end;          /* unread bytes: buffer[start, end) */
+  int at_eof;
+  int read_error;             /* Mailutils error code that ended the input */
+  int in_line;                /* the last piece did not end its line */
+  unsigned long long offset, line_offset;
+  const char *line;           /* the current line, CR LF / LF removed */
+  size_t length;
+  int ends_line;              /* it ended with LF */
+  int whole;                  /* it is a whole line, not a piece */
+};
 
-/* An attached original: keep its header block; if it is itself a
- * multipart or a message (a forwarded bounce), walk it too. The part is
- * named by index because the walk may move the parts array. */
-static void
-walk_original(struct walk *walk, size_t index, char *content, size_t length,
-              unsigned depth)
+static int
+reader_open(struct line_reader *reader, mu_stream_t stream)
 {
-  size_t header_length = header_block_length(content, length);
-  char inner_type[80];
-
-  if (header_length > CAP_HEADER_BLOCK_BYTES) {
-    header_length = CAP_HEADER_BLOCK_BYTES;
-    walk->notice->caps_hit |= CAP_HIT_HEADER_BLOCK;
-  }
-  walk->notice->parts[index].content = content;
-  walk->notice->parts[index].length = header_length;
-  header_field(content, header_length, "Content-Type", inner_type,
-               sizeof inner_type);
-  lowercase(inner_type);
-  if (strncmp(inner_type, "multipart/", 10) == 0
-      || strncmp(inner_type, "message/", 8) == 0) {
-    mu_stream_t stream;
-    mu_message_t inner;
-    if (depth + 1 >= CAP_MIME_DEPTH)
-      walk->notice->caps_hit |= CAP_HIT_MIME_DEPTH;
-    else if (mu_static_memory_stream_create(&stream, content, length) == 0) {
-      if (mu_stream_to_message(stream, &inner) == 0) {
-        walk_entity(walk, inner, depth + 1);
-        mu_message_unref(inner);
-      }
-      mu_stream_unref(stream);
-    }
-  }
-  content[header_length] = '\0';     /* only the header block is kept */
+  memset(reader, 0, sizeof *reader);
+  reader->stream = stream;
+  reader->buffer = malloc(READ_CHUNK);
+  return reader->buffer ? 0 : -1;
 }
 
 static void
-walk_entity(struct walk *walk, mu_message_t entity, unsigned depth)
+reader_close(struct line_reader *reader)
 {
-  struct notice *notice = walk->notice;
-  mu_header_t header;
-  char type[80], report_type[40];
-  const char *encoding = NULL;
+  free(reader->buffer);
+  reader->buffer = NULL;
+}
 
-  if (walk->parts_visited++ >= CAP_MIME_PARTS) {
-    notice->caps_hit |= CAP_HIT_MIME_PARTS;
-    return;
+/* Keep what is unread, append what the stream has next. */
+static void
+reader_fill(struct line_reader *reader)
+{
+  size_t left = reader->end - reader->start, n = 0;
+  memmove(reader->buffer, reader->buffer + reader->start, left);
+  reader->start = 0;
+  reader->end = left;
+  int rc = mu_stream_read(reader->stream, reader->buffer + left, READ_CHUNK - left, &n);
+  if (rc)
+    reader->read_error = rc;
+  if (rc || n == 0)
+    reader->at_eof = 1;
+  reader->end += n;
+}
+
+/* The next line (or piece of one) into reader->line; 0 at the end. Each
+ * call looks at no more than CAP_LINE_BYTES + 2 bytes. */
+static int
+reader_next(struct line_reader *reader)
+{
+  const size_t window = CAP_LINE_BYTES + 2;     /* the line, CR, LF */
+
+  for (;;) {
+    size_t left = reader->end - reader->start, length, consumed;
+    const char *data = reader->buffer + reader->start;
+    const char *newline = memchr(data, '\n', left < window ? left : window);
+    if (newline) {
+      consumed = (size_t) (newline - data) + 1;
+      length = consumed - 1;
+      if (length > 0 && data[length - 1] == '\r')
+        length--;
+    } else if (left >= window || (reader->at_eof && left > 0)) {
+      length = consumed = left < CAP_LINE_BYTES ? left : CAP_LINE_BYTES;
+    } else if (reader->at_eof) {
+      return 0;
+    } else {
+      reader_fill(reader);        /* adds bytes or reaches the end */
+      continue;
+    }
+    reader->line = data;
+    reader->length = length;
+    reader->ends_line = newline != NULL;
+    reader->whole = !reader->in_line && (newline || consumed == left);
+    reader->in_line = !newline;
+    reader->line_offset = reader->offset;
+    reader->offset += length + (newline != NULL);
+    reader->start += consumed;
+    return 1;
   }
-  if (mu_message_get_header(entity, &header) != 0)
+}
+
+/* Skip one line whatever its length (an mbox "From " line). */
+static void
+reader_skip_line(struct line_reader *reader)
+{
+  while (reader_next(reader) && !reader->ends_line)
+    continue;
+}
+
+/* ---------------------------------------------------------- the splitter */
+
+/* A recursive-descent MIME splitter over a line reader. Every open
+ * multipart has its boundary on the stack; a whole line "--boundary"
+ * (optionally followed by blanks) or "--boundary--" matching ANY of them
+ * ends the current part, so a missing close delimiter or an unterminated
+ * last part ends where the enclosing one does, or at the end of input.
+ * Bodies nobody reads are skipped without copying; the rest is collected
+ * bounded and decoded with Mailutils' filters. Depth is bounded by
+ * CAP_MIME_DEPTH (so is the stack), parts by CAP_MIME_PARTS, and every
+ * loop by the input, itself at most CAP_MESSAGE_BYTES. */
+enum stop_kind {
+  STOP_END,                   /* end of input (or the walk was stopped) */
+  STOP_LIMIT,                 /* an attached original's CAP_ORIGINAL_BYTES */
+  STOP_BOUNDARY,              /* a delimiter line of level `level` */
+};
+
+struct stop {
+  enum stop_kind kind;
+  size_t level;
+  int close;                  /* "--boundary--" */
+};
+
+struct splitter {
+  struct walk *walk;
+  struct line_reader *reader;
+  const char *boundaries[CAP_MIME_DEPTH];
+  size_t boundary_lengths[CAP_MIME_DEPTH];
+  size_t boundary_count;
+  unsigned long long limit;   /* reader offset where lines stop (STOP_LIMIT) */
+};
+
+/* Is the current line a delimiter of an open multipart (innermost first)? */
+static int
+line_is_boundary(const struct splitter *splitter, struct stop *stop)
+{
+  const struct line_reader *reader = splitter->reader;
+  const char *line = reader->line;
+
+  if (!reader->whole || reader->length < 2 || line[0] != '-' || line[1] != '-')
+    return 0;
+  for (size_t level = splitter->boundary_count; level-- > 0;) {
+    size_t length = splitter->boundary_lengths[level];
+    if (reader->length < 2 + length
+        || memcmp(line + 2, splitter->boundaries[level], length) != 0)
+      continue;
+    const char *rest = line + 2 + length;
+    size_t rest_length = reader->length - 2 - length;
+    int close = rest_length >= 2 && rest[0] == '-' && rest[1] == '-';
+    size_t i = close ? 2 : 0;
+    while (i < rest_length && is_blank(rest[i]))
+      i++;
+    if (i == rest_length) {
+      stop->kind = STOP_BOUNDARY;
+      stop->level = level;
+      stop->close = close;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* The next line of the current part: 1, or 0 with what ended the part. */
+static int
+next_line(struct splitter *splitter, struct stop *stop)
+{
+  if (splitter->walk->stopped) {
+    stop->kind = STOP_END;
+    return 0;
+  }
+  if (splitter->reader->offset >= splitter->limit) {
+    stop->kind = STOP_LIMIT;
+    return 0;
+  }
+  if (!reader_next(splitter->reader)) {
+    stop->kind = STOP_END;
+    return 0;
+  }
+  return !line_is_boundary(splitter, stop);
+}
+
+static struct stop
+skip_body(struct splitter *splitter)
+{
+  struct stop stop;
+  while (next_line(splitter, &stop))
+    continue;
+  return stop;
+}
+
+/* Bytes collected up to a cap; past it only `truncated` is set. */
+struct bounded_buffer {
+  char *data;                 /* NUL terminated once anything is in it */
+  size_t length, allocated, cap;
+  int truncated, failed;
+};
+
+static void
+buffer_append(struct bounded_buffer *buffer, const char *data, size_t length)
+{
+  if (length > buffer->cap - buffer->length) {
+    buffer->truncated = 1;
+    length = buffer->cap - buffer->length;
+  }
+  if (length == 0 || buffer->failed)
     return;
-  entity_content_type(header, type, sizeof type, report_type, sizeof report_type);
+  if (buffer->length + length + 1 > buffer->allocated) {
+    size_t grow = buffer->allocated ? buffer->allocated : 4096;
+    while (grow < buffer->length + length + 1)
+      grow *= 2;
+    if (grow > buffer->cap + 1)
+      grow = buffer->cap + 1;
+    char *bigger = realloc(buffer->data, grow);
+    if (!bigger) {
+      buffer->failed = 1;
+      return;
+    }
+    buffer->data = bigger;
+    buffer->allocated = grow;
+  }
+  memcpy(buffer->data + buffer->length, data, length);
+  buffer->length += length;
+  buffer->data[buffer->length] = '\0';
+}
+
+/* The collected bytes as an allocated string ("" when none), or NULL. */
+static char *
+buffer_take(struct bounded_buffer *buffer)
+{
+  char *data = buffer->data;
+  if (buffer->failed) {
+    free(data);
+    data = NULL;
+  } else if (!data) {
+    data = calloc(1, 1);
+  }
+  buffer->data = NULL;
+  return data;
+}
+
+static void
+append_current_line(struct splitter *splitter, struct bounded_buffer *buffer)
+{
+  const struct line_reader *reader = splitter->reader;
+  buffer_append(buffer, reader->line, reader->length);
+  if (reader->ends_line)
+    buffer_append(buffer, "\n", 1);
+}
+
+/* A header block up to and including its empty line: 1, or 0 when the
+ * part ended first (*stop says how). */
+static int
+read_header_block(struct splitter *splitter, struct bounded_buffer *buffer,
+                  struct stop *stop)
+{
+  while (next_line(splitter, stop)) {
+    append_current_line(splitter, buffer);
+    if (splitter->reader->whole && splitter->reader->length == 0)
+      return 1;
+  }
+  return 0;
+}
+
+static struct stop
+collect_body(struct splitter *splitter, struct bounded_buffer *buffer)
+{
+  struct stop stop;
+  while (next_line(splitter, &stop))
+    append_current_line(splitter, buffer);
+  return stop;
+}
+
+static int
+is_identity_encoding(const char *encoding)
+{
+  return !*encoding || strcasecmp(encoding, "7bit") == 0
+         || strcasecmp(encoding, "8bit") == 0 || strcasecmp(encoding, "binary") == 0;
+}
+
+/* Raw bytes to collect so that decoding can still yield `cap` bytes:
+ * base64 grows 4/3 plus line ends, quoted-printable (and anything else)
+ * at most 3 times. */
+static size_t
+raw_cap_for(const char *encoding, size_t cap)
+{
+  if (is_identity_encoding(encoding))
+    return cap;
+  if (strcasecmp(encoding, "base64") == 0) {
+    size_t encoded = (cap / 3 + 1) * 4;
+    return encoded + encoded / 38 + 1024;
+  }
+  return cap * 3 + cap / 25 + 1024;
+}
+
+/* Decode raw bytes with Mailutils' filter for the encoding (an encoding it
+ * does not know leaves them as they are): at most cap bytes, LF ends. */
+static int
+decode_bounded(const char *raw, size_t raw_length, const char *encoding,
+               size_t cap, char **out, size_t *length, int *truncated)
+{
+  mu_stream_t stream = NULL, decoded = NULL;
+  int rc = mu_static_memory_stream_create(&stream, raw, raw_length);
+  if (rc)
+    return rc;
+  if (mu_filter_create(&decoded, stream, encoding, MU_FILTER_DECODE,
+                       MU_STREAM_READ) == 0) {
+    mu_stream_unref(stream);
+    stream = decoded;
+  }
+  rc = read_bounded(stream, cap, out, length, truncated);
+  mu_stream_destroy(&stream);
+  if (rc == 0)
+    *length = normalise_text(*out, *length);
+  return rc;
+}
+
+/* The rest of the current part, decoded, at most cap bytes (LF ends, NUL
+ * as space). *content is NULL when memory ran out. */
+static struct stop
+collect_decoded(struct splitter *splitter, const char *encoding, size_t cap,
+                char **content, size_t *length, int *truncated)
+{
+  struct bounded_buffer raw = { .cap = raw_cap_for(encoding, cap) };
+  struct stop stop = collect_body(splitter, &raw);
+  char *bytes = buffer_take(&raw);
+
+  *content = NULL;
+  *length = 0;
+  *truncated = raw.truncated;
+  if (!bytes)
+    return stop;
+  if (is_identity_encoding(encoding)) {
+    *content = bytes;
+    *length = normalise_text(bytes, raw.length);
+    return stop;
+  }
+  int decoded_truncated = 0;
+  if (decode_bounded(bytes, raw.length, encoding, cap, content, length,
+                     &decoded_truncated) == 0)
+    *truncated |= decoded_truncated;
+  free(bytes);
+  return stop;
+}
+
+static struct stop walk_entity(struct splitter *splitter,
+                               const struct entity *entity, unsigned depth);
+
+/* Is the original with this header block a multipart or a message to
+ * walk (a forwarded bounce), depth and parts caps permitting? */
+static int
+inner_is_walked(struct walk *walk, const char *header, size_t length, unsigned depth)
+{
+  char inner_type[80];
+
+  header_field(header, length, "Content-Type", inner_type, sizeof inner_type);
+  lowercase(inner_type);
+  if (strncmp(inner_type, "multipart/", 10) != 0
+      && strncmp(inner_type, "message/", 8) != 0)
+    return 0;
+  if (depth + 1 >= CAP_MIME_DEPTH) {
+    walk->notice->caps_hit |= CAP_HIT_MIME_DEPTH;
+    return 0;
+  }
+  if (!header_is_wellformed(header, length))
+    return 0;                     /* Mailutils rejected these: not walked */
+  return count_part(walk);
+}
+
+/* An attached original that is not transfer-encoded, read where it is:
+ * its header block becomes the part's content, and a multipart or message
+ * inside is walked under the same boundaries, as far as
+ * CAP_ORIGINAL_BYTES into the original (what a decoded copy would hold). */
+static struct stop
+walk_original_in_place(struct splitter *splitter, const char *type, unsigned depth)
+{
+  struct notice *notice = splitter->walk->notice;
+  struct bounded_buffer header = { .cap = CAP_HEADER_BLOCK_BYTES };
+  unsigned long long start = splitter->reader->offset, outer_limit = splitter->limit;
+  struct stop stop;
+
+  if (start + CAP_ORIGINAL_BYTES < outer_limit)
+    splitter->limit = start + CAP_ORIGINAL_BYTES;
+  int header_ended = read_header_block(splitter, &header, &stop);
+  size_t header_length = header.length;
+  char *content = buffer_take(&header);
+  if (header.truncated)
+    notice->caps_hit |= CAP_HIT_HEADER_BLOCK;
+  struct notice_part *part = content
+                             ? add_part(splitter->walk, PART_ORIGINAL_MESSAGE, depth, type)
+                             : NULL;
+  size_t index = part ? (size_t) (part - notice->parts) : 0;
+  if (header_ended) {
+    if (content && inner_is_walked(splitter->walk, content, header_length, depth)) {
+      struct entity entity;
+      entity_from_header(content, header_length, &entity);
+      stop = walk_entity(splitter, &entity, depth + 1);
+      free(entity.boundary);
+    } else {
+      stop = skip_body(splitter);
+    }
+  }
+  if (part) {                     /* named by index: the walk moves parts */
+    notice->parts[index].content = content;
+    notice->parts[index].length = header_length;
+  } else {
+    free(content);
+  }
+  splitter->limit = outer_limit;
+  if (stop.kind == STOP_LIMIT)
+    stop = skip_body(splitter);
+  unsigned long long end = stop.kind == STOP_BOUNDARY ? splitter->reader->line_offset
+                                                      : splitter->reader->offset;
+  if (end - start > CAP_ORIGINAL_BYTES)
+    notice->caps_hit |= CAP_HIT_ORIGINAL_BYTES;
+  return stop;
+}
+
+/* Walk a decoded original held in memory as the entity at `depth`, with
+ * its own boundaries (its header block is content[0, header_length)). */
+static void
+walk_decoded(struct walk *walk, const char *content, size_t length,
+             size_t header_length, unsigned depth)
+{
+  mu_stream_t stream = NULL;
+  struct line_reader reader;
+
+  if (mu_static_memory_stream_create(&stream, content, length) != 0)
+    return;
+  if (reader_open(&reader, stream) == 0) {
+    struct splitter inner = { .walk = walk, .reader = &reader, .limit = ULLONG_MAX };
+    struct bounded_buffer skip = { .cap = 0 };
+    struct stop stop;
+    if (read_header_block(&inner, &skip, &stop)) {
+      struct entity entity;
+      entity_from_header(content, header_length, &entity);
+      walk_entity(&inner, &entity, depth);
+      free(entity.boundary);
+    }
+  }
+  reader_close(&reader);
+  mu_stream_destroy(&stream);
+}
+
+/* A transfer-encoded original (base64 and quoted-printable are seen in the
+ * wild): collected bounded, decoded, its header block kept, and what is
+ * inside walked from the decoded copy. */
+static struct stop
+walk_original_encoded(struct splitter *splitter, const struct entity *entity,
+                      unsigned depth)
+{
+  struct notice *notice = splitter->walk->notice;
+  char *content;
+  size_t length;
+  int truncated;
+  struct stop stop = collect_decoded(splitter, entity->encoding, CAP_ORIGINAL_BYTES,
+                                     &content, &length, &truncated);
+  if (!content)
+    return stop;
+  if (truncated)
+    notice->caps_hit |= CAP_HIT_ORIGINAL_BYTES;
+  struct notice_part *part = add_part(splitter->walk, PART_ORIGINAL_MESSAGE, depth,
+                                      entity->type);
+  if (!part) {
+    free(content);
+    return stop;
+  }
+  size_t header_length = header_block_length(content, length);
+  if (header_length > CAP_HEADER_BLOCK_BYTES) {
+    header_length = CAP_HEADER_BLOCK_BYTES;
+    notice->caps_hit |= CAP_HIT_HEADER_BLOCK;
+  }
+  part->content = content;
+  part->length = header_length;
+  if (inner_is_walked(splitter->walk, content, header_length, depth))
+    walk_decoded(splitter->walk, content, length, header_length, depth + 1);
+  content[header_length] = '\0';  /* only the header block is kept */
+  return stop;
+}
+
+/* One part of a multipart: its header block (bounded), then its body. */
+static struct stop
+walk_part(struct splitter *splitter, unsigned depth)
+{
+  struct bounded_buffer header = { .cap = CAP_HEADER_BLOCK_BYTES };
+  struct stop stop;
+
+  if (read_header_block(splitter, &header, &stop)) {
+    struct entity entity;
+    if (header.truncated)
+      splitter->walk->notice->caps_hit |= CAP_HIT_HEADER_BLOCK;
+    entity_from_header(header.data, header.length, &entity);
+    free(header.data);
+    stop = walk_entity(splitter, &entity, depth);
+    free(entity.boundary);
+    return stop;
+  }
+  free(header.data);              /* a part that ends inside its header */
+  return stop;
+}
+
+/* The parts of a multipart at `depth`, up to the stop that ends it: its
+ * close delimiter and epilogue, or an enclosing delimiter, or the end. */
+static struct stop
+walk_multipart(struct splitter *splitter, const char *boundary, unsigned depth)
+{
+  size_t level = splitter->boundary_count;
+  struct stop stop;
+
+  splitter->boundaries[level] = boundary;
+  splitter->boundary_lengths[level] = strlen(boundary);
+  splitter->boundary_count++;
+  stop = skip_body(splitter);                     /* the preamble */
+  while (stop.kind == STOP_BOUNDARY && stop.level == level && !stop.close
+         && count_part(splitter->walk))
+    stop = walk_part(splitter, depth + 1);
+  splitter->boundary_count = level;
+  if (stop.kind == STOP_BOUNDARY && stop.level == level)
+    stop = skip_body(splitter);                   /* the epilogue */
+  return stop;
+}
+
+/* The body of an entity whose header has been read, from the reader's
+ * position to the stop that ends it. */
+static struct stop
+walk_entity(struct splitter *splitter, const struct entity *entity, unsigned depth)
+{
+  struct notice *notice = splitter->walk->notice;
+  const char *type = entity->type;
+
   if (depth == 0)
     snprintf(notice->content_type, sizeof notice->content_type, "%s", type);
-  mu_header_sget_value(header, MU_HEADER_CONTENT_TRANSFER_ENCODING, &encoding);
-
   if (strncmp(type, "multipart/", 10) == 0) {
-    size_t count = 0;
     if (strcmp(type, "multipart/report") == 0) {
-      struct notice_part *part = add_part(walk, PART_REPORT, depth, type);
+      struct notice_part *part = add_part(splitter->walk, PART_REPORT, depth, type);
       if (part)
-        snprintf(part->report_type, sizeof part->report_type, "%s", report_type);
+        snprintf(part->report_type, sizeof part->report_type, "%s",
+                 entity->report_type);
     }
-    if (depth + 1 >= CAP_MIME_DEPTH) {
+    if (depth + 1 >= CAP_MIME_DEPTH || splitter->boundary_count >= CAP_MIME_DEPTH) {
       notice->caps_hit |= CAP_HIT_MIME_DEPTH;
-      return;
+      return skip_body(splitter);
     }
-    if (mu_message_get_num_parts(entity, &count) != 0)
-      return;
-    for (size_t i = 1; i <= count; i++) {
-      mu_message_t part;
-      if (walk->parts_visited >= CAP_MIME_PARTS) {
-        notice->caps_hit |= CAP_HIT_MIME_PARTS;
-        return;
-      }
-      if (mu_message_get_part(entity, i, &part) == 0)
-        walk_entity(walk, part, depth + 1);
-    }
-    return;
+    if (!entity->boundary)
+      return skip_body(splitter);   /* no boundary: no parts */
+    return walk_multipart(splitter, entity->boundary, depth);
   }
 
   int known;
   enum part_role role = role_of(type, &known);
   if (!known)
-    return;                      /* images, applications: nothing to read */
-  size_t cap = role == PART_ORIGINAL_MESSAGE ? CAP_ORIGINAL_BYTES
-             : role == PART_ORIGINAL_HEADERS ? CAP_HEADER_BLOCK_BYTES
-             : CAP_TEXT_BYTES;
-  char *content = NULL;
-  size_t length = 0;
-  int truncated = 0;
-  if (entity_body(entity, encoding, cap, &content, &length, &truncated) != 0)
-    return;
+    return skip_body(splitter);     /* images, applications: nothing to read */
+  if (role == PART_ORIGINAL_MESSAGE)
+    return is_identity_encoding(entity->encoding)
+           ? walk_original_in_place(splitter, type, depth)
+           : walk_original_encoded(splitter, entity, depth);
+  size_t cap = role == PART_ORIGINAL_HEADERS ? CAP_HEADER_BLOCK_BYTES : CAP_TEXT_BYTES;
+  char *content;
+  size_t length;
+  int truncated;
+  struct stop stop = collect_decoded(splitter, entity->encoding, cap, &content,
+                                     &length, &truncated);
+  if (!content)
+    return stop;
   if (truncated)
-    notice->caps_hit |= role == PART_ORIGINAL_MESSAGE ? CAP_HIT_ORIGINAL_BYTES
-                      : role == PART_ORIGINAL_HEADERS ? CAP_HIT_HEADER_BLOCK
+    notice->caps_hit |= role == PART_ORIGINAL_HEADERS ? CAP_HIT_HEADER_BLOCK
                       : CAP_HIT_TEXT_BYTES;
-  struct notice_part *part = add_part(walk, role, depth, type);
+  struct notice_part *part = add_part(splitter->walk, role, depth, type);
   if (!part) {
     free(content);
-    return;
-  }
-  if (role == PART_ORIGINAL_MESSAGE) {
-    walk_original(walk, (size_t) (part - notice->parts), content, length, depth);
-    return;
+    return stop;
   }
   part->content = content;
   part->length = length;
+  return stop;
+}
+
+/* A reader over input->raw placed after the top header block (and the
+ * mbox "From " line). 0 or -1. */
+static int
+reader_open_body(struct line_reader *reader, struct input *input,
+                 struct walk *walk, struct failure *failure)
+{
+  int rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL);
+  if (rc)
+    return failure_set(failure, FAILURE_IO, "cannot rewind input: %s",
+                       mu_strerror(rc));
+  if (reader_open(reader, input->raw) < 0)
+    return failure_set(failure, FAILURE_MEMORY, "out of memory");
+  if (input->has_from_line)
+    reader_skip_line(reader);
+  struct splitter top = { .walk = walk, .reader = reader, .limit = ULLONG_MAX };
+  struct bounded_buffer skip = { .cap = 0 };
+  struct stop stop;
+  read_header_block(&top, &skip, &stop);    /* notice->header already has it */
+  return 0;
+}
+
+static int
+reader_finish(struct line_reader *reader, struct failure *failure)
+{
+  int rc = reader->read_error;
+  reader_close(reader);
+  if (rc)
+    return failure_set(failure, FAILURE_INPUT, "cannot read the body: %s",
+                       mu_strerror(rc));
+  return 0;
 }
 
 /* ------------------------------------------------------------- parsing */
@@ -671,11 +1200,11 @@ notice_parse_text(struct input *input, struct notice *notice,
                   struct failure *failure)
 {
   char type[80], encoding[40];
-  mu_stream_t stream = NULL, decoded = NULL;
-  struct walk walk = { notice, 0, 0 };
+  struct walk walk = { .notice = notice };
+  struct line_reader reader;
   char *content = NULL;
   size_t length = 0;
-  int truncated = 0, rc;
+  int truncated = 0;
 
   if (header_field(notice->header, notice->header_length, "Content-Type", type,
                    sizeof type) < 0 || !type[0])
@@ -689,25 +1218,19 @@ notice_parse_text(struct input *input, struct notice *notice,
     notice->caps_hit |= CAP_HIT_MESSAGE_BYTES;
     return 0;
   }
-  if (input_normalised_stream(input, &stream, failure) < 0)
+  header_field(notice->header, notice->header_length, "Content-Transfer-Encoding",
+               encoding, sizeof encoding);
+  if (strcasecmp(encoding, "base64") != 0
+      && strcasecmp(encoding, "quoted-printable") != 0)
+    encoding[0] = '\0';             /* anything else is read as it is */
+  if (reader_open_body(&reader, input, &walk, failure) < 0)
     return -1;
-  rc = mu_stream_seek(stream, (mu_off_t) notice->header_length, MU_SEEK_SET, NULL);
-  if (rc == 0
-      && header_field(notice->header, notice->header_length,
-                      "Content-Transfer-Encoding", encoding, sizeof encoding) >= 0
-      && (strcasecmp(encoding, "base64") == 0
-          || strcasecmp(encoding, "quoted-printable") == 0)
-      && mu_filter_create(&decoded, stream, encoding, MU_FILTER_DECODE,
-                          MU_STREAM_READ) == 0) {
-    mu_stream_unref(stream);
-    stream = decoded;
+  struct splitter body = { .walk = &walk, .reader = &reader, .limit = ULLONG_MAX };
+  collect_decoded(&body, encoding, CAP_TEXT_BYTES, &content, &length, &truncated);
+  if (reader_finish(&reader, failure) < 0 || !content) {
+    free(content);
+    return content ? -1 : failure_set(failure, FAILURE_MEMORY, "out of memory");
   }
-  if (rc == 0)
-    rc = read_bounded(stream, CAP_TEXT_BYTES, &content, &length, &truncated);
-  mu_stream_unref(stream);
-  if (rc)
-    return failure_set(failure, FAILURE_INPUT, "cannot read the body: %s",
-                       mu_strerror(rc));
   if (truncated)
     notice->caps_hit |= CAP_HIT_TEXT_BYTES;
   struct notice_part *part = add_part(&walk, PART_TEXT, 0, type);
@@ -716,40 +1239,33 @@ notice_parse_text(struct input *input, struct notice *notice,
     return failure_set(failure, FAILURE_MEMORY, "out of memory");
   }
   part->content = content;
-  part->length = normalise_text(content, length);
+  part->length = length;
   return 0;
 }
 
 int
 notice_parse_mime(struct input *input, struct notice *notice, struct failure *failure)
 {
-  mu_stream_t stream = NULL;
-  mu_message_t message = NULL;
-  struct walk walk = { notice, 0, 0 };
-  int rc;
+  struct walk walk = { .notice = notice, .parts_visited = 1 };   /* the top */
+  struct line_reader reader;
+  struct entity entity;
 
   if (input->size > CAP_MESSAGE_BYTES) {
     notice->caps_hit |= CAP_HIT_MESSAGE_BYTES;
     return 0;                    /* judged on its header alone */
   }
   if (!header_is_wellformed(notice->header, notice->header_length)) {
-    /* Mailutils rejects such a message whole (and leaks on the way). */
+    /* Mailutils rejects such a message whole; other readers guess. */
     notice->body_unparsed = 1;
     return 0;
   }
-  if (input_normalised_stream(input, &stream, failure) < 0)
+  if (reader_open_body(&reader, input, &walk, failure) < 0)
     return -1;
-  rc = mu_stream_seek(stream, 0, MU_SEEK_SET, NULL);
-  if (rc == 0)
-    rc = mu_stream_to_message(stream, &message);
-  mu_stream_unref(stream);
-  if (rc) {
-    notice->body_unparsed = 1;   /* e.g. a header line without a colon */
-    return 0;
-  }
-  walk_entity(&walk, message, 0);
-  mu_message_unref(message);
-  return 0;
+  struct splitter top = { .walk = &walk, .reader = &reader, .limit = ULLONG_MAX };
+  entity_from_header(notice->header, notice->header_length, &entity);
+  walk_entity(&top, &entity, 0);
+  free(entity.boundary);
+  return reader_finish(&reader, failure);
 }
 
 int
