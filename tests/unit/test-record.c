@@ -1,16 +1,20 @@
 /* test-record.c: recording a header block (Message-ID, To/Cc/Bcc and
  * Resent-* lists with quoted names, groups, comments and folding, envelope
  * recipients, the recipient cap, a read-only store) and importing a small
- * mbox, maildir and MH folder. Everything lives in a mkdtemp() directory
+ * mbox, maildir and MH folder, and the files of a maildir and an MH folder
+ * that are not messages (tmp/, dot files, links, directories, unnumbered
+ * files) or cannot be read. Everything lives in a mkdtemp() directory
  * under $TMPDIR (or /tmp), removed at the end.
  */
-#define _XOPEN_SOURCE 700
+#define _GNU_SOURCE
 #include <errno.h>
 #include <ftw.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "caps.h"
 #include "record.h"
@@ -379,6 +383,280 @@ test_mailboxes(struct sent_store *store)
   }
 }
 
+/* ------------------------------------- what a folder holds besides mail */
+
+/* A file of the edge fixtures: where, its name, its text; a NULL text
+ * makes a directory, a text starting with "->" a symbolic link to it. */
+struct fixture_file {
+  const char *where;
+  const char *name;
+  const char *text;
+};
+
+#define EDGE_LONG_FIELD_BYTES 20000     /* over the reader's 16 KB pieces */
+
+static char edge_long_header[EDGE_LONG_FIELD_BYTES + 512];
+
+static const struct fixture_file maildir_edge_files[] = {
+  { "", "outside.eml", "To: link@edge.example\nMessage-ID: <link@edge.example>\n\n" },
+  { "", "Edge", NULL },
+  { "Edge", "cur", NULL },
+  { "Edge", "new", NULL },
+  { "Edge", "tmp", NULL },
+  { "Edge/cur", "1.M1.host:2,S",
+    "To: friend1@edge.example\nMessage-ID: <e1@edge.example>\n\n"
+    "To: body1@edge.example\n" },
+  { "Edge/cur", "2.M2.host:2,S",          /* CRLF, like a Dovecot copy */
+    "To: friend2@edge.example\r\nMessage-ID: <e2@edge.example>\r\n\r\n"
+    "To: body2@edge.example\r\n" },
+  { "Edge/new", "3.M3.host",              /* only a header, no final newline */
+    "To: friend3@edge.example\nMessage-ID: <e3@edge.example>" },
+  { "Edge/new", "4.M4.host", edge_long_header },
+  { "Edge/tmp", "5.M5.host", "To: tmp@edge.example\nMessage-ID: <tmp@edge.example>\n\n" },
+  { "Edge/cur", ".hidden", "To: dot@edge.example\nMessage-ID: <dot@edge.example>\n\n" },
+  { "Edge/cur", "subdir", NULL },
+  { "Edge/cur/subdir", "6", "To: sub@edge.example\nMessage-ID: <sub@edge.example>\n\n" },
+  { "Edge/cur", "link", "->../../outside.eml" },
+  { "Edge/cur", "locked", "To: locked@edge.example\nMessage-ID: <locked@edge.example>\n\n" },
+};
+
+static const struct fixture_file mh_edge_files[] = {
+  { "", "mh-edge", NULL },
+  { "mh-edge", ".mh_sequences", "" },
+  { "mh-edge", "1", "To: friend1@mh-edge.example\nMessage-ID: <e1@mh-edge.example>\n\n" },
+  { "mh-edge", "12", "To: friend12@mh-edge.example\nMessage-ID: <e12@mh-edge.example>\n\n" },
+  { "mh-edge", "notes", "To: notes@mh-edge.example\nMessage-ID: <notes@mh-edge.example>\n\n" },
+  { "mh-edge", ",3", "To: deleted@mh-edge.example\nMessage-ID: <deleted@mh-edge.example>\n\n" },
+  { "mh-edge", "4x", "To: x@mh-edge.example\nMessage-ID: <x@mh-edge.example>\n\n" },
+  { "mh-edge", "5", NULL },
+};
+
+static int
+make_fixture(const char *root, const struct fixture_file *files, size_t count)
+{
+  for (size_t i = 0; i < count; i++) {
+    char dir[1024], path[2048];
+    snprintf(dir, sizeof dir, "%s%s%s", root, *files[i].where ? "/" : "",
+             files[i].where);
+    snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
+    if (!files[i].text) {
+      if (mkdir(path, 0700) != 0)
+        return -1;
+    } else if (strncmp(files[i].text, "->", 2) == 0) {
+      if (symlink(files[i].text + 2, path) != 0)
+        return -1;
+    } else if (write_file(dir, files[i].name, files[i].text) != 0) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static uid_t tree_uid;
+static gid_t tree_gid;
+
+static int
+chown_entry(const char *path, const struct stat *info, int type, struct FTW *ftw)
+{
+  (void) info, (void) type, (void) ftw;
+  return lchown(path, tree_uid, tree_gid);
+}
+
+static int
+chown_tree(const char *path, uid_t uid, gid_t gid)
+{
+  tree_uid = uid;
+  tree_gid = gid;
+  return nftw(path, chown_entry, 16, FTW_PHYS);
+}
+
+struct import_result {
+  int status;
+  struct record_counts counts;
+  struct progress_log progress;
+  char message[sizeof ((struct failure *) 0)->message];
+};
+
+static void
+import_into(const char *mailbox, const char *store_file, struct import_result *result)
+{
+  struct sent_store *store = NULL;
+  struct failure failure = { 0 };
+  memset(result, 0, sizeof *result);
+  result->status = sent_store_open(&store, store_file, STORE_WRITE, 1000, &failure);
+  if (result->status == 0)
+    result->status = record_mailbox(store, mailbox, NOW, note_progress,
+                                    &result->progress, &result->counts, &failure);
+  sent_store_close(&store);
+  if (result->status != 0)
+    memcpy(result->message, failure.message, sizeof result->message);
+}
+
+/* Import as a user without privileges: root reads a mode-000 file. As
+ * root, the fixture (store included) is lent to "nobody" and the import runs
+ * in a child that becomes nobody. 0, or -1 when that cannot be arranged. */
+enum { UNPRIVILEGED_ID = 65534 };
+
+static int
+import_unprivileged(const char *root, const char *mailbox, const char *store_file,
+                    struct import_result *result)
+{
+  if (geteuid() != 0) {
+    import_into(mailbox, store_file, result);
+    return 0;
+  }
+  int channel[2];
+  if (chown_tree(root, UNPRIVILEGED_ID, UNPRIVILEGED_ID) != 0
+      || chmod(temp_dir, 0711) != 0 || pipe(channel) != 0)
+    return -1;
+  fflush(stdout);
+  pid_t child = fork();
+  if (child == 0) {
+    close(channel[0]);
+    if (setgroups(0, NULL) != 0 || setgid(UNPRIVILEGED_ID) != 0
+        || setuid(UNPRIVILEGED_ID) != 0)
+      _exit(2);
+    import_into(mailbox, store_file, result);
+    _exit(write(channel[1], result, sizeof *result) == (ssize_t) sizeof *result
+          ? 0 : 1);
+  }
+  close(channel[1]);
+  ssize_t got = child > 0 ? read(channel[0], result, sizeof *result) : -1;
+  close(channel[0]);
+  int status = -1;
+  if (child > 0)
+    waitpid(child, &status, 0);
+  chmod(temp_dir, 0700);
+  if (chown_tree(root, 0, 0) != 0 || got != (ssize_t) sizeof *result || status != 0)
+    return -1;
+  return 0;
+}
+
+static void
+test_maildir_edges(void)
+{
+  char root[1024], mailbox[1100], store_file[1100], locked[1100];
+  size_t used = (size_t) snprintf(edge_long_header, sizeof edge_long_header,
+                                  "To: friend4@edge.example\nX-Long: ");
+  memset(edge_long_header + used, 'x', EDGE_LONG_FIELD_BYTES);
+  used += EDGE_LONG_FIELD_BYTES;
+  snprintf(edge_long_header + used, sizeof edge_long_header - used,
+           "\nMessage-ID: <e4@edge.example>\n\nTo: body4@edge.example\n");
+
+  if (make_dir(temp_dir, "edges", root, sizeof root) != 0
+      || make_fixture(root, maildir_edge_files,
+                      sizeof maildir_edge_files / sizeof maildir_edge_files[0]) != 0) {
+    TAP_OK(0, "maildir edges: fixture (%s)", strerror(errno));
+    return;
+  }
+  snprintf(mailbox, sizeof mailbox, "%s/Edge/", root);
+  snprintf(store_file, sizeof store_file, "%s/store/sent.db", root);
+  snprintf(locked, sizeof locked, "%s/Edge/cur/locked", root);
+  if (chmod(locked, 0) != 0) {
+    TAP_OK(0, "maildir edges: chmod %s (%s)", locked, strerror(errno));
+    return;
+  }
+
+  struct import_result result;
+  if (import_unprivileged(root, mailbox, store_file, &result) != 0) {
+    TAP_OK(0, "maildir edges: import as an unprivileged user could not be arranged");
+    return;
+  }
+  TAP_INT(result.status, 0, "maildir edges: returns 0 (%s)", result.message);
+  TAP_INT(result.counts.messages, 5, "maildir edges: 4 messages in cur/ and new/ "
+          "and an unreadable one");
+  TAP_INT(result.counts.msgids, 4, "maildir edges: 4 IDs");
+  TAP_INT(result.counts.recipients, 4, "maildir edges: 4 recipients");
+  TAP_INT(result.counts.unreadable, 1, "maildir edges: 1 unreadable");
+  TAP_INT(result.counts.skipped, 1, "maildir edges: the unreadable one skipped");
+  TAP_OK(result.progress.last_done == 5 && result.progress.last_total == 5,
+         "maildir edges: progress ends at 5/5 (%zu/%zu)", result.progress.last_done,
+         result.progress.last_total);
+
+  static const struct { const char *id, *address; int found; const char *why; } expect[] = {
+    { "e1@edge.example", "friend1@edge.example", 1, "cur/" },
+    { "e2@edge.example", "friend2@edge.example", 1, "CRLF in cur/" },
+    { "e3@edge.example", "friend3@edge.example", 1, "header only, in new/" },
+    { "e4@edge.example", "friend4@edge.example", 1, "a 20 KB field before it" },
+    { NULL, "body1@edge.example", 0, "a body line" },
+    { NULL, "body2@edge.example", 0, "a body line after CRLF CRLF" },
+    { NULL, "body4@edge.example", 0, "a body line after a long header" },
+    { "tmp@edge.example", "tmp@edge.example", 0, "tmp/" },
+    { "dot@edge.example", "dot@edge.example", 0, "a dot file" },
+    { "sub@edge.example", "sub@edge.example", 0, "a directory in cur/" },
+    { "link@edge.example", "link@edge.example", 0, "a link out of the folder" },
+    { "locked@edge.example", "locked@edge.example", 0, "an unreadable file" },
+  };
+  struct sent_store *store = NULL;
+  struct failure failure = { 0 };
+  if (sent_store_open(&store, store_file, STORE_READ, 1000, &failure) != 0) {
+    TAP_OK(0, "maildir edges: open the store: %s", failure.message);
+    return;
+  }
+  for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+    if (expect[i].id)
+      TAP_INT(sent_store_find_msgid(store, expect[i].id, NULL, &failure),
+              expect[i].found, "maildir edges: %s: %s %s", expect[i].why,
+              expect[i].id, expect[i].found ? "recorded" : "not recorded");
+    TAP_INT(sent_store_find_recipient(store, expect[i].address, NULL, &failure),
+            expect[i].found, "maildir edges: %s: %s %s", expect[i].why,
+            expect[i].address, expect[i].found ? "recorded" : "not recorded");
+  }
+  sent_store_close(&store);
+}
+
+static void
+test_mh_edges(struct sent_store *store)
+{
+  char mailbox[1100];
+  if (make_fixture(temp_dir, mh_edge_files,
+                   sizeof mh_edge_files / sizeof mh_edge_files[0]) != 0) {
+    TAP_OK(0, "mh edges: fixture (%s)", strerror(errno));
+    return;
+  }
+  snprintf(mailbox, sizeof mailbox, "mh:%s/mh-edge", temp_dir);
+  struct record_counts counts = { 0 };
+  struct failure failure = { 0 };
+  TAP_INT(record_mailbox(store, mailbox, NOW, NULL, NULL, &counts, &failure), 0,
+          "mh edges: returns 0 (%s)", failure.message);
+  TAP_INT(counts.messages, 2, "mh edges: only the numbered files are messages");
+  static const struct { const char *id; int found; } expect[] = {
+    { "e1@mh-edge.example", 1 }, { "e12@mh-edge.example", 1 },
+    { "notes@mh-edge.example", 0 }, { "deleted@mh-edge.example", 0 },
+    { "x@mh-edge.example", 0 },
+  };
+  for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++)
+    TAP_INT(sent_store_find_msgid(store, expect[i].id, NULL, &failure),
+            expect[i].found, "mh edges: %s %s", expect[i].id,
+            expect[i].found ? "recorded" : "not recorded");
+}
+
+/* A maildir whose cur/ cannot be read is an error for the whole mailbox. */
+static void
+test_unreadable_part(void)
+{
+  char root[1024], sub[1100], mailbox[1100], store_file[1100];
+  if (make_dir(temp_dir, "blocked", root, sizeof root) != 0
+      || make_dir(root, "Box", mailbox, sizeof mailbox) != 0
+      || make_dir(mailbox, "tmp", sub, sizeof sub) != 0
+      || make_dir(mailbox, "new", sub, sizeof sub) != 0
+      || make_dir(mailbox, "cur", sub, sizeof sub) != 0
+      || chmod(sub, 0) != 0) {
+    TAP_OK(0, "unreadable cur/: fixture (%s)", strerror(errno));
+    return;
+  }
+  snprintf(store_file, sizeof store_file, "%s/store/sent.db", root);
+  struct import_result result;
+  if (import_unprivileged(root, mailbox, store_file, &result) != 0) {
+    TAP_OK(0, "unreadable cur/: import as an unprivileged user could not be arranged");
+    return;
+  }
+  TAP_INT(result.status, -1, "unreadable cur/: returns -1");
+  TAP_OK(strstr(result.message, "cannot read mailbox") && strstr(result.message, "cur"),
+         "unreadable cur/: says which (%s)", result.message);
+  chmod(sub, 0700);
+}
+
 int
 main(void)
 {
@@ -399,7 +677,10 @@ main(void)
     test_record_header(store);
     test_recipient_cap(store);
     test_mailboxes(store);
+    test_mh_edges(store);
     sent_store_close(&store);
+    test_maildir_edges();
+    test_unreadable_part();
     test_read_only_store();
   }
   nftw(temp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
