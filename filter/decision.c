@@ -170,7 +170,15 @@ decide(const struct rules *rules, const struct context *context,
        const struct references *references, struct sent_store *store,
        struct decision *decision, struct failure *failure)
 {
-  memset(decision, 0, sizeof *decision);
+  /* Every scalar and each string's first byte; trace entries are written
+   * before trace_count covers them (zeroing all 11 KB cost as much as
+   * deciding). */
+  decision->action = ACTION_DELIVER;
+  decision->original_msgid[0] = '\0';
+  decision->reason[0] = '\0';
+  decision->rule_name = NULL;
+  decision->trace_count = 0;
+  decision->store_failed = 0;
   decision->kind = classification->kind;
   decision->verdict = VERDICT_CLEAN;
   decision->caps_hit = notice->caps_hit | references->caps_hit;

@@ -421,7 +421,14 @@ references_extract(const struct notice *notice,
                    const struct classification *classification,
                    struct references *references)
 {
-  memset(references, 0, sizeof *references);
+  /* The counts and the strings' first bytes only: no entry beyond a count
+   * is ever read, and zeroing all 89 KB cost more than the extraction. */
+  references->id_count = 0;
+  references->recipient_count = 0;
+  references->received_count = 0;
+  references->caps_hit = 0;
+  references->original_from[0] = '\0';
+  references->original_date[0] = '\0';
   static const enum part_role order[] = {
     PART_ORIGINAL_MESSAGE, PART_ORIGINAL_HEADERS, PART_TEXT,
   };

@@ -501,7 +501,9 @@ prepass_run(struct prepass *seen, const char *file, const char *text,
   size_t start = 0;
   unsigned line = 0;
 
-  seen->sections = calloc(MAX_SECTIONS, sizeof *seen->sections);
+  /* Not zeroed (80 KB for the capped number of rules): a slot is cleared
+   * when prepass_section() takes it, and only taken slots are read. */
+  seen->sections = malloc(MAX_SECTIONS * sizeof *seen->sections);
   if (!seen->sections)
     return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", file);
   if (memchr(text, '\0', length))
@@ -738,7 +740,8 @@ parse_list(const struct value_at *at, enum list_type type,
 {
   const char *p = at->text;
   struct string_list fresh = { NULL, 0 };
-  fresh.items = calloc(CAP_IDENTITY_ITEMS, sizeof *fresh.items);
+  /* Not zeroed: an item is set before the count covers it. */
+  fresh.items = malloc(CAP_IDENTITY_ITEMS * sizeof *fresh.items);
   if (!fresh.items)
     return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", at->file);
   for (;;) {
