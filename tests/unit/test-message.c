@@ -5,6 +5,7 @@
 #include <string.h>
 #include "caps.h"
 #include "message.h"
+#include <mailutils/mime.h>
 #include "../tap.h"
 
 #define DSN_HEAD \
@@ -276,6 +277,296 @@ test_caps(void)
   input_free(&input);
 }
 
+/* ------------------------------------------------ the streaming splitter */
+
+#define MIXED(b) "From: x@example.org\nContent-Type: multipart/mixed; boundary=" b "\n\n"
+
+static const char nested[] = MIXED("OUT")
+  "preamble text\n"
+  "--OUT\nContent-Type: text/plain\n\none\n"
+  "--OUT\nContent-Type: multipart/alternative; boundary=\"IN\"\n\n"
+  "--IN\nContent-Type: text/plain\n\ntwo\n"
+  "--IN\nContent-Type: text/html\n\n<p>three</p>\n"
+  "--IN--\ninner epilogue\n"
+  "--OUT\nContent-Type: text/plain\n\nfour\n"
+  "--OUT--\nouter epilogue\n";
+
+/* The inner boundary starts with the outer one, and the other way round. */
+static const char prefix_inner[] = MIXED("B")
+  "--B\nContent-Type: multipart/alternative; boundary=B1\n\n"
+  "--B1\nContent-Type: text/plain\n\nfirst\n--B1x not a delimiter\n"
+  "--B1\nContent-Type: text/plain\n\nsecond\n"
+  "--B1--\n"
+  "--B\nContent-Type: text/plain\n\nthird\n--B--\n";
+static const char prefix_outer[] = MIXED("B1")
+  "--B1\nContent-Type: multipart/alternative; boundary=B\n\n"
+  "--B\nContent-Type: text/plain\n\nfirst\n--B1x not a delimiter\n"
+  "--B--\n"
+  "--B1\nContent-Type: text/plain\n\nsecond\n--B1--\n";
+
+/* The inner multipart never closes: the outer delimiter ends it. */
+static const char missing_close[] = MIXED("O")
+  "--O\nContent-Type: multipart/alternative; boundary=I\n\n"
+  "--I\nContent-Type: text/plain\n\ninner one\n"
+  "--I\nContent-Type: text/plain\n\ninner two\n"
+  "--O\nContent-Type: text/plain\n\nafter\n"
+  "--O--\n";
+
+/* Nothing closes, and the last line has no line end. */
+static const char unterminated[] =
+  "From: MAILER-DAEMON@example.net\n"
+  "Content-Type: multipart/report; report-type=delivery-status; boundary=R\n\n"
+  "--R\nContent-Type: text/plain\n\nhello\n"
+  "--R\nContent-Type: message/delivery-status\n\n"
+  "Reporting-MTA: dns; mx.example.net\n\n"
+  "Final-Recipient: rfc822; a@example.net\nAction: failed\nStatus: 5.1.1";
+
+static const char from_line[] = "From MAILER-DAEMON Mon Nov 23 10:00:00 2026\n"
+  MIXED("F")
+  "--F\nContent-Type: text/plain\n\nbody after a From line\n--F--\n";
+
+static const char trailing_blanks[] = MIXED("T")
+  "--T \t\nContent-Type: text/plain\n\nblank one\n"
+  "--T\t\nContent-Type: text/plain\n\nblank two\n"
+  "--T-- \n";
+
+static const char empty_boundary[] =
+  "Content-Type: multipart/report; report-type=delivery-status; boundary=\"\"\n\n"
+  "--\nContent-Type: text/plain\n\nnot a part\n----\n";
+
+static const char no_boundary[] =
+  "Content-Type: multipart/mixed\n\n"
+  "--X\nContent-Type: text/plain\n\nnot a part\n--X--\n";
+
+/* A delimiter inside a part's header ends the part; the next is read. */
+static const char boundary_in_header[] = MIXED("H")
+  "--H\nContent-Type: text/plain\n"
+  "--H\nContent-Type: text/plain\n\nreached\n--H--\n";
+
+/* A forwarded original read in place whose inner multipart never closes. */
+static const char in_place_unclosed[] = MIXED("OUT")
+  "--OUT\nContent-Type: message/rfc822\n\n"
+  "Message-ID: <fwd@example.org>\n"
+  "Content-Type: multipart/mixed; boundary=INNER\n\n"
+  "--INNER\nContent-Type: text/plain\n\ninside\n"
+  "--OUT\nContent-Type: message/delivery-status\n\nAction: failed\n"
+  "--OUT--\n";
+
+/* Unknown parts are skipped, not kept. */
+static const char skipped_types[] = MIXED("S")
+  "--S\nContent-Type: image/png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n"
+  "--S\nContent-Type: application/pdf\n\n%PDF-1.4\n"
+  "--S\nContent-Type: text/plain\n\nkept\n--S--\n";
+
+static char *
+build_over_long_line(void)
+{
+  /* A line of 3 * CAP_LINE_BYTES + 1 bytes whose later pieces start with
+   * the delimiter: pieces are never delimiters. */
+  size_t long_length = 3 * CAP_LINE_BYTES + 1;
+  char *text = malloc(long_length + 512), *p = text;
+  p += sprintf(p, MIXED("L") "--L\nContent-Type: text/plain\n\n");
+  for (size_t i = 0; i < long_length; i++)
+    *p++ = i % CAP_LINE_BYTES == 0 ? '-' : i % CAP_LINE_BYTES == 1 ? '-'
+         : i % CAP_LINE_BYTES == 2 ? 'L' : 'y';
+  p += sprintf(p, "\n--L\nContent-Type: text/plain\n\nafter the long line\n--L--\n");
+  return text;
+}
+
+static char *
+build_parts_cap(void)
+{
+  size_t parts = CAP_MIME_PARTS + 10;
+  char *text = malloc(parts * 64 + 256), *p = text;
+  p += sprintf(p, MIXED("P"));
+  for (size_t i = 0; i < parts; i++)
+    p += sprintf(p, "--P\nContent-Type: text/plain\n\npart %zu\n", i);
+  p += sprintf(p, "--P--\n");
+  return text;
+}
+
+/* Multiparts nested past CAP_MIME_DEPTH; a sibling of the outermost one
+ * after it is still read. */
+static char *
+build_depth_cap(void)
+{
+  size_t depth = CAP_MIME_DEPTH + 4;
+  char *text = malloc(depth * 160 + 512), *p = text;
+  p += sprintf(p, MIXED("d0") "--d0\n");
+  for (size_t i = 1; i < depth; i++)
+    p += sprintf(p, "Content-Type: multipart/mixed; boundary=d%zu\n\n--d%zu\n", i, i);
+  p += sprintf(p, "Content-Type: text/plain\n\ntoo deep\n");
+  for (size_t i = depth; i-- > 1;)
+    p += sprintf(p, "--d%zu--\n", i);
+  p += sprintf(p, "--d0\nContent-Type: text/plain\n\nshallow sibling\n--d0--\n");
+  return text;
+}
+
+/* A base64-encoded message/rfc822 holding a whole report: walked from the
+ * decoded copy (encoded here with Mailutils' encoder). */
+static char *
+build_base64_original(void)
+{
+  static const char inner[] =
+    "From: MAILER-DAEMON@example.net\n"
+    "Message-ID: <inner-report@example.net>\n"
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=IR\n\n"
+    "--IR\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; z@example.net\n\n"
+    "--IR\nContent-Type: text/rfc822-headers\n\nMessage-ID: <deepest@example.org>\n\n"
+    "--IR--\n";
+  unsigned char *encoded = NULL;
+  size_t encoded_length = 0;
+  if (mu_base64_encode((const unsigned char *) inner, sizeof inner - 1, &encoded,
+                       &encoded_length) != 0)
+    return NULL;
+  char *text = malloc(encoded_length * 2 + 512), *p = text;
+  p += sprintf(p, MIXED("E") "--E\nContent-Type: message/rfc822\n"
+               "Content-Transfer-Encoding: base64\n\n");
+  for (size_t i = 0; i < encoded_length; i += 76) {
+    size_t n = encoded_length - i < 76 ? encoded_length - i : 76;
+    memcpy(p, encoded + i, n);
+    p += n;
+    *p++ = '\n';
+  }
+  p += sprintf(p, "--E\nContent-Type: text/plain\n\nafter the original\n--E--\n");
+  free(encoded);
+  return text;
+}
+
+struct want_part {
+  enum part_role role;
+  unsigned depth;
+  const char *type;
+  const char *has;          /* in the content, or NULL */
+  const char *lacks;        /* not in the content, or NULL */
+};
+
+struct split_case {
+  const char *name;
+  const char *message;      /* or built: */
+  char *(*build)(void);
+  long part_count;          /* -1: not checked (a cap case) */
+  unsigned caps;
+  struct want_part parts[6];  /* the first ones, in order; role 0 with type NULL ends */
+};
+
+#define T(d, has, lacks) { PART_TEXT, d, "text/plain", has, lacks }
+static const struct split_case split_cases[] = {
+  { "nested multiparts", nested, NULL, 4, 0,
+    { T(1, "one", "preamble"), T(2, "two", "--IN"), { PART_TEXT, 2, "text/html", "three", "epilogue" },
+      T(1, "four", "epilogue") } },
+  { "inner boundary has the outer as prefix", prefix_inner, NULL, 3, 0,
+    { T(2, "--B1x not a delimiter", NULL), T(2, "second", "third"), T(1, "third", NULL) } },
+  { "outer boundary has the inner as prefix", prefix_outer, NULL, 2, 0,
+    { T(2, "--B1x not a delimiter", NULL), T(1, "second", NULL) } },
+  { "missing close delimiter", missing_close, NULL, 3, 0,
+    { T(2, "inner one", "inner two"), T(2, "inner two", "after"), T(1, "after", NULL) } },
+  { "unterminated last part", unterminated, NULL, 3, 0,
+    { { PART_REPORT, 0, "multipart/report", NULL, NULL }, T(1, "hello", NULL),
+      { PART_DELIVERY_STATUS, 1, "message/delivery-status", "Status: 5.1.1", NULL } } },
+  { "mbox From line", from_line, NULL, 1, 0, { T(1, "body after a From line", "MAILER-DAEMON") } },
+  { "delimiters with trailing blanks", trailing_blanks, NULL, 2, 0,
+    { T(1, "blank one", "blank two"), T(1, "blank two", NULL) } },
+  { "empty boundary parameter", empty_boundary, NULL, 1, 0,
+    { { PART_REPORT, 0, "multipart/report", NULL, NULL } } },
+  { "multipart without boundary", no_boundary, NULL, 0, 0, { { 0 } } },
+  { "delimiter inside a part header", boundary_in_header, NULL, 1, 0, { T(1, "reached", NULL) } },
+  { "original in place, inner multipart unclosed", in_place_unclosed, NULL, 3, 0,
+    { { PART_ORIGINAL_MESSAGE, 1, "message/rfc822", "<fwd@example.org>", "inside" },
+      T(3, "inside", "Action"),
+      { PART_DELIVERY_STATUS, 1, "message/delivery-status", "Action: failed", NULL } } },
+  { "unknown types skipped", skipped_types, NULL, 1, 0, { T(1, "kept", "PDF") } },
+  { "over-long lines", NULL, build_over_long_line, 2, 0,
+    { T(1, "yyy--Lyyy", "after"), T(1, "after the long line", NULL) } },
+  { "base64 message/rfc822", NULL, build_base64_original, 5, 0,
+    { { PART_ORIGINAL_MESSAGE, 1, "message/rfc822", "<inner-report@example.net>", "Final-Recipient" },
+      { PART_REPORT, 2, "multipart/report", NULL, NULL },
+      { PART_DELIVERY_STATUS, 3, "message/delivery-status", "z@example.net", NULL },
+      { PART_ORIGINAL_HEADERS, 3, "text/rfc822-headers", "<deepest@example.org>", NULL },
+      T(1, "after the original", NULL) } },
+  { "parts cap", NULL, build_parts_cap, CAP_MIME_PARTS - 1, CAP_HIT_MIME_PARTS,
+    { T(1, "part 0", NULL) } },
+  { "depth cap", NULL, build_depth_cap, 1, CAP_HIT_MIME_DEPTH,
+    { T(1, "shallow sibling", NULL) } },
+};
+#undef T
+
+static void
+check_split(const struct split_case *c, const char *text, const char *variant)
+{
+  struct input input;
+  struct notice notice;
+  int rc = parse(text, strlen(text), &input, &notice);
+
+  TAP_INT(rc, 0, "split %s%s: parses", c->name, variant);
+  TAP_INT(notice.caps_hit, c->caps, "split %s%s: caps hit", c->name, variant);
+  if (c->part_count >= 0)
+    TAP_INT(notice.part_count, c->part_count, "split %s%s: part count", c->name, variant);
+  for (size_t i = 0; i < sizeof c->parts / sizeof c->parts[0] && c->parts[i].type; i++) {
+    const struct want_part *want = &c->parts[i];
+    const struct notice_part *got = i < notice.part_count ? &notice.parts[i] : NULL;
+    TAP_OK(got && got->role == want->role && got->depth == want->depth
+           && strcmp(got->content_type, want->type) == 0,
+           "split %s%s: part %zu is %s at depth %u", c->name, variant, i, want->type,
+           want->depth);
+    if (want->has)
+      TAP_OK(got && got->content && strstr(got->content, want->has),
+             "split %s%s: part %zu has \"%.20s\"", c->name, variant, i, want->has);
+    if (want->lacks)
+      TAP_OK(got && (!got->content || !strstr(got->content, want->lacks)),
+             "split %s%s: part %zu lacks \"%s\"", c->name, variant, i, want->lacks);
+    if (got && got->content)
+      TAP_OK(!strchr(got->content, '\r') && strlen(got->content) == got->length,
+             "split %s%s: part %zu is LF text of its length", c->name, variant, i);
+  }
+  notice_free(&notice);
+  input_free(&input);
+}
+
+static void
+test_splitter(void)
+{
+  for (size_t i = 0; i < sizeof split_cases / sizeof split_cases[0]; i++) {
+    const struct split_case *c = &split_cases[i];
+    char *text = c->build ? c->build() : strdup(c->message);
+    TAP_OK(text != NULL, "split %s: message built", c->name);
+    if (!text)
+      continue;
+    check_split(c, text, "");
+    char *crlf = crlf_of(text);
+    check_split(c, crlf, " (CRLF)");
+    free(crlf);
+    free(text);
+  }
+}
+
+/* An original larger than CAP_ORIGINAL_BYTES read in place: its header is
+ * kept, the cap flagged, and the part after it still found. */
+static void
+test_large_original(void)
+{
+  size_t lines = CAP_ORIGINAL_BYTES / 60 + 100;
+  char *text = malloc(lines * 64 + 1024), *p = text;
+  p += sprintf(p, MIXED("G") "--G\nContent-Type: message/rfc822\n\n"
+               "Message-ID: <big@example.org>\n\n");
+  for (size_t i = 0; i < lines; i++)
+    p += sprintf(p, "%059zu\n", i);
+  p += sprintf(p, "--G\nContent-Type: text/plain\n\nafter the big one\n--G--\n");
+  struct input input;
+  struct notice notice;
+  TAP_INT(parse(text, (size_t) (p - text), &input, &notice), 0, "large original parses");
+  TAP_INT(notice.caps_hit, CAP_HIT_ORIGINAL_BYTES, "large original: original-bytes flagged");
+  const struct notice_part *original = find_role(&notice, PART_ORIGINAL_MESSAGE, 0);
+  TAP_STR(original ? original->content : NULL, "Message-ID: <big@example.org>\n\n",
+          "large original: its header block kept");
+  const struct notice_part *after = find_role(&notice, PART_TEXT, 0);
+  TAP_OK(after && strstr(after->content, "after the big one"),
+         "large original: the next part is found");
+  notice_free(&notice);
+  input_free(&input);
+  free(text);
+}
+
 /* notice_parse_text: the cheap path for mail that shows nothing automatic. */
 static void
 test_parse_text(void)
@@ -321,5 +612,7 @@ main(void)
   test_report_structure();
   test_from_line_and_header();
   test_caps();
+  test_splitter();
+  test_large_original();
   return tap_done();
 }
