@@ -7,8 +7,9 @@
  * Locking: GDBM's own lock never waits, so we flock() a separate PATH.lock
  * (shared for STORE_READ, exclusive for STORE_WRITE), polling with jittered
  * 1-10 ms sleeps up to the caller's bound, and open GDBM with GDBM_NOLOCK.
- * The lock file is never renamed, so gdbm_reorganize() (which renames a new
- * file over the old one) cannot leave anyone holding a lock on a dead inode.
+ * The lock file is never renamed, so expire and gdbm_recover() (which
+ * rename a new file over the old one) cannot leave anyone holding a lock on
+ * a dead inode.
  *
  * Safety: like ssh and procmail we refuse a store (or its directory) that
  * is not owned by us or is writable by group or others: whoever can write
@@ -18,7 +19,8 @@
  * Limits: keys longer than "m:" plus CAP_ID_BYTES (or "r:" plus
  * CAP_ADDRESS_BYTES) are never stored, so looking one up answers "not
  * found" and recording one fails with FAILURE_LIMIT. Iteration (expire,
- * stats, dump) walks our own file, not untrusted input.
+ * stats, dump) walks our own file, not untrusted input, keeping at most
+ * WALK_CACHE_BUCKETS buckets in memory whatever the size of the store.
  */
 #include <config.h>
 
@@ -611,10 +613,11 @@ sent_store_since(struct sent_store *store, time_t *since,
 /* ---- walking the whole store ------------------------------------------ */
 
 /* Called for each entry; a non-zero return stops the walk with that value.
- * The key belongs to the walker: copy it to keep it. */
+ * The key and value belong to the walker: copy them to keep them. */
 typedef int entry_visitor(struct sent_store *store, const datum *key,
-                          enum entry_type type, bool time_valid, time_t when,
-                          void *data, struct failure *failure);
+                          const datum *value, enum entry_type type,
+                          bool time_valid, time_t when, void *data,
+                          struct failure *failure);
 
 /* Buckets GDBM keeps in memory during a walk. By default GDBM 1.23 grows
  * its cache to every bucket it has read, so a walk over a 1M-entry store
@@ -624,20 +627,20 @@ typedef int entry_visitor(struct sent_store *store, const datum *key,
 #define WALK_CACHE_BUCKETS 256
 
 static void
-bound_cache(struct sent_store *store)
+bound_cache(GDBM_FILE db)
 {
   size_t buckets = WALK_CACHE_BUCKETS;
   int automatic = 0;
   /* Failure leaves the default, which only costs memory. */
-  gdbm_setopt(store->db, GDBM_SETCACHEAUTO, &automatic, sizeof automatic);
-  gdbm_setopt(store->db, GDBM_SETCACHESIZE, &buckets, sizeof buckets);
+  gdbm_setopt(db, GDBM_SETCACHEAUTO, &automatic, sizeof automatic);
+  gdbm_setopt(db, GDBM_SETCACHESIZE, &buckets, sizeof buckets);
 }
 
 static int
 walk_entries(struct sent_store *store, entry_visitor *visit, void *data,
              struct failure *failure)
 {
-  bound_cache(store);
+  bound_cache(store->db);
   datum key = gdbm_firstkey(store->db);
   while (key.dptr) {
     enum entry_type type = entry_type_of(key);
@@ -649,9 +652,8 @@ walk_entries(struct sent_store *store, entry_visitor *visit, void *data,
       return store_gdbm_failure(store, failure, "read entry");
     }
     valid = parse_time_value(value.dptr, value.dsize, &when);
+    int stop = visit(store, &key, &value, type, valid, when, data, failure);
     free(value.dptr);
-
-    int stop = visit(store, &key, type, valid, when, data, failure);
     if (stop != 0) {
       free(key.dptr);
       return stop;
@@ -665,71 +667,87 @@ walk_entries(struct sent_store *store, entry_visitor *visit, void *data,
   return 0;
 }
 
-/* Expire deletes in batches of at most EXPIRE_BATCH keys, so that its
- * memory stays flat whatever the size of the store (collecting every key of
- * a 1M-entry store first measured 96 MB RSS). GDBM cannot delete while
- * iterating, except that gdbm_nextkey() only needs its own key to still be
- * there: a full batch is deleted from inside the walk, before the current
- * key joins the next batch, and the walk goes on from that key. A deletion
- * can move a not yet visited key of the same bucket in front of the walk's
- * position (GDBM fills the gap in its open-addressed bucket), so a walk
- * that deleted on the way is followed by another one, until a walk finds
- * nothing to delete or deletes nothing, at most EXPIRE_MAX_WALKS walks. */
-#define EXPIRE_BATCH      4096
-#define EXPIRE_MAX_WALKS  8
+/* Expire copies the entries it keeps into a new GDBM file beside the store
+ * (PATH.XXXXXX, 0600) and renames it over the store, as gdbm_reorganize()
+ * would after deleting, but in memory that does not grow with the store:
+ * collecting the expired keys before deleting them (GDBM cannot delete
+ * while iterating) measured 96 MB RSS on a 1M-entry store, and
+ * gdbm_reorganize() maps the new file and caches its every bucket (36 MB).
+ * Both files keep at most WALK_CACHE_BUCKETS buckets in memory. A first
+ * walk stops at the first expired entry, so a store with nothing to expire
+ * is not rewritten. A copy that fails (disk full) is removed and the store
+ * is left as it was. The rename is safe because our lock lives on
+ * PATH.lock; a copy left by a crash is removed by the next expire (we hold
+ * the exclusive lock, so no one else is writing it). */
 
-struct expire_walk {
-  time_t cutoff;
-  datum doomed[EXPIRE_BATCH];    /* copies of the keys to delete */
-  size_t count;
-  size_t found;                  /* expired keys seen in this walk */
-  size_t deleted;                /* deleted, all walks together */
-  bool deleted_while_walking;    /* a batch went before the walk ended */
-};
-
-/* Delete and forget the batch. ITEM_NOT_FOUND is no error: a key the walk
- * met twice is in the batch twice. */
-static int
-delete_batch(struct sent_store *store, struct expire_walk *walk,
-             struct failure *failure)
+static bool
+entry_expired(enum entry_type type, bool time_valid, time_t when, time_t cutoff)
 {
-  int result = 0;
-  for (size_t i = 0; i < walk->count; i++) {
-    if (result == 0) {
-      if (gdbm_delete(store->db, walk->doomed[i]) == 0)
-        walk->deleted++;
-      else if (gdbm_last_errno(store->db) != GDBM_ITEM_NOT_FOUND)
-        result = store_gdbm_failure(store, failure, "delete entry");
-    }
-    free(walk->doomed[i].dptr);
-  }
-  walk->count = 0;
-  return result;
+  if (type == ENTRY_SINCE || type == ENTRY_OTHER)
+    return false;
+  return !time_valid || when < cutoff;
 }
 
 static int
-collect_expired(struct sent_store *store, const datum *key,
-                enum entry_type type, bool time_valid, time_t when, void *data,
-                struct failure *failure)
+find_expired(struct sent_store *store, const datum *key, const datum *value,
+             enum entry_type type, bool time_valid, time_t when, void *data,
+             struct failure *failure)
 {
-  struct expire_walk *walk = data;
-  if (type == ENTRY_SINCE || type == ENTRY_OTHER)
+  (void) store, (void) key, (void) value, (void) failure;
+  const time_t *cutoff = data;
+  return entry_expired(type, time_valid, when, *cutoff) ? 1 : 0;
+}
+
+struct expire_copy {
+  time_t cutoff;
+  GDBM_FILE copy;
+  size_t dropped;
+};
+
+static int
+copy_kept(struct sent_store *store, const datum *key, const datum *value,
+          enum entry_type type, bool time_valid, time_t when, void *data,
+          struct failure *failure)
+{
+  struct expire_copy *expire = data;
+  if (entry_expired(type, time_valid, when, expire->cutoff)) {
+    expire->dropped++;
     return 0;
-  if (time_valid && when >= walk->cutoff)
-    return 0;
-  walk->found++;
-  if (walk->count == EXPIRE_BATCH) {
-    /* The current key is not in the batch: the walk goes on from it. */
-    walk->deleted_while_walking = true;
-    if (delete_batch(store, walk, failure) != 0)
-      return -1;
   }
-  char *copy = malloc((size_t) key->dsize);
-  if (!copy)
-    return failure_set(failure, FAILURE_MEMORY,
-                       "store %s: out of memory while expiring", store->path);
-  memcpy(copy, key->dptr, (size_t) key->dsize);
-  walk->doomed[walk->count++] = (datum) { copy, key->dsize };
+  if (gdbm_store(expire->copy, *key, *value, GDBM_REPLACE) != 0)
+    return failure_set(failure, FAILURE_STORE, "store %s: expire: writing "
+                       "the copy: %s", store->path,
+                       gdbm_db_strerror(expire->copy));
+  return 0;
+}
+
+/* Open a new, empty GDBM file beside the store: its name in *copy_path
+ * (to free), or -1. */
+static int
+create_copy(struct sent_store *store, GDBM_FILE *copy, char **copy_path,
+            struct failure *failure)
+{
+  if (asprintf(copy_path, "%s.XXXXXX", store->path) < 0) {
+    *copy_path = NULL;
+    return failure_set(failure, FAILURE_MEMORY, "store %s: out of memory",
+                       store->path);
+  }
+  int fd = mkostemp(*copy_path, O_CLOEXEC);      /* 0600 */
+  if (fd < 0)
+    return failure_set(failure, FAILURE_STORE, "store %s: expire: cannot "
+                       "create %s: %s", store->path, *copy_path,
+                       strerror(errno));
+  *copy = gdbm_fd_open(fd, *copy_path, 0,
+                       GDBM_NEWDB | GDBM_NOLOCK | GDBM_NOMMAP | GDBM_CLOEXEC
+                       | GDBM_CLOERROR, NULL);
+  if (!*copy) {
+    int error = gdbm_errno;
+    unlink(*copy_path);
+    return failure_set(failure, FAILURE_STORE, "store %s: expire: cannot "
+                       "create %s: %s", store->path, *copy_path,
+                       gdbm_strerror(error));
+  }
+  bound_cache(*copy);
   return 0;
 }
 
@@ -741,43 +759,44 @@ sent_store_expire(struct sent_store *store, time_t cutoff, size_t *removed,
     *removed = 0;
   if (require_writer(store, failure) != 0)
     return -1;
+  remove_recovery_copies(store->path);
 
-  struct expire_walk *walk = calloc(1, sizeof *walk);
-  if (!walk)
-    return failure_set(failure, FAILURE_MEMORY,
-                       "store %s: out of memory while expiring", store->path);
-  walk->cutoff = cutoff;
-  int result = 0;
-  for (int walks = 0; result == 0 && walks < EXPIRE_MAX_WALKS; walks++) {
-    size_t deleted_before = walk->deleted;
-    walk->found = 0;
-    walk->deleted_while_walking = false;
-    result = walk_entries(store, collect_expired, walk, failure);
-    int deleted = delete_batch(store, walk, failure);   /* frees the copies */
-    if (result == 0)
-      result = deleted;
-    /* Deleting only after the walk ended cannot make it miss a key. A walk
-     * that deletes nothing (its keys were already gone) ends it too. */
-    if (!walk->deleted_while_walking || walk->found == 0
-        || walk->deleted == deleted_before)
-      break;
+  int found = walk_entries(store, find_expired, &cutoff, failure);
+  if (found <= 0)
+    return found;
+
+  struct expire_copy expire = { .cutoff = cutoff };
+  char *copy_path = NULL;
+  int result = create_copy(store, &expire.copy, &copy_path, failure);
+  if (result == 0)
+    result = walk_entries(store, copy_kept, &expire, failure);
+  if (result == 0 && gdbm_sync(expire.copy) != 0)
+    result = failure_set(failure, FAILURE_STORE, "store %s: expire: writing "
+                         "the copy: %s", store->path,
+                         gdbm_db_strerror(expire.copy));
+  if (result == 0 && rename(copy_path, store->path) != 0)
+    result = failure_set(failure, FAILURE_STORE, "store %s: expire: cannot "
+                         "rename %s over it: %s", store->path, copy_path,
+                         strerror(errno));
+  if (result == 0) {
+    gdbm_close(store->db);          /* unchanged: nothing to write */
+    store->db = expire.copy;
+    if (removed)
+      *removed = expire.dropped;
+  } else if (expire.copy) {
+    gdbm_close(expire.copy);
+    unlink(copy_path);
   }
-  size_t deleted = walk->deleted;
-  free(walk);
-  if (removed)
-    *removed = deleted;
-
-  /* Compact only when something went: reorganizing rewrites the file. The
-   * rename is safe because our lock lives on PATH.lock. */
-  if (result == 0 && deleted > 0 && gdbm_reorganize(store->db) != 0)
-    result = store_gdbm_failure(store, failure, "compact");
+  free(copy_path);
   return result;
 }
 
 static int
-count_entry(struct sent_store *store, const datum *key, enum entry_type type,
-            bool time_valid, time_t when, void *data, struct failure *failure)
+count_entry(struct sent_store *store, const datum *key, const datum *value,
+            enum entry_type type, bool time_valid, time_t when, void *data,
+            struct failure *failure)
 {
+  (void) value;
   struct store_stats *stats = data;
   if (type == ENTRY_OTHER)
     return 0;
@@ -833,9 +852,11 @@ print_name(FILE *out, const char *bytes, int size)
 }
 
 static int
-dump_entry(struct sent_store *store, const datum *key, enum entry_type type,
-           bool time_valid, time_t when, void *data, struct failure *failure)
+dump_entry(struct sent_store *store, const datum *key, const datum *value,
+           enum entry_type type, bool time_valid, time_t when, void *data,
+           struct failure *failure)
 {
+  (void) value;
   FILE *out = data;
   char stamp[32] = "invalid-time";
   struct tm utc;

@@ -10,7 +10,7 @@
  * flock() on a separate lock file PATH.lock (shared for readers, exclusive
  * for writers and expire), waiting at most lock_wait_ms with jittered retries,
  * and opens the GDBM file with GDBM_NOLOCK. The separate lock file survives
- * gdbm_reorganize(), which renames a new file over the old one.
+ * expire, which renames a new file over the old one.
  * Files are created 0600 in a directory created 0700.
  */
 #ifndef BSF_STORE_H
@@ -53,8 +53,12 @@ int sent_store_add_recipient(struct sent_store *store, const char *address,
 int sent_store_since(struct sent_store *store, time_t *since,
                      struct failure *failure);
 
-/* Remove entries recorded before `cutoff` (not "!since"), then compact
- * (gdbm_reorganize). Needs STORE_WRITE. *removed gets the count. */
+/* Remove entries recorded before `cutoff` (and entries whose time is not
+ * valid; never "!since"), leaving a compact file: the kept entries are
+ * copied to a new file (PATH.XXXXXX, needing room for them) renamed over
+ * the store, so memory stays flat whatever its size. Nothing is rewritten
+ * when nothing expires; on failure the store is left as it was. Needs
+ * STORE_WRITE. *removed gets the count. */
 int sent_store_expire(struct sent_store *store, time_t cutoff, size_t *removed,
                       struct failure *failure);
 

@@ -982,10 +982,12 @@ test_expire(void)
   }
 }
 
-/* Expire deletes in batches of 4096 keys (store.c EXPIRE_BATCH) from
- * inside its walk: stores with several batches' worth of old keys, mixed
- * with kept ones (two old to one kept) or old throughout, must lose exactly
- * the old ones. */
+/* Expire of many keys, in memory that does not grow with them: stores with
+ * more old keys than several 4096-key batches (what a batch-deleting expire
+ * would hold), mixed with kept ones (two old to one kept) or old
+ * throughout, must lose exactly the old ones. Expire copies the kept
+ * entries to a new file: no copy may be left behind (a stale one planted
+ * first is removed), and a store with nothing to expire is not rewritten. */
 #define BATCH_TEST_KEYS  20000
 
 static bool
@@ -1034,9 +1036,21 @@ test_expire_batches(void)
     TAP_OK(old_count > 3 * 4096, "batches (%s): %zu old keys, over three "
            "batches", cases[c].what, old_count);
 
+    char stale[2200];
+    snprintf(stale, sizeof stale, "%s.AbC123", path);
+    int stale_fd = open(stale, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (stale_fd >= 0)
+      close(stale_fd);
     size_t removed = 0;
     TAP_INT(sent_store_expire(store, cutoff, &removed, &failure), 0,
             "batches (%s): expire succeeds", cases[c].what);
+    char pattern[2200];
+    glob_t copies;
+    snprintf(pattern, sizeof pattern, "%s.??????", path);
+    TAP_INT(glob(pattern, 0, NULL, &copies), GLOB_NOMATCH,
+            "batches (%s): no copy left beside the store (stale one %s)",
+            cases[c].what, stale_fd >= 0 ? "removed" : "not planted");
+    globfree(&copies);
     TAP_INT(removed, old_count, "batches (%s): removes every old key",
             cases[c].what);
     int right = 0, wrong_first = -1;
@@ -1062,10 +1076,15 @@ test_expire_batches(void)
     TAP_INT(stats.since, batch_key_kept(0, mixed) ? new_time : old_time,
             "batches (%s): the start time (the first record's) survives",
             cases[c].what);
+    struct stat before, after;
+    int before_ok = stat(path, &before);
     removed = 99;
     TAP_INT(sent_store_expire(store, cutoff, &removed, &failure), 0,
             "batches (%s): a second expire succeeds", cases[c].what);
     TAP_INT(removed, 0, "batches (%s): ... removing nothing", cases[c].what);
+    TAP_OK(before_ok == 0 && stat(path, &after) == 0
+           && before.st_ino == after.st_ino && before.st_size == after.st_size,
+           "batches (%s): ... and leaving the file alone", cases[c].what);
     sent_store_close(&store);
   }
 }
