@@ -317,13 +317,41 @@ normalise_text(char *data, size_t length)
   return out;
 }
 
-/* Read at most `cap` bytes of stream into a new NUL-terminated buffer.
- * *truncated is set when more was there. */
+/* Has the raw header block ended (an empty line, LF or CRLF) within the
+ * first `used` bytes? *scanned says how far earlier calls looked, so each
+ * byte is looked at about once however the reads split the text. */
 static int
-read_bounded(mu_stream_t stream, size_t cap, char **out, size_t *length,
-             int *truncated)
+raw_header_ended(const char *buffer, size_t used, size_t *scanned)
 {
-  size_t allocated = cap < 8192 ? cap + 1 : 8192, used = 0;
+  if (used >= 1 && buffer[0] == '\n')
+    return 1;
+  if (used >= 2 && buffer[0] == '\r' && buffer[1] == '\n')
+    return 1;
+  size_t i = *scanned;
+  while (i < used) {
+    const char *newline = memchr(buffer + i, '\n', used - i);
+    if (!newline)
+      break;
+    i = (size_t) (newline - buffer) + 1;
+    if (i < used && buffer[i] == '\n')
+      return 1;
+    if (i + 1 < used && buffer[i] == '\r' && buffer[i + 1] == '\n')
+      return 1;
+  }
+  /* A line end in the last two bytes is looked at again with what follows. */
+  *scanned = used > 2 ? used - 2 : 0;
+  return 0;
+}
+
+/* Read at most `cap` bytes of stream into a new NUL-terminated buffer;
+ * with `header_only`, stop as soon as the header block has ended (the
+ * rest may be megabytes nobody reads here). *truncated is set when more
+ * was there and the header had not ended. */
+static int
+read_bounded_until(mu_stream_t stream, size_t cap, int header_only, char **out,
+                   size_t *length, int *truncated)
+{
+  size_t allocated = cap < 8192 ? cap + 1 : 8192, used = 0, scanned = 0;
   char *buffer = malloc(allocated);
 
   *truncated = 0;
@@ -352,11 +380,20 @@ read_bounded(mu_stream_t stream, size_t cap, char **out, size_t *length,
     if (rc || n == 0)
       break;                      /* a decoding error ends what we can use */
     used += n;
+    if (header_only && raw_header_ended(buffer, used, &scanned))
+      break;
   }
   buffer[used] = '\0';
   *out = buffer;
   *length = used;
   return 0;
+}
+
+static int
+read_bounded(mu_stream_t stream, size_t cap, char **out, size_t *length,
+             int *truncated)
+{
+  return read_bounded_until(stream, cap, 0, out, length, truncated);
 }
 
 static struct notice_part *
@@ -1173,8 +1210,9 @@ notice_parse_header(struct input *input, struct notice *notice,
     rc = mu_stream_readline(input->raw, skip, sizeof skip, &n);
   }
   if (rc == 0)
-    rc = read_bounded(input->raw, CAP_HEADER_BLOCK_BYTES, &notice->header,
-                      &notice->header_length, &truncated);
+    rc = read_bounded_until(input->raw, CAP_HEADER_BLOCK_BYTES, 1,
+                            &notice->header, &notice->header_length,
+                            &truncated);
   if (rc)
     return failure_set(failure, FAILURE_INPUT, "cannot read the header: %s",
                        mu_strerror(rc));

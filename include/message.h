@@ -3,14 +3,18 @@
  *
  * input_read() copies the caller's bytes exactly (for --tag and
  * --passthrough) into a Mailutils temp stream that holds CAP_MEMORY_BYTES in
- * memory and spills the rest to an unlinked temp file. notice_parse() then
- * parses a normalised copy (CRLF -> LF, a leading mbox "From " line dropped)
- * with libmailutils and walks its MIME tree once, bounded by CAP_MIME_DEPTH
- * and CAP_MIME_PARTS, keeping only what the decision needs: the top header,
+ * memory and spills the rest to an unlinked temp file. notice_parse_header()
+ * reads only up to the end of the top header block; notice_parse_mime()
+ * then walks the MIME tree with our own streaming splitter over that copy
+ * (CRLF and a leading mbox "From " line handled as it reads, 64 KB reads,
+ * never the whole message in memory), bounded by CAP_MIME_DEPTH and
+ * CAP_MIME_PARTS, keeping only what the decision needs: the top header,
  * the decoded start of each text part (CAP_TEXT_BYTES), delivery-status and
  * similar report parts, and the header block of each attached original
  * (message/rfc822, message/global, text/rfc822-headers,
- * message/global-headers) whatever its transfer encoding.
+ * message/global-headers) whatever its transfer encoding. Content-Type
+ * values are parsed by Mailutils and transfer encodings undone with its
+ * filters.
  */
 #ifndef BSF_MESSAGE_H
 #define BSF_MESSAGE_H
@@ -92,17 +96,17 @@ int notice_parse_mime(struct input *input, struct notice *notice,
                       struct failure *failure);
 
 /* After notice_parse_header, instead of the MIME walk, for mail whose header
- * shows nothing automatic: a single text body (text/ any subtype)'s start (CAP_TEXT_BYTES,
- * decoded) becomes the one text part; other types keep no part. Walking
- * MIME costs about 400 instructions a byte in Mailutils; this is a copy. */
+ * shows nothing automatic: a single text body (text/ any subtype)'s start
+ * (CAP_TEXT_BYTES, decoded) becomes the one text part; other types keep no
+ * part, and nothing past CAP_TEXT_BYTES of the body is read. */
 int notice_parse_text(struct input *input, struct notice *notice,
                       struct failure *failure);
 
 /* Load the start of the body (CAP_ORIGINAL_BYTES, LF line ends) as plain
  * text into notice->raw_body, for the last-resort search for quoted
- * headers when the MIME walk found no original: truncated bounces whose
- * last part has no closing boundary get a wrong size from Mailutils 3.15,
- * and some servers write broken MIME headers. 0 or -1. */
+ * headers when the MIME walk found no original: some servers write broken
+ * MIME headers, or quote the original in a part of an unexpected type.
+ * 0 or -1. */
 int notice_load_raw_body(struct input *input, struct notice *notice,
                          struct failure *failure);
 

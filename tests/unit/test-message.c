@@ -6,6 +6,7 @@
 #include "caps.h"
 #include "message.h"
 #include <mailutils/mime.h>
+#include <mailutils/stream.h>
 #include "../tap.h"
 
 #define DSN_HEAD \
@@ -603,9 +604,73 @@ test_parse_text(void)
   }
 }
 
+/* notice_parse_header stops reading at the empty line: wherever that line
+ * falls against the reads (8192 bytes first, then doubling), the header is
+ * the same and the body is not in it. */
+static void
+test_header_end_across_reads(void)
+{
+  static const struct {
+    const char *line_end;
+    size_t blank_at;     /* offset of the empty line's first byte */
+  } cases[] = {
+    { "\n", 8190 }, { "\n", 8191 }, { "\n", 8192 }, { "\n", 8193 },
+    { "\r\n", 8189 }, { "\r\n", 8190 }, { "\r\n", 8191 }, { "\r\n", 8192 },
+    { "\r\n", 24575 }, { "\n", 24576 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *eol = cases[i].line_end;
+    size_t eol_length = strlen(eol), at = cases[i].blank_at;
+    size_t body_length = 300000, total = at + eol_length + body_length;
+    char *text = malloc(total + 1);
+    struct input input;
+    struct notice notice;
+    struct failure failure;
+    char value[16];
+
+    /* "X: aaaa...<eol>" lines filling exactly `at` bytes, then the empty line. */
+    size_t used = 0;
+    while (used < at) {
+      size_t line = at - used > 80 ? 80 : at - used;
+      if (at - used - line < 8 + eol_length && at - used > line)
+        line = at - used - 8 - eol_length;     /* leave room for a last line */
+      if (line < 4 + eol_length)
+        line = at - used;
+      memcpy(text + used, "X: ", 3);
+      memset(text + used + 3, 'a', line - 3 - eol_length);
+      memcpy(text + used + line - eol_length, eol, eol_length);
+      used += line;
+    }
+    memcpy(text + used, eol, eol_length);
+    used += eol_length;
+    memset(text + used, 'b', body_length);     /* no line end: one long body line */
+    text[total] = '\0';
+    input_from_buffer(text, total, &input, &failure);
+    int rc = notice_parse_header(&input, &notice, &failure);
+    TAP_INT(rc, 0, "header end at %zu (%s): parsed", at, eol_length == 2 ? "CRLF" : "LF");
+    TAP_OK(notice.header && !strchr(notice.header, 'b'),
+           "header end at %zu (%s): no body byte in the header", at,
+           eol_length == 2 ? "CRLF" : "LF");
+    TAP_OK(notice.header_length > 0 && notice.header[notice.header_length - 1] == '\n'
+           && notice.caps_hit == 0,
+           "header end at %zu (%s): whole block, no cap", at, eol_length == 2 ? "CRLF" : "LF");
+    TAP_OK(header_field(notice.header, notice.header_length, "X", value, sizeof value) > 0,
+           "header end at %zu (%s): fields readable", at, eol_length == 2 ? "CRLF" : "LF");
+    mu_off_t position = 0;
+    mu_stream_seek(input.raw, 0, MU_SEEK_CUR, &position);
+    TAP_OK(position > (mu_off_t) at && position <= (mu_off_t) (2 * at + 16384),
+           "header end at %zu (%s): reading stopped near the header's end (at %lld)", at,
+           eol_length == 2 ? "CRLF" : "LF", (long long) position);
+    notice_free(&notice);
+    input_free(&input);
+    free(text);
+  }
+}
+
 int
 main(void)
 {
+  test_header_end_across_reads();
   test_parse_text();
   test_originals(0);
   test_originals(1);
