@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -383,6 +384,40 @@ out_of_memory_in_library(void)
   _exit(status);
 }
 
+/* What check reads of the body: decided from the header as soon as it is
+ * in (input_read_kept), so ordinary mail's attachments are never stored. */
+struct check_reading {
+  struct run *run;
+  struct notice *notice;
+  struct failure *failure;
+  int decided;              /* header parsed and walk chosen */
+  int header_failed;
+  int walk;                 /* the MIME walk is needed */
+};
+
+static void
+check_choose_walk(struct check_reading *reading, struct input *input)
+{
+  struct run *run = reading->run;
+  reading->decided = 1;
+  if (notice_parse_header(input, reading->notice, reading->failure) < 0) {
+    reading->header_failed = 1;
+    return;
+  }
+  reading->walk = classify_needs_mime(reading->notice, &run->context,
+                                      &run->signatures);
+}
+
+static size_t
+check_keep_body(void *cookie, struct input *input)
+{
+  struct check_reading *reading = cookie;
+  check_choose_walk(reading, input);
+  if (reading->header_failed || reading->walk)
+    return SIZE_MAX;
+  return notice_text_body_bytes(reading->notice);
+}
+
 static int
 command_check(struct run *run)
 {
@@ -401,17 +436,22 @@ command_check(struct run *run)
     failure_set(&failure, FAILURE_MEMORY, "out of memory");
     note_trouble(run, &failure);
   }
-  if (input_read(STDIN_FILENO, -1, &input, NULL, &failure) < 0)
+  /* The whole message is kept only when it is written out again. */
+  struct check_reading reading = { run, &notice, &failure, 0, 0, 0 };
+  int keep_all = run->options.output == OUTPUT_TAG || run->options.deliver_to;
+  if (input_read_kept(STDIN_FILENO, -1, &input, NULL,
+                      keep_all ? NULL : check_keep_body, &reading, &failure) < 0)
     note_trouble(run, &failure);
   else
     have_input = 1;
 
   if (have_input && references && decision) {
     /* Ordinary mail (most of it) is not walked: the header decides. */
-    if (notice_parse_header(&input, &notice, &failure) < 0
-        || (classify_needs_mime(&notice, &run->context, &run->signatures)
-            ? notice_parse_mime(&input, &notice, &failure)
-            : notice_parse_text(&input, &notice, &failure)) < 0)
+    if (!reading.decided)
+      check_choose_walk(&reading, &input);
+    if (reading.header_failed
+        || (reading.walk ? notice_parse_mime(&input, &notice, &failure)
+                         : notice_parse_text(&input, &notice, &failure)) < 0)
       note_trouble(run, &failure);
     classify_notice(&notice, &run->context, &run->signatures, &classification);
     references_extract(&notice, &classification, references);
@@ -558,6 +598,14 @@ run_sendmail(struct run *run, struct input *input)
   return WEXITSTATUS(child_status);
 }
 
+static size_t
+keep_no_body(void *cookie, struct input *input)
+{
+  (void) cookie;
+  (void) input;
+  return 0;
+}
+
 static int
 command_record(struct run *run)
 {
@@ -571,8 +619,10 @@ command_record(struct run *run)
 
   if (run->options.sendmail)
     add_sendmail_recipients(&run->options);
-  if (input_read(STDIN_FILENO, passthrough ? STDOUT_FILENO : -1, &input,
-                 &echo_failed, &failure) < 0) {
+  /* record reads only the header; the body is kept for --sendmail. */
+  if (input_read_kept(STDIN_FILENO, passthrough ? STDOUT_FILENO : -1, &input,
+                      &echo_failed, run->options.sendmail ? NULL : keep_no_body,
+                      NULL, &failure) < 0) {
     note_trouble(run, &failure);
     if (run->options.sendmail) {
       report_log_failure(&run->rules, "record", &run->failure, "not sent",

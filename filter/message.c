@@ -70,13 +70,81 @@ input_finish(struct input *input, struct failure *failure)
   return 0;
 }
 
+/* Where the top header block ends, found as the bytes arrive: the byte
+ * after its empty line (LF or CRLF), or where CAP_HEADER_BLOCK_BYTES (and
+ * room for an mbox "From " line) has gone by without one. */
+struct header_scan {
+  enum { SCAN_LINE_START, SCAN_CR_AT_LINE_START, SCAN_IN_LINE } state;
+  unsigned long long scanned;
+};
+
+/* Bytes of data[0..length) that still belong to the header block, or -1
+ * when all of them do and it goes on. */
+static long
+header_scan_feed(struct header_scan *scan, const char *data, size_t length)
+{
+  const unsigned long long limit = CAP_HEADER_BLOCK_BYTES + CAP_LINE_BYTES;
+  for (size_t i = 0; i < length; i++) {
+    char c = data[i];
+    if (++scan->scanned >= limit)
+      return (long) i + 1;
+    switch (scan->state) {
+    case SCAN_LINE_START:
+      if (c == '\n')
+        return (long) i + 1;
+      scan->state = c == '\r' ? SCAN_CR_AT_LINE_START : SCAN_IN_LINE;
+      break;
+    case SCAN_CR_AT_LINE_START:
+      if (c == '\n')
+        return (long) i + 1;
+      scan->state = SCAN_IN_LINE;
+      break;
+    case SCAN_IN_LINE: {
+      const char *newline = memchr(data + i, '\n', length - i);
+      /* Bytes i+1 .. i+skipped of this line (to its LF, or to the end). */
+      size_t skipped = newline ? (size_t) (newline - (data + i)) : length - i - 1;
+      if (scan->scanned + skipped >= limit)
+        return (long) (i + (limit - scan->scanned) + 1);
+      scan->scanned += skipped;
+      if (!newline)
+        return -1;
+      i += skipped;
+      scan->state = SCAN_LINE_START;
+      break;
+    }
+    }
+  }
+  return -1;
+}
+
+static int
+input_store(struct input *input, const char *data, size_t length,
+            struct failure *failure)
+{
+  int rc = mu_stream_write(input->raw, data, length, NULL);
+  if (rc)
+    return failure_set(failure, FAILURE_IO, "cannot store the message: %s",
+                       mu_strerror(rc));
+  return 0;
+}
+
 int
 input_read(int fd, int echo_fd, struct input *input, int *echo_failed,
            struct failure *failure)
 {
+  return input_read_kept(fd, echo_fd, input, echo_failed, NULL, NULL, failure);
+}
+
+int
+input_read_kept(int fd, int echo_fd, struct input *input, int *echo_failed,
+                input_keep_fn keep_body, void *cookie, struct failure *failure)
+{
   char *buffer = malloc(READ_CHUNK);
   char head[1024];
   size_t head_length = 0;
+  struct header_scan scan = { SCAN_LINE_START, 0 };
+  int decided = keep_body == NULL;
+  unsigned long long stored = 0, keep_limit = ULLONG_MAX;
 
   if (echo_failed)
     *echo_failed = 0;
@@ -106,13 +174,44 @@ input_read(int fd, int echo_fd, struct input *input, int *echo_failed,
       memcpy(head + head_length, buffer, take);
       head_length += take;
     }
-    int rc = mu_stream_write(input->raw, buffer, (size_t) n, NULL);
-    if (rc) {
-      failure_set(failure, FAILURE_IO, "cannot store the message: %s",
-                  mu_strerror(rc));
-      goto fail;
+    size_t offset = 0;
+    if (!decided) {
+      long header_part = header_scan_feed(&scan, buffer, (size_t) n);
+      if (header_part < 0) {
+        if (input_store(input, buffer, (size_t) n, failure) < 0)
+          goto fail;
+        stored += (unsigned long long) n;
+        input->size += (unsigned long long) n;
+        continue;
+      }
+      /* The header is all here: ask what of the body is worth keeping. */
+      offset = (size_t) header_part;
+      if (input_store(input, buffer, offset, failure) < 0)
+        goto fail;
+      stored += offset;
+      input->size += offset;
+      input_sniff(input, head, head_length);
+      if (input_finish(input, failure) < 0)
+        goto fail;
+      size_t body = keep_body(cookie, input);
+      keep_limit = body > ULLONG_MAX - stored ? ULLONG_MAX : stored + body;
+      int rc = mu_stream_seek(input->raw, 0, MU_SEEK_END, NULL);
+      if (rc) {
+        failure_set(failure, FAILURE_IO, "cannot store the message: %s",
+                    mu_strerror(rc));
+        goto fail;
+      }
+      decided = 1;
     }
-    input->size += (unsigned long long) n;
+    size_t rest = (size_t) n - offset, take = rest;
+    if (stored + take > keep_limit)
+      take = (size_t) (keep_limit - stored);
+    if (take > 0 && input_store(input, buffer + offset, take, failure) < 0)
+      goto fail;
+    if (take < rest)
+      input->partial = 1;        /* read to the end, but not kept */
+    stored += take;
+    input->size += rest;
   }
   free(buffer);
   input_sniff(input, head, head_length);
@@ -121,6 +220,16 @@ fail:
   free(buffer);
   input_free(input);
   return -1;
+}
+
+size_t
+notice_text_body_bytes(const struct notice *notice)
+{
+  char type[80];
+  if (header_field(notice->header, notice->header_length, "Content-Type", type,
+                   sizeof type) < 0 || !type[0])
+    return CAP_TEXT_RAW_BYTES;              /* text/plain by default */
+  return strncasecmp(type, "text/", 5) == 0 ? CAP_TEXT_RAW_BYTES : 0;
 }
 
 int
@@ -1271,7 +1380,7 @@ notice_parse_text(struct input *input, struct notice *notice,
     free(content);
     return content ? -1 : failure_set(failure, FAILURE_MEMORY, "out of memory");
   }
-  if (truncated)
+  if (truncated || input->partial)  /* partial: more text came than was kept */
     notice->caps_hit |= CAP_HIT_TEXT_BYTES;
   struct notice_part *part = add_part(&walk, PART_TEXT, 0, type);
   if (!part) {
@@ -1290,7 +1399,7 @@ notice_parse_mime(struct input *input, struct notice *notice, struct failure *fa
   struct line_reader reader;
   struct entity entity;
 
-  if (input->size > CAP_MESSAGE_BYTES) {
+  if (input->size > CAP_MESSAGE_BYTES || input->partial) {
     notice->caps_hit |= CAP_HIT_MESSAGE_BYTES;
     return 0;                    /* judged on its header alone */
   }

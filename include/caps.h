@@ -26,6 +26,10 @@
 #define CAP_ORIGINAL_BYTES       (1024UL * 1024)
 /* Decoded bytes of one text part scanned for phrases and quoted headers. */
 #define CAP_TEXT_BYTES           (128UL * 1024)
+/* Raw body bytes kept of a text message that is not MIME-walked (check
+ * without --tag): enough for CAP_TEXT_BYTES decoded whatever the transfer
+ * encoding (quoted-printable at worst 3 bytes a byte, plus soft breaks). */
+#define CAP_TEXT_RAW_BYTES       (4 * CAP_TEXT_BYTES)
 /* Bytes of one line considered when scanning text line by line. */
 #define CAP_LINE_BYTES           4096
 /* Message-IDs taken from one header field (References can be long). */

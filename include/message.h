@@ -29,6 +29,7 @@ struct input {
   unsigned long long size;
   int crlf;               /* first line ended in CRLF: answer in kind */
   int has_from_line;      /* starts with an mbox "From " line */
+  int partial;            /* input_read_kept dropped bytes: raw holds the start */
 };
 
 /* Read fd to EOF into *input. If `echo_fd` >= 0, every byte read is also
@@ -36,6 +37,22 @@ struct input {
  * reported in *echo_failed, reading goes on. Returns 0 or -1. */
 int input_read(int fd, int echo_fd, struct input *input, int *echo_failed,
                struct failure *failure);
+
+/* input_read_kept's question, asked once, as soon as the whole top header
+ * block has been read and stored (never if the input ends first): how many
+ * bytes of body past it are worth keeping? input->raw then holds exactly
+ * the bytes so far, rewound (notice_parse_header may read it); return
+ * SIZE_MAX for all of them. */
+typedef size_t (*input_keep_fn)(void *cookie, struct input *input);
+
+/* input_read, but keeping only what `keep_body` asks for of the body: the
+ * rest is still read to EOF (counted in size, echoed) and dropped, and
+ * input->partial is set. Reading the header costs a byte scan of it; the
+ * body past the kept part costs no memory (a 1 MB attachment no one reads
+ * is not stored: each page of memory touched costs a fault). A NULL
+ * keep_body keeps everything. Returns 0 or -1. */
+int input_read_kept(int fd, int echo_fd, struct input *input, int *echo_failed,
+                    input_keep_fn keep_body, void *cookie, struct failure *failure);
 
 /* Make an input from a buffer (tests, fuzzing). Returns 0 or -1. */
 int input_from_buffer(const char *data, size_t length, struct input *input,
@@ -101,6 +118,10 @@ int notice_parse_mime(struct input *input, struct notice *notice,
  * part, and nothing past CAP_TEXT_BYTES of the body is read. */
 int notice_parse_text(struct input *input, struct notice *notice,
                       struct failure *failure);
+
+/* Body bytes notice_parse_text can use for this header: CAP_TEXT_RAW_BYTES
+ * for a text/ body (or no Content-Type), 0 for anything else. */
+size_t notice_text_body_bytes(const struct notice *notice);
 
 /* Load the start of the body (CAP_ORIGINAL_BYTES, LF line ends) as plain
  * text into notice->raw_body, for the last-resort search for quoted

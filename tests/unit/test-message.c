@@ -1,8 +1,10 @@
 /* test-message.c: reading input and walking MIME into a notice. Messages are
  * built in the test so each case says exactly what it exercises. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "caps.h"
 #include "message.h"
 #include <mailutils/mime.h>
@@ -667,9 +669,152 @@ test_header_end_across_reads(void)
   }
 }
 
+/* input_read_kept: what the callback is asked, and what is kept. */
+struct keep_probe {
+  size_t answer;             /* what the callback returns */
+  int calls;
+  unsigned long long size_at_call;
+  int from_line_at_call, crlf_at_call;
+  char subject[32];          /* read by notice_parse_header inside the call */
+};
+
+static size_t
+keep_probe_answer(void *cookie, struct input *input)
+{
+  struct keep_probe *probe = cookie;
+  struct notice notice;
+  struct failure failure;
+  probe->calls++;
+  probe->size_at_call = input->size;
+  probe->from_line_at_call = input->has_from_line;
+  probe->crlf_at_call = input->crlf;
+  if (notice_parse_header(input, &notice, &failure) == 0)
+    header_field(notice.header, notice.header_length, "Subject", probe->subject,
+                 sizeof probe->subject);
+  notice_free(&notice);
+  return probe->answer;
+}
+
+/* A file to read from: read() hands it over in 64 KB pieces, so header
+ * ends placed around 65536 cross a read. */
+static int
+file_with(const char *data, size_t length)
+{
+  char path[] = "/tmp/bsf-test-kept-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd < 0)
+    return -1;
+  unlink(path);
+  if (write(fd, data, length) != (ssize_t) length || lseek(fd, 0, SEEK_SET) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void
+test_read_kept(void)
+{
+  static const struct {
+    const char *name;
+    const char *first_line;  /* "" or an mbox From line */
+    const char *eol;
+    size_t header_bytes;     /* header size wanted (approximate: whole lines) */
+    int no_blank_line;       /* the input ends inside the header */
+    size_t body_bytes;
+    size_t answer;
+  } cases[] = {
+    { "small header, body dropped", "", "\n", 200, 0, 200000, 0 },
+    { "small header, all kept", "", "\n", 200, 0, 200000, SIZE_MAX },
+    { "small header, 1000 kept", "", "\n", 200, 0, 200000, 1000 },
+    { "kept exactly the body", "", "\n", 200, 0, 5000, 5000 },
+    { "header ends just before a read", "", "\n", 65530, 0, 100000, 0 },
+    { "header ends across a read", "", "\n", 65536, 0, 100000, 0 },
+    { "CRLF header ends across a read", "", "\r\n", 65535, 0, 100000, 0 },
+    { "CRLF header ends after a read", "", "\r\n", 65540, 0, 100000, 7 },
+    { "From line and CRLF", "From sender@example.org Mon Nov 23 10:00:00 2026\r\n",
+      "\r\n", 300, 0, 100000, 0 },
+    { "no empty line: never asked", "", "\n", 3000, 1, 0, 0 },
+    { "header past the cap: asked at the cap", "", "\n",
+      CAP_HEADER_BLOCK_BYTES + CAP_LINE_BYTES + 70000, 1, 0, 0 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *eol = cases[i].eol;
+    size_t eol_length = strlen(eol);
+    size_t capacity = strlen(cases[i].first_line) + cases[i].header_bytes + 200
+                      + cases[i].body_bytes;
+    char *text = malloc(capacity);
+    size_t used = (size_t) sprintf(text, "%s", cases[i].first_line);
+    used += (size_t) sprintf(text + used, "Subject: kept-%zu%s", i, eol);
+    while (used + 60 + eol_length < cases[i].header_bytes)
+      used += (size_t) sprintf(text + used, "X-Filler: %048d%s", 0, eol);
+    size_t header_end = used;
+    if (!cases[i].no_blank_line) {
+      memcpy(text + used, eol, eol_length);
+      used += eol_length;
+      header_end = used;
+      memset(text + used, 'b', cases[i].body_bytes);
+      used += cases[i].body_bytes;
+    }
+    struct keep_probe probe = { cases[i].answer, 0, 0, 0, 0, "" };
+    struct input input;
+    struct failure failure;
+    int fd = file_with(text, used);
+    int rc = fd < 0 ? -1 : input_read_kept(fd, -1, &input, NULL, keep_probe_answer,
+                                           &probe, &failure);
+    if (fd >= 0)
+      close(fd);
+    TAP_INT(rc, 0, "read_kept %s: read", cases[i].name);
+    if (rc != 0) {
+      free(text);
+      continue;
+    }
+    mu_off_t stored = 0;
+    mu_stream_size(input.raw, &stored);
+    TAP_OK(input.size == used, "read_kept %s: size is all of it (%llu)", cases[i].name,
+           input.size);
+    unsigned long long limit = CAP_HEADER_BLOCK_BYTES + CAP_LINE_BYTES;
+    if (cases[i].no_blank_line && used < limit) {
+      TAP_INT(probe.calls, 0, "read_kept %s: not asked", cases[i].name);
+      TAP_OK(stored == (mu_off_t) used && !input.partial, "read_kept %s: all kept",
+             cases[i].name);
+    } else {
+      unsigned long long asked_at = cases[i].no_blank_line ? limit : header_end;
+      unsigned long long want = cases[i].answer == SIZE_MAX
+                                || asked_at + cases[i].answer > used
+                                ? used : asked_at + cases[i].answer;
+      TAP_INT(probe.calls, 1, "read_kept %s: asked once", cases[i].name);
+      TAP_OK(probe.size_at_call == asked_at, "read_kept %s: asked when the header was in "
+             "(%llu, header %llu)", cases[i].name, probe.size_at_call, asked_at);
+      char subject[32];
+      snprintf(subject, sizeof subject, "kept-%zu", i);
+      TAP_STR(probe.subject, subject, "read_kept %s: header readable in the call",
+              cases[i].name);
+      TAP_OK(stored == (mu_off_t) want, "read_kept %s: kept %lld of %zu (want %llu)",
+             cases[i].name, (long long) stored, used, want);
+      TAP_INT(input.partial, want < used, "read_kept %s: partial flag", cases[i].name);
+      TAP_INT(probe.from_line_at_call, cases[i].first_line[0] != '\0',
+              "read_kept %s: From line known in the call", cases[i].name);
+      TAP_INT(probe.crlf_at_call, eol_length == 2, "read_kept %s: CRLF known in the call",
+              cases[i].name);
+    }
+    /* What was kept reads back byte for byte. */
+    char *back = malloc((size_t) stored + 1);
+    size_t got = 0;
+    mu_stream_seek(input.raw, 0, MU_SEEK_SET, NULL);
+    mu_stream_read(input.raw, back, (size_t) stored, &got);
+    TAP_OK(got == (size_t) stored && memcmp(back, text, got) == 0,
+           "read_kept %s: kept bytes are the input's start", cases[i].name);
+    free(back);
+    input_free(&input);
+    free(text);
+  }
+}
+
 int
 main(void)
 {
+  test_read_kept();
   test_header_end_across_reads();
   test_parse_text();
   test_originals(0);
