@@ -63,17 +63,12 @@ choose_anchor(const char *phrase, size_t length)
   return best;
 }
 
-/* Does the phrase occur at `at`? ASCII case-insensitive, except that a
- * first byte other than a lower-case letter must be there exactly: the
- * search this replaces looked for the first byte only as written and in
- * upper case, and results must not change. */
+/* Does the phrase occur at `at`? ASCII case-insensitive (bytes of UTF-8
+ * compared exactly). */
 static int
-phrase_at(const unsigned char *at, const unsigned char *phrase, size_t length,
-          int exact_first)
+phrase_at(const unsigned char *at, const unsigned char *phrase, size_t length)
 {
-  if (exact_first ? at[0] != phrase[0] : fold(at[0]) != fold(phrase[0]))
-    return 0;
-  for (size_t i = 1; i < length; i++)
+  for (size_t i = 0; i < length; i++)
     if (fold(at[i]) != fold(phrase[i]))
       return 0;
   return 1;
@@ -82,7 +77,7 @@ phrase_at(const unsigned char *at, const unsigned char *phrase, size_t length,
 /* Earliest position of the phrase in text[0..length), or -1. */
 static long
 find_phrase(const char *text, size_t length, const char *phrase,
-            size_t phrase_length, size_t anchor, int exact_first)
+            size_t phrase_length, size_t anchor)
 {
   if (phrase_length == 0)
     return 0;
@@ -93,8 +88,6 @@ find_phrase(const char *text, size_t length, const char *phrase,
   unsigned char lower = fold(needle[anchor]);
   unsigned char upper = lower >= 'a' && lower <= 'z'
                         ? (unsigned char) (lower - 'a' + 'A') : lower;
-  if (anchor == 0 && exact_first)
-    lower = upper = needle[0];
   /* The anchor can be at base[anchor] .. base[last]. */
   size_t last = length - phrase_length + anchor;
   size_t span = last - anchor + 1;
@@ -112,7 +105,7 @@ find_phrase(const char *text, size_t length, const char *phrase,
       next_upper = hit < base + last
                    ? memchr(hit + 1, upper, (size_t) (base + last - hit)) : NULL;
     }
-    if (phrase_at(hit - anchor, needle, phrase_length, exact_first))
+    if (phrase_at(hit - anchor, needle, phrase_length))
       return (long) (hit - anchor - base);
   }
   return -1;
@@ -123,7 +116,6 @@ struct phrase {
   const char *text;
   size_t length;
   size_t anchor;
-  int exact_first;     /* its first byte is not a lower-case letter */
 };
 
 static void
@@ -132,7 +124,6 @@ phrase_of(const struct signature *table, size_t index, int builtin,
 {
   phrase->text = table[index].phrase;
   phrase->length = strlen(phrase->text);
-  phrase->exact_first = !(phrase->text[0] >= 'a' && phrase->text[0] <= 'z');
   if (builtin && builtin_signature_anchors
       && builtin_signature_anchors[index] < phrase->length)
     phrase->anchor = builtin_signature_anchors[index];
@@ -147,8 +138,7 @@ contains(const char *haystack, size_t length, const char *needle)
 {
   size_t needle_length = strlen(needle);
   return find_phrase(haystack, length, needle, needle_length,
-                     choose_anchor(needle, needle_length),
-                     !(needle[0] >= 'a' && needle[0] <= 'z')) >= 0;
+                     choose_anchor(needle, needle_length)) >= 0;
 }
 
 /* First signature of `place` found in text: the site's, then the shipped. */
@@ -161,25 +151,21 @@ find_signature(const struct signature_set *site, enum signature_place place,
     if (site->items[i].place != place)
       continue;
     phrase_of(site->items, i, 0, &phrase);
-    if (find_phrase(text, length, phrase.text, phrase.length, phrase.anchor,
-                    phrase.exact_first) >= 0)
+    if (find_phrase(text, length, phrase.text, phrase.length, phrase.anchor) >= 0)
       return &site->items[i];
   }
   for (size_t i = 0; i < builtin_signature_count; i++) {
     if (builtin_signatures[i].place != place)
       continue;
     phrase_of(builtin_signatures, i, 1, &phrase);
-    if (find_phrase(text, length, phrase.text, phrase.length, phrase.anchor,
-                    phrase.exact_first) >= 0)
+    if (find_phrase(text, length, phrase.text, phrase.length, phrase.anchor) >= 0)
       return &builtin_signatures[i];
   }
   return NULL;
 }
 
 /* The subject signature that starts earliest: "Undeliverable: Virus alert"
- * is a bounce, "Virus found in your message" a virus notice. The position
- * is where the phrase first occurs in any case, even for a phrase whose
- * first byte had to match exactly for it to count as found. */
+ * is a bounce, "Virus found in your message" a virus notice. */
 static const struct signature *
 find_in_subject(const struct signature_set *site, const char *subject)
 {
@@ -194,13 +180,9 @@ find_in_subject(const struct signature_set *site, const char *subject)
       struct phrase phrase;
       phrase_of(table, i, pass, &phrase);
       long found = find_phrase(subject, length, phrase.text, phrase.length,
-                               phrase.anchor, phrase.exact_first);
+                               phrase.anchor);
       if (found < 0)
         continue;
-      /* Only an upper-case first letter can also match earlier in lower case. */
-      if (phrase.text[0] >= 'A' && phrase.text[0] <= 'Z')
-        found = find_phrase(subject, (size_t) found + phrase.length, phrase.text,
-                            phrase.length, phrase.anchor, 0);
       if ((size_t) found < best_position) {
         best = &table[i];
         best_position = (size_t) found;

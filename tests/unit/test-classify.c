@@ -112,21 +112,16 @@ static const struct text_case text_cases[] = {
 };
 
 
-/* The phrase search as it was before it was made fast (first byte as
- * written or in upper case, then strncasecmp): the oracle the search must
- * agree with. */
+/* The phrase search done the slow, obvious way (strncasecmp at every
+ * position): the oracle the fast search must agree with. */
 static int
 reference_contains(const char *haystack, size_t length, const char *needle)
 {
   size_t needle_length = strlen(needle);
   if (needle_length == 0 || needle_length > length)
     return needle_length == 0;
-  char first_lower = needle[0], first_upper = needle[0];
-  if (first_lower >= 'a' && first_lower <= 'z')
-    first_upper = (char) (first_lower - 'a' + 'A');
   for (size_t p = 0; p + needle_length <= length; p++)
-    if ((haystack[p] == first_lower || haystack[p] == first_upper)
-        && strncasecmp(haystack + p, needle, needle_length) == 0)
+    if (strncasecmp(haystack + p, needle, needle_length) == 0)
       return 1;
   return 0;
 }
@@ -180,7 +175,8 @@ test_phrase_search(void)
     { "Zebra Crossing", "crossing", 1 },            /* at the end */
     { "Zebra Crossing", "zebra crossing", 1 },      /* the whole text */
     { "ZeBrA", "zebra", 1 },                        /* mixed case */
-    { "zebra", "ZEBRA", 0 },                        /* capital first: only as written */
+    { "zebra", "ZEBRA", 1 },                        /* regression: a capital first letter
+                                                       matched only as written */
     { "Zebra", "ZEBRA", 1 },
     { "zeb", "zebra", 0 },                          /* phrase longer than text */
     { "z", "zz", 0 },
@@ -198,7 +194,7 @@ test_phrase_search(void)
             "phrase '%s' in '%s'", cases[i].phrase, cases[i].from);
 
   /* Many random texts and phrases over a small alphabet (so that partial
-   * matches abound) against the old search. */
+   * matches abound) against the obvious search. */
   static const char alphabet[] = "abAB-.";
   unsigned seed = 12345, disagreements = 0, tried = 0, found = 0;
   for (int round = 0; round < 3000; round++) {
@@ -217,7 +213,7 @@ test_phrase_search(void)
     if (got != want && disagreements++ < 5)
       printf("# '%s' in '%s': got %d, want %d\n", phrase, text, got, want);
   }
-  TAP_INT(disagreements, 0, "random phrases: same as the old search (%u tried, %u found)",
+  TAP_INT(disagreements, 0, "random phrases: same as a naive case-insensitive search (%u tried, %u found)",
           tried, found);
   TAP_OK(found > 300 && found < tried - 300, "random phrases: both outcomes well covered");
 
@@ -237,8 +233,7 @@ test_phrase_search(void)
                         strong, 2, out, sizeof out),
           "none/", "a phrase cut short at the end of the text does not match");
 
-  /* Subject: the phrase that starts earliest wins, and a phrase with a
-   * capital first letter counts from where it first occurs in any case. */
+  /* Subject: the phrase that starts earliest wins, in any case. */
   static const struct signature subject[] = {
     { PLACE_SUBJECT, KIND_CHALLENGE, "alpha", "alpha" },
     { PLACE_SUBJECT, KIND_VIRUS, "beta", "Beta" },
@@ -248,7 +243,7 @@ test_phrase_search(void)
           "virus/beta", "subject: earliest position, in any case, of a found phrase");
   TAP_STR(classify_with("From: a@example.net\nSubject: beta alpha beta\n\nx\n",
                         subject, 2, out, sizeof out),
-          "challenge/alpha", "subject: a capitalised phrase is found only as written");
+          "virus/beta", "subject: a capitalised phrase is found in lower case too (regression)");
   TAP_STR(classify_with("From: a@example.net\nSubject: gamma ALPHA Beta\n\nx\n",
                         subject, 2, out, sizeof out),
           "challenge/alpha", "subject: the earlier of two found phrases");
