@@ -5,8 +5,11 @@
  * Runs A and B alternately (A B A B ...) RUNS times each, stdin from INPUT,
  * stdout and stderr to /dev/null, and prints one line:
  *   median_a_us median_b_us median_ratio_b_over_a maxrss_a_kb maxrss_b_kb
+ *   median_faults_a median_faults_b
  * The ratio is the median of the per-pair ratios B/A, so a slow moment of
- * the machine hits both halves of a pair. Peak RSS comes from wait4().
+ * the machine hits both halves of a pair. Peak RSS and page faults
+ * (ru_minflt + ru_majflt: each is a trap, dear on virtual machines) come
+ * from wait4().
  * Limits: RUNS at most 1000; each command at most 60 words.
  */
 #include <fcntl.h>
@@ -21,7 +24,7 @@
 enum { MAX_RUNS = 1000, MAX_WORDS = 60 };
 
 static double
-run_once(char **argv, const char *input, long *maxrss_kb)
+run_once(char **argv, const char *input, long *maxrss_kb, double *faults)
 {
   struct timespec start, end;
   struct rusage usage;
@@ -54,6 +57,7 @@ run_once(char **argv, const char *input, long *maxrss_kb)
   }
   if (usage.ru_maxrss > *maxrss_kb)
     *maxrss_kb = usage.ru_maxrss;
+  *faults = (double) (usage.ru_minflt + usage.ru_majflt);
   return (end.tv_sec - start.tv_sec) * 1e6 + (end.tv_nsec - start.tv_nsec) / 1e3;
 }
 
@@ -76,6 +80,8 @@ int
 main(int argc, char **argv)
 {
   static double a_us[MAX_RUNS], b_us[MAX_RUNS], ratio[MAX_RUNS];
+  static double a_faults[MAX_RUNS], b_faults[MAX_RUNS];
+  double ignored;
   char *a[MAX_WORDS + 1] = { 0 }, *b[MAX_WORDS + 1] = { 0 };
   int words_a = 0, words_b = 0, i = 3;
   long rss_a = 0, rss_b = 0;
@@ -93,15 +99,16 @@ main(int argc, char **argv)
     b[words_b++] = argv[i];
   if (!words_a || !words_b)
     return 64;
-  run_once(a, argv[2], &rss_a);         /* warm the page cache, not counted */
-  run_once(b, argv[2], &rss_b);
+  run_once(a, argv[2], &rss_a, &ignored); /* warm the page cache, not counted */
+  run_once(b, argv[2], &rss_b, &ignored);
   rss_a = rss_b = 0;
   for (int r = 0; r < runs; r++) {
-    a_us[r] = run_once(a, argv[2], &rss_a);
-    b_us[r] = run_once(b, argv[2], &rss_b);
+    a_us[r] = run_once(a, argv[2], &rss_a, &a_faults[r]);
+    b_us[r] = run_once(b, argv[2], &rss_b, &b_faults[r]);
     ratio[r] = b_us[r] / a_us[r];
   }
-  printf("%.0f %.0f %.3f %ld %ld\n", median(a_us, runs), median(b_us, runs),
-         median(ratio, runs), rss_a, rss_b);
+  printf("%.0f %.0f %.3f %ld %ld %.0f %.0f\n", median(a_us, runs), median(b_us, runs),
+         median(ratio, runs), rss_a, rss_b, median(a_faults, runs),
+         median(b_faults, runs));
   return 0;
 }

@@ -36,6 +36,10 @@ say() { echo "bench: $*" >&2; }
 
 # ---- tools ----------------------------------------------------------------
 $CC -O2 -o "$W/bin/floor" "$SRCDIR/bench/floor.c"
+# The floor with libmailutils loaded (and nothing of it called): what the
+# library's start-up costs by itself.
+$CC -O2 -o "$W/bin/floor-mailutils" "$SRCDIR/bench/floor.c" \
+  -Wl,--no-as-needed -lmailutils -Wl,--as-needed
 $CC -O2 -o "$W/bin/pairtime" "$SRCDIR/bench/pairtime.c"
 $CC -O2 -std=gnu11 -I"$SRCDIR/include" -I"$BUILD" -o "$W/bin/storebench" \
   "$SRCDIR/bench/storebench.c" "$BUILD/libbsf.a" -lgdbm
@@ -116,18 +120,24 @@ echo "Profiles: \`callgrind_annotate --inclusive=yes $W/callgrind.check.dsn-5k\`
 echo
 echo "## Wall time (paired runs A B A B ..., median of the per-pair ratios) and peak RSS"
 echo
-echo "| input | runs | floor median | check median | check/floor | record median | record/floor | peak RSS floor | peak RSS check | peak RSS record |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| input | runs | floor median | check median | check/floor | record median | record/floor | peak RSS floor | peak RSS check | peak RSS record | page faults floor / check / record |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for f in $INPUTS; do
   say "wall time: $f"
   runs=$RUNS; [ "$f" = bounce-50m ] && runs=5
   set -- $("$PAIR" "$runs" "$IN/$f.eml" -- "$FLOOR" -- $CHECK)
-  fa=$1 cb=$2 cr=$3 rssf=$4 rssc=$5
+  fa=$1 cb=$2 cr=$3 rssf=$4 rssc=$5 pff=$6 pfc=$7
   fresh_record_store
   set -- $("$PAIR" "$runs" "$IN/$f.eml" -- "$FLOOR" -- $RECORD)
-  rb=$2 rr=$3 rssr=$5
-  echo "| $f | $runs | ${fa} µs | ${cb} µs | ${cr}x | ${rb} µs | ${rr}x | ${rssf} KB | ${rssc} KB | ${rssr} KB |"
+  rb=$2 rr=$3 rssr=$5 pfr=$7
+  echo "| $f | $runs | ${fa} µs | ${cb} µs | ${cr}x | ${rb} µs | ${rr}x | ${rssf} KB | ${rssc} KB | ${rssr} KB | $pff / $pfc / $pfr |"
 done
+say "wall time: the floor with libmailutils"
+set -- $("$PAIR" "$RUNS" "$IN/dsn-5k.eml" -- "$FLOOR" -- "$W/bin/floor-mailutils")
+echo
+echo "The floor linked with libmailutils (\`bench/floor.c\` with \`-lmailutils\`, nothing of it"
+echo "called) on dsn-5k: $2 µs against $1 µs, **$3x** the floor, $7 page faults against $6."
+echo "Page faults are ru_minflt + ru_majflt from wait4(), medians."
 echo
 echo "Targets: check at most 1.3x the floor on every input up to 1 MB; peak RSS at most 8 MB"
 echo "(8192 KB) on bounce-50m. Peak RSS is ru_maxrss from wait4()."
