@@ -717,9 +717,12 @@ command_import(struct run *run)
     }
     if (tty)
       fputc('\n', stderr);
-    printf("%s: %zu messages, %zu Message-IDs, %zu recipients, %zu skipped\n",
+    printf("%s: %zu messages, %zu Message-IDs, %zu recipients, %zu skipped",
            mailbox, counts.messages, counts.msgids, counts.recipients,
            counts.skipped);
+    if (counts.unreadable)
+      printf(" (%zu unreadable)", counts.unreadable);
+    putchar('\n');
   }
   sent_store_close(&store);
   return status;

@@ -49,7 +49,7 @@ else
   "$BSF_BIN" import -c "$RULES" "$box" > "$WORK/imp.out" 2> "$WORK/imp.err"
   equal "import with an unreadable message: exit 0" "$?" 0
   equal "import: an unreadable message is skipped" "$(cat "$WORK/imp.out")" \
-    "$box: 3 messages, 2 Message-IDs, 3 recipients, 1 skipped"
+    "$box: 3 messages, 2 Message-IDs, 3 recipients, 1 skipped (1 unreadable)"
 fi
 rm -f "$box/new/1795000007.M7P1.host"
 
