@@ -41,6 +41,7 @@ $CC -O2 -o "$W/bin/floor" "$SRCDIR/bench/floor.c"
 $CC -O2 -o "$W/bin/floor-mailutils" "$SRCDIR/bench/floor.c" \
   -Wl,--no-as-needed -lmailutils -Wl,--as-needed
 $CC -O2 -o "$W/bin/pairtime" "$SRCDIR/bench/pairtime.c"
+$CC -O2 -o "$W/bin/faultcost" "$SRCDIR/bench/faultcost.c"
 $CC -O2 -std=gnu11 -I"$SRCDIR/include" -I"$BUILD" -o "$W/bin/storebench" \
   "$SRCDIR/bench/storebench.c" "$BUILD/libbsf.a" -lgdbm
 FLOOR=$W/bin/floor
@@ -138,6 +139,9 @@ echo
 echo "The floor linked with libmailutils (\`bench/floor.c\` with \`-lmailutils\`, nothing of it"
 echo "called) on dsn-5k: $2 µs against $1 µs, **$3x** the floor, $7 page faults against $6."
 echo "Page faults are ru_minflt + ru_majflt from wait4(), medians."
+set -- $("$W/bin/faultcost" 256)
+echo "One page fault costs $1 µs on this machine (\`bench/faultcost.c\`: 256 fresh anonymous"
+echo "pages touched one by one; $2 µs a page when populated by one madvise call)."
 echo
 echo "Targets: check at most 1.3x the floor on every input up to 1 MB; peak RSS at most 8 MB"
 echo "(8192 KB) on bounce-50m. Peak RSS is ru_maxrss from wait4()."
