@@ -217,36 +217,39 @@ test_phrase_search(void)
           tried, found);
   TAP_OK(found > 300 && found < tried - 300, "random phrases: both outcomes well covered");
 
-  /* The first signature of the table that occurs wins, wherever it is. */
+  /* The first signature of the table that occurs wins, wherever it is;
+   * in the subject, the phrase that starts earliest wins, in any case. */
   static const struct signature strong[] = {
     { PLACE_STRONG, KIND_CHALLENGE, "second-in-text", "zebra crossing" },
     { PLACE_STRONG, KIND_VIRUS, "first-in-text", "yellow kiwi" },
   };
-  char out[128];
-  TAP_STR(classify_with("From: a@example.net\nSubject: hi\n\nA Yellow Kiwi met a "
-                        "ZEBRA CROSSING.\n", strong, 2, out, sizeof out),
-          "challenge/second-in-text", "first signature in table order wins");
-  TAP_STR(classify_with("From: a@example.net\nSubject: hi\n\nA Yellow Kiwi only.\n",
-                        strong, 2, out, sizeof out),
-          "virus/first-in-text", "a later signature when the first is absent");
-  TAP_STR(classify_with("From: a@example.net\nSubject: hi\n\nyellow kiw\n",
-                        strong, 2, out, sizeof out),
-          "none/", "a phrase cut short at the end of the text does not match");
-
-  /* Subject: the phrase that starts earliest wins, in any case. */
   static const struct signature subject[] = {
     { PLACE_SUBJECT, KIND_CHALLENGE, "alpha", "alpha" },
     { PLACE_SUBJECT, KIND_VIRUS, "beta", "Beta" },
   };
-  TAP_STR(classify_with("From: a@example.net\nSubject: beta alpha Beta\n\nx\n",
-                        subject, 2, out, sizeof out),
-          "virus/beta", "subject: earliest position, in any case, of a found phrase");
-  TAP_STR(classify_with("From: a@example.net\nSubject: beta alpha beta\n\nx\n",
-                        subject, 2, out, sizeof out),
-          "virus/beta", "subject: a capitalised phrase is found in lower case too (regression)");
-  TAP_STR(classify_with("From: a@example.net\nSubject: gamma ALPHA Beta\n\nx\n",
-                        subject, 2, out, sizeof out),
-          "challenge/alpha", "subject: the earlier of two found phrases");
+  static const struct {
+    const struct signature *site;
+    const char *message, *want, *name;
+  } order_cases[] = {
+    { strong, "Subject: hi\n\nA Yellow Kiwi met a ZEBRA CROSSING.\n",
+      "challenge/second-in-text", "first signature in table order wins" },
+    { strong, "Subject: hi\n\nA Yellow Kiwi only.\n",
+      "virus/first-in-text", "a later signature when the first is absent" },
+    { strong, "Subject: hi\n\nyellow kiw\n",
+      "none/", "a phrase cut short at the end of the text does not match" },
+    { subject, "Subject: beta alpha Beta\n\nx\n",
+      "virus/beta", "subject: earliest position, in any case, of a found phrase" },
+    { subject, "Subject: beta alpha beta\n\nx\n",
+      "virus/beta", "subject: a capitalised phrase is found in lower case too (regression)" },
+    { subject, "Subject: gamma ALPHA Beta\n\nx\n",
+      "challenge/alpha", "subject: the earlier of two found phrases" },
+  };
+  for (size_t i = 0; i < sizeof order_cases / sizeof order_cases[0]; i++) {
+    char message[256], out[128];
+    snprintf(message, sizeof message, "From: a@example.net\n%s", order_cases[i].message);
+    TAP_STR(classify_with(message, order_cases[i].site, 2, out, sizeof out),
+            order_cases[i].want, "%s", order_cases[i].name);
+  }
 }
 
 int
