@@ -20,7 +20,8 @@ objects=
 generated=
 if [ -f "$srcdir/scripts/gen-signatures.awk" ] && [ -f "$srcdir/rules/signatures.txt" ]; then
   generated=$outdir/obj/signature-table.c
-  if [ ! -f "$generated" ] || [ "$srcdir/rules/signatures.txt" -nt "$generated" ]; then
+  if [ ! -f "$generated" ] || [ "$srcdir/rules/signatures.txt" -nt "$generated" ] \
+     || [ "$srcdir/scripts/gen-signatures.awk" -nt "$generated" ]; then
     ${AWK:-awk} -f "$srcdir/scripts/gen-signatures.awk" "$srcdir/rules/signatures.txt" \
       > "$generated.tmp" && mv "$generated.tmp" "$generated"
   fi

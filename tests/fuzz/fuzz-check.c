@@ -1,7 +1,10 @@
 /* fuzz-check.c: libFuzzer target for the whole path from raw bytes to a
  * verdict, as `check` runs it: input_from_buffer, notice_parse, classify,
  * references (with the raw-body fallback), decide against a real store,
- * then every report form (tagged copy, header, verdict, explain).
+ * then every report form (tagged copy, header, verdict, explain); and
+ * check's own reading over a real descriptor (input_read_kept, keeping
+ * all, some or none of the body, as the first byte says), checked against
+ * the bytes: size, partial flag and the kept prefix must be exact.
  *
  * The store is made once in a private temp directory and
  * holds one sent Message-ID and one recipient, so lookups can hit as well as
@@ -10,8 +13,10 @@
  * goes to /dev/null. Limits: one process, no locking contention, the clock
  * is fixed so runs are reproducible.
  */
+#include <config.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -26,6 +31,7 @@
 #include "report.h"
 #include "rules.h"
 #include "store.h"
+#include <mailutils/stream.h>
 
 static const char fuzz_rules[] =
   "[identity]\naddresses = user@example.org\ndomains = example.org\n"
@@ -84,6 +90,58 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
   return 0;
 }
 
+static size_t
+keep_as_told(void *cookie, struct input *input)
+{
+  struct notice header_only = { 0 };
+  struct failure failure = { 0 };
+  /* As check does: the header is parsed inside the call. */
+  (void) notice_parse_header(input, &header_only, &failure);
+  notice_free(&header_only);
+  return *(const size_t *) cookie;
+}
+
+/* check's reading path: the bytes through a descriptor, part of the body
+ * kept; what is kept must be exactly the start of the bytes. */
+static void
+read_kept_and_parse(const uint8_t *data, size_t size)
+{
+  struct input input = { 0 };
+  struct notice notice = { 0 };
+  struct failure failure = { 0 };
+  size_t answer = size == 0 ? 0 : data[0] & 1 ? SIZE_MAX : (size_t) (data[0] >> 1) * 64;
+  int fd = memfd_create("fuzz-input", MFD_CLOEXEC);
+  if (fd < 0)
+    return;
+  if (write(fd, data, size) != (ssize_t) size || lseek(fd, 0, SEEK_SET) != 0) {
+    close(fd);
+    return;
+  }
+  int rc = input_read_kept(fd, -1, &input, NULL, keep_as_told, &answer, &failure);
+  close(fd);
+  if (rc < 0)
+    return;
+  mu_off_t stored = -1;
+  if (input.size != size || mu_stream_size(input.raw, &stored) != 0
+      || stored > (mu_off_t) size || (input.partial != (stored < (mu_off_t) size)))
+    abort();
+  char *back = malloc((size_t) stored + 1);
+  size_t got = 0;
+  if (!back || mu_stream_seek(input.raw, 0, MU_SEEK_SET, NULL) != 0
+      || mu_stream_read(input.raw, back, (size_t) stored, &got) != 0
+      || got != (size_t) stored || memcmp(back, data, got) != 0)
+    abort();
+  free(back);
+  if (notice_parse_header(&input, &notice, &failure) == 0) {
+    if (input.partial)
+      (void) notice_parse_text(&input, &notice, &failure);
+    else
+      (void) notice_parse_mime(&input, &notice, &failure);
+  }
+  notice_free(&notice);
+  input_free(&input);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -121,5 +179,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   (void) notice_parse_header(&input, &notice, &failure);
   notice_free(&notice);
   input_free(&input);
+
+  read_kept_and_parse(data, size);
   return 0;
 }
