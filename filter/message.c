@@ -70,36 +70,34 @@ input_finish(struct input *input, struct failure *failure)
   return 0;
 }
 
-/* Where the top header block ends, found as the bytes arrive: the byte
- * after its empty line (LF or CRLF), or where CAP_HEADER_BLOCK_BYTES (and
- * room for an mbox "From " line) has gone by without one. */
-struct header_scan {
-  enum { SCAN_LINE_START, SCAN_CR_AT_LINE_START, SCAN_IN_LINE } state;
-  unsigned long long scanned;
-};
+void
+header_scan_start(struct header_scan *scan, unsigned long long limit)
+{
+  scan->state = HEADER_SCAN_LINE_START;
+  scan->scanned = 0;
+  scan->limit = limit;
+}
 
-/* Bytes of data[0..length) that still belong to the header block, or -1
- * when all of them do and it goes on. */
-static long
+long
 header_scan_feed(struct header_scan *scan, const char *data, size_t length)
 {
-  const unsigned long long limit = CAP_HEADER_BLOCK_BYTES + CAP_LINE_BYTES;
+  const unsigned long long limit = scan->limit;
   for (size_t i = 0; i < length; i++) {
     char c = data[i];
     if (++scan->scanned >= limit)
       return (long) i + 1;
     switch (scan->state) {
-    case SCAN_LINE_START:
+    case HEADER_SCAN_LINE_START:
       if (c == '\n')
         return (long) i + 1;
-      scan->state = c == '\r' ? SCAN_CR_AT_LINE_START : SCAN_IN_LINE;
+      scan->state = c == '\r' ? HEADER_SCAN_CR_AT_LINE_START : HEADER_SCAN_IN_LINE;
       break;
-    case SCAN_CR_AT_LINE_START:
+    case HEADER_SCAN_CR_AT_LINE_START:
       if (c == '\n')
         return (long) i + 1;
-      scan->state = SCAN_IN_LINE;
+      scan->state = HEADER_SCAN_IN_LINE;
       break;
-    case SCAN_IN_LINE: {
+    default: {                           /* HEADER_SCAN_IN_LINE */
       const char *newline = memchr(data + i, '\n', length - i);
       /* Bytes i+1 .. i+skipped of this line (to its LF, or to the end). */
       size_t skipped = newline ? (size_t) (newline - (data + i)) : length - i - 1;
@@ -109,7 +107,7 @@ header_scan_feed(struct header_scan *scan, const char *data, size_t length)
       if (!newline)
         return -1;
       i += skipped;
-      scan->state = SCAN_LINE_START;
+      scan->state = HEADER_SCAN_LINE_START;
       break;
     }
     }
@@ -142,10 +140,13 @@ input_read_kept(int fd, int echo_fd, struct input *input, int *echo_failed,
   char *buffer = malloc(READ_CHUNK);
   char head[1024];
   size_t head_length = 0;
-  struct header_scan scan = { SCAN_LINE_START, 0 };
+  struct header_scan scan;
   int decided = keep_body == NULL;
   unsigned long long stored = 0, keep_limit = ULLONG_MAX;
 
+  /* The header ends at its empty line, or is cut at the cap (with room
+   * for an mbox "From " line before it). */
+  header_scan_start(&scan, CAP_HEADER_BLOCK_BYTES + CAP_LINE_BYTES);
   if (echo_failed)
     *echo_failed = 0;
   if (!buffer)
@@ -426,32 +427,6 @@ normalise_text(char *data, size_t length)
   return out;
 }
 
-/* Has the raw header block ended (an empty line, LF or CRLF) within the
- * first `used` bytes? *scanned says how far earlier calls looked, so each
- * byte is looked at about once however the reads split the text. */
-static int
-raw_header_ended(const char *buffer, size_t used, size_t *scanned)
-{
-  if (used >= 1 && buffer[0] == '\n')
-    return 1;
-  if (used >= 2 && buffer[0] == '\r' && buffer[1] == '\n')
-    return 1;
-  size_t i = *scanned;
-  while (i < used) {
-    const char *newline = memchr(buffer + i, '\n', used - i);
-    if (!newline)
-      break;
-    i = (size_t) (newline - buffer) + 1;
-    if (i < used && buffer[i] == '\n')
-      return 1;
-    if (i + 1 < used && buffer[i] == '\r' && buffer[i + 1] == '\n')
-      return 1;
-  }
-  /* A line end in the last two bytes is looked at again with what follows. */
-  *scanned = used > 2 ? used - 2 : 0;
-  return 0;
-}
-
 /* Read at most `cap` bytes of stream into a new NUL-terminated buffer;
  * with `header_only`, stop as soon as the header block has ended (the
  * rest may be megabytes nobody reads here). *truncated is set when more
@@ -460,7 +435,9 @@ static int
 read_bounded_until(mu_stream_t stream, size_t cap, int header_only, char **out,
                    size_t *length, int *truncated)
 {
-  size_t allocated = cap < 8192 ? cap + 1 : 8192, used = 0, scanned = 0;
+  size_t allocated = cap < 8192 ? cap + 1 : 8192, used = 0;
+  struct header_scan scan;
+  header_scan_start(&scan, ULLONG_MAX);
   char *buffer = malloc(allocated);
 
   *truncated = 0;
@@ -488,9 +465,11 @@ read_bounded_until(mu_stream_t stream, size_t cap, int header_only, char **out,
     int rc = mu_stream_read(stream, buffer + used, allocated - 1 - used, &n);
     if (rc || n == 0)
       break;                      /* a decoding error ends what we can use */
-    used += n;
-    if (header_only && raw_header_ended(buffer, used, &scanned))
+    if (header_only && header_scan_feed(&scan, buffer + used, n) >= 0) {
+      used += n;
       break;
+    }
+    used += n;
   }
   buffer[used] = '\0';
   *out = buffer;

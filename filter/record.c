@@ -424,37 +424,13 @@ may_be_message(int directory_fd, const struct dirent *entry)
   return S_ISREG(info.st_mode);
 }
 
-/* Offset of the blank line ending the header block in buffer[0..used), or
- * -1 while not seen. *line_start is where the line being examined starts,
- * *searched how far a newline has been looked for: both carry over from one
- * read to the next, so every byte is looked at once. */
-static long
-header_end(const char *buffer, size_t used, size_t *line_start, size_t *searched)
-{
-  for (;;) {
-    size_t at = *line_start;
-    if (at < used && buffer[at] == '\n')
-      return (long) at;
-    if (at + 1 < used && buffer[at] == '\r' && buffer[at + 1] == '\n')
-      return (long) at;
-    if (at + 1 >= used && at < used && buffer[at] == '\r')
-      return -1;                    /* "\r" alone: wait for the next byte */
-    size_t from = *searched > at ? *searched : at;
-    const char *newline = memchr(buffer + from, '\n', used - from);
-    if (!newline) {
-      *searched = used;
-      return -1;
-    }
-    *line_start = (size_t) (newline - buffer) + 1;
-    *searched = *line_start;
-  }
-}
-
 /* Read the header block of an open message file: 0, or an errno value. */
 static int
 read_file_header(int fd, char *buffer, size_t cap, size_t *length)
 {
-  size_t used = 0, line_start = 0, searched = 0;
+  size_t used = 0;
+  struct header_scan scan;
+  header_scan_start(&scan, cap);
   while (used < cap) {
     size_t want = cap - used < FILE_CHUNK ? cap - used : FILE_CHUNK;
     ssize_t got = read(fd, buffer + used, want);
@@ -464,12 +440,12 @@ read_file_header(int fd, char *buffer, size_t cap, size_t *length)
       return errno;
     if (got == 0)
       break;
-    used += (size_t) got;
-    long end = header_end(buffer, used, &line_start, &searched);
-    if (end >= 0) {
-      used = (size_t) end;
+    long header_part = header_scan_feed(&scan, buffer + used, (size_t) got);
+    if (header_part >= 0) {
+      used += (size_t) header_part;    /* the empty line included */
       break;
     }
+    used += (size_t) got;
   }
   *length = used;
   return 0;

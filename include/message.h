@@ -54,6 +54,24 @@ typedef size_t (*input_keep_fn)(void *cookie, struct input *input);
 int input_read_kept(int fd, int echo_fd, struct input *input, int *echo_failed,
                     input_keep_fn keep_body, void *cookie, struct failure *failure);
 
+/* Where a raw header block ends, found as its bytes arrive in pieces of
+ * any size (LF or CRLF line ends, nothing copied): input_read_kept, the
+ * top header read and import's message files use it. The fields are the
+ * scanner's own. */
+struct header_scan {
+  enum { HEADER_SCAN_LINE_START, HEADER_SCAN_CR_AT_LINE_START,
+         HEADER_SCAN_IN_LINE } state;
+  unsigned long long scanned, limit;
+};
+
+/* Begin a scan that takes the block as ended after `limit` bytes. */
+void header_scan_start(struct header_scan *scan, unsigned long long limit);
+
+/* The next `length` bytes: how many of them still belong to the header
+ * block (its empty line included) once it has ended in them, or -1 when
+ * all of them do and it goes on. Not to be fed after it has ended. */
+long header_scan_feed(struct header_scan *scan, const char *data, size_t length);
+
 /* Make an input from a buffer (tests, fuzzing). Returns 0 or -1. */
 int input_from_buffer(const char *data, size_t length, struct input *input,
                       struct failure *failure);

@@ -1,5 +1,6 @@
 /* test-message.c: reading input and walking MIME into a notice. Messages are
  * built in the test so each case says exactly what it exercises. */
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -811,9 +812,55 @@ test_read_kept(void)
   }
 }
 
+/* header_scan: the end of a header block found however the bytes are cut. */
+static void
+test_header_scan(void)
+{
+  static const struct {
+    const char *text;
+    unsigned long long limit;
+    long want;                   /* header bytes, empty line included; -1 none */
+  } cases[] = {
+    { "A: b\n\nbody\n", ULLONG_MAX, 6 },
+    { "A: b\r\n\r\nbody\r\n", ULLONG_MAX, 8 },
+    { "\nbody", ULLONG_MAX, 1 },
+    { "\r\nbody", ULLONG_MAX, 2 },
+    { "A: b\n\r\nbody", ULLONG_MAX, 7 },
+    { "A: b\r\r\n\nbody", ULLONG_MAX, 8 },
+    { "A: b\n folded\n\nbody", ULLONG_MAX, 14 },
+    { "A: b\n", ULLONG_MAX, -1 },
+    { "A: b\r\n\r", ULLONG_MAX, -1 },
+    { "A: b\rC: d\r\rbody", ULLONG_MAX, -1 },     /* CR alone ends no line */
+    { "abcdefgh\n\n", 5, 5 },                      /* the limit cuts */
+    { "abc\n\n", 5, 5 },                           /* the end at the limit */
+    { "ab\n\nxyz", 5, 4 },
+  };
+  static const size_t pieces[] = { 1, 2, 3, 5, 4096 };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    for (size_t p = 0; p < sizeof pieces / sizeof pieces[0]; p++) {
+      struct header_scan scan;
+      const char *text = cases[i].text;
+      size_t length = strlen(text), fed = 0;
+      long got = -1;
+      header_scan_start(&scan, cases[i].limit);
+      while (fed < length) {
+        size_t piece = length - fed < pieces[p] ? length - fed : pieces[p];
+        long part = header_scan_feed(&scan, text + fed, piece);
+        if (part >= 0) {
+          got = (long) fed + part;
+          break;
+        }
+        fed += piece;
+      }
+      TAP_INT(got, cases[i].want, "header_scan case %zu in pieces of %zu", i, pieces[p]);
+    }
+  }
+}
+
 int
 main(void)
 {
+  test_header_scan();
   test_read_kept();
   test_header_end_across_reads();
   test_parse_text();
