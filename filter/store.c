@@ -213,8 +213,40 @@ check_ownership(const struct stat *info, const char *what, const char *path,
   return 0;
 }
 
-/* Check the directory holding the store; in STORE_WRITE create it (only
- * the last component, mode 0700) when missing. */
+/* mkdir -p: every missing directory of the chain is created with mode
+ * 0700, as the XDG base directory rules ask for ~/.local/state (missing on
+ * a fresh account); existing ones are left as they are. 0, or -1 with
+ * errno set. */
+static int
+make_directories(const char *directory)
+{
+  char *prefix = strdup(directory);
+  int result = 0, saved = 0;
+  if (!prefix) {
+    errno = ENOMEM;
+    return -1;
+  }
+  size_t length = strlen(prefix);
+  for (size_t end = 1; end <= length; end++) {
+    if (end < length && prefix[end] != '/')
+      continue;
+    char kept = prefix[end];
+    prefix[end] = '\0';
+    if (mkdir(prefix, 0700) != 0 && errno != EEXIST) {
+      result = -1;
+      saved = errno;
+    }
+    prefix[end] = kept;
+    if (result)
+      break;
+  }
+  free(prefix);
+  errno = saved;
+  return result;
+}
+
+/* Check the directory holding the store; in STORE_WRITE create it (and
+ * any missing parent, mode 0700) when missing. */
 static int
 prepare_directory(const char *path, enum store_mode mode,
                   struct failure *failure)
@@ -241,11 +273,10 @@ prepare_directory(const char *path, enum store_mode mode,
     else if (errno != ENOENT)
       result = failure_set(failure, FAILURE_STORE, "store directory %s: %s",
                            directory, strerror(errno));
-    else if (mkdir(directory, 0700) != 0 && errno != EEXIST)
+    else if (make_directories(directory) != 0)
       result = failure_set(failure, FAILURE_STORE,
-                           "cannot create store directory %s: %s%s", directory,
-                           strerror(errno),
-                           errno == ENOENT ? " (its parent is missing)" : "");
+                           "cannot create store directory %s: %s", directory,
+                           strerror(errno));
     else if (stat(directory, &info) != 0)
       result = failure_set(failure, FAILURE_STORE, "store directory %s: %s",
                            directory, strerror(errno));

@@ -235,4 +235,18 @@ cat "$WORK/big-bounce2.eml" | "$BSF_BIN" check -c "$RULES" > /dev/null 2>&1
 equal "bounce with 2 MB before its original, from a pipe: exit 0" "$?" 0
 contains "bounce with 2 MB before its original: genuine (walked whole)" "$(tail -n 1 "$LOG")" "verdict=genuine"
 
+# --- the README's first command on a fresh account: examples/demo.sh with
+# the default store, under a HOME that has no ~/.local yet (regression: the
+# store's parent directories were not created, and the demo failed).
+mkdir -m 755 "$WORK/fresh-home"
+HOME=$WORK/fresh-home XDG_STATE_HOME= XDG_CONFIG_HOME= BSF=$BSF_BIN \
+  sh "$BSF_SRCDIR/examples/demo.sh" > "$WORK/demo.out" 2>&1
+equal "demo on a fresh account: exit 0" "$?" 0
+contains "demo on a fresh account: the forged Exim bounce is filed" \
+  "$(tr -s ' ' < "$WORK/demo.out")" "exim-forged backscatter file exit 2"
+check "demo on a fresh account: the default store exists" \
+  test -f "$WORK/fresh-home/.local/state/backscatter-filter/sent.db"
+equal "demo on a fresh account: ~/.local created 0700" \
+  "$(stat -c %a "$WORK/fresh-home/.local")" 700
+
 finish

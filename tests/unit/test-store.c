@@ -183,13 +183,26 @@ test_create(void)
   sent_store_close(NULL);
   TAP_OK(1, "close is safe on NULL");
 
+  /* Missing parents too (a fresh account has no ~/.local/state): each
+   * created 0700. Regression: the README's demo failed on a fresh machine. */
   in_base(path, sizeof path, "no/such/sent.db");
   failure = (struct failure) { 0 };
+  TAP_INT(sent_store_open(&store, path, STORE_WRITE, NO_WAIT_MS, &failure), 0,
+          "write open creates two missing directory levels: %.300s", failure.message);
+  sent_store_close(&store);
+  in_base(dir, sizeof dir, "no");
+  TAP_INT(file_mode(dir), 0700, "... the outer one 0700");
+  in_base(dir, sizeof dir, "no/such");
+  TAP_INT(file_mode(dir), 0700, "... the inner one 0700");
+
+  /* A file where a directory should be: refused, nothing created. */
+  in_base(path, sizeof path, "state/sent.db/inside/sent.db");
+  failure = (struct failure) { 0 };
   TAP_INT(sent_store_open(&store, path, STORE_WRITE, NO_WAIT_MS, &failure), -1,
-          "write open does not create two directory levels");
+          "write open under a file fails");
   TAP_INT(failure.class, FAILURE_STORE, "... as a store failure");
-  TAP_OK(strstr(failure.message, "parent is missing") != NULL,
-         "... saying the parent is missing: %.300s", failure.message);
+  TAP_OK(strstr(failure.message, "store directory") != NULL,
+         "... saying so: %.300s", failure.message);
   TAP_OK(store == NULL, "... and leaves the handle NULL");
 }
 
