@@ -69,8 +69,9 @@ enum entry_type { ENTRY_MSGID, ENTRY_RECIPIENT, ENTRY_SINCE, ENTRY_OTHER };
 /* ---- small helpers ---------------------------------------------------- */
 
 /* GDBM 1.23's gdbm_recover() builds its copy in PATH.XXXXXX and leaves it
- * behind when it fails (say the disk is still full). We hold the exclusive
- * lock, so any such file is a dead copy of ours: remove them all. */
+ * behind when it fails (say the disk is still full); so does an expire cut
+ * short by a crash. We hold the exclusive lock, so any such file is a dead
+ * copy of ours: remove them all. */
 static void
 remove_recovery_copies(const char *path)
 {
@@ -650,11 +651,10 @@ typedef int entry_visitor(struct sent_store *store, const datum *key,
                           bool time_valid, time_t when, void *data,
                           struct failure *failure);
 
-/* Buckets GDBM keeps in memory during a walk. By default GDBM 1.23 grows
- * its cache to every bucket it has read, so a walk over a 1M-entry store
- * held 40 MB; a walk visits each bucket once, and expire deletes keys from
- * the buckets of its last batch (an expired key in every other entry, 76
- * entries to a bucket: about 100 buckets), so a few hundred are enough. */
+/* Buckets GDBM keeps in memory during a walk (and in expire's copy). By
+ * default GDBM 1.23 grows its cache to every bucket it has read, so a walk
+ * over a 1M-entry store held 40 MB; a walk visits each bucket once, and
+ * the copy is written in hash order, so a few hundred are enough. */
 #define WALK_CACHE_BUCKETS 256
 
 static void
