@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* faultcost.c: what one page fault costs on this machine, for reading the
  * wall-time figures of BENCHMARKS.md (a short-lived process's time is
  * mostly its page faults on virtual machines).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* floor.c: the floor for backscatter-filter's per-message cost: a C
  * program that only reads stdin to EOF and exits 0. Whatever a delivery
  * agent pays for this program, it pays for any filter; the benchmarks

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """gen-inputs.py: the benchmark inputs of bench/run.sh, deterministic.
 
 Usage: gen-inputs.py DIR [MAILBOX_MESSAGES]

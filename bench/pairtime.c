@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* pairtime.c: paired wall-time runs for the benchmarks.
  *
  *   pairtime RUNS INPUT -- A-COMMAND... -- B-COMMAND...

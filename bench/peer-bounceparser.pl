@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: GPL-3.0-or-later
 # peer-bounceparser.pl: Mail::DeliveryStatus::BounceParser on one message
 # from stdin (bench/run.sh peers). Prints is_bounce.
 use strict; use warnings;

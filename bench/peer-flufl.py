@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """peer-flufl.py: flufl.bounce on one message from stdin (bench/run.sh
 peers). Prints the number of failed addresses found."""
 import email

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bench/run.sh: the per-message cost of backscatter-filter against the floor
 # (a C program that only reads stdin), its store, its import, and its peers;
 # writes BENCHMARKS.md. Run by `make bench` (never by `make check`).

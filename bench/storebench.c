@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* storebench.c: builds sent stores of a given size and measures lookups
  * and records in one process, for bench/run.sh.
  *

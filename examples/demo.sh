@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # demo.sh: the main job on the shipped examples, with the default store.
 # Records a sent message, then judges a genuine bounce, a forged one, an
 # auto-reply and an ordinary message, showing verdict, action and exit code.

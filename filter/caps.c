@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* caps.c: naming the caps that were hit, for log lines and --explain. */
 #include <stdio.h>
 #include <string.h>

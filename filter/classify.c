@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* classify.c: is a notice bounce-like, and of which kind?
  *
  * Signals, strongest first: report parts (RFC 3464/6522/6533, 8098, 5965);

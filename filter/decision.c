@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* decision.c: did we send the original? (the order is in decision.h)
  *
  * Positive evidence (an ID or recipient in the store, one of our relays in

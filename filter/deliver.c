@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* deliver.c: appending the message to a mailbox with Mailutils (mbox with
  * locking, maildir, MH). Only `check --deliver` calls it, so the mailbox
  * formats are registered here and not at start-up. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* failure.c: filling a struct failure; formatting only, no logging. */
 #include <stdarg.h>
 #include <stdio.h>

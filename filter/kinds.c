@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kinds.c: names of verdicts, actions and kinds, both ways. */
 #include <strings.h>
 #include "kinds.h"

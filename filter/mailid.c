@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mailid.c: Message-ID and address tokens (see mailid.h for the rules).
  * Pure string functions over bounded input: no allocation, no locale. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* main.c: backscatter-filter's command line. Wires the modules together and
  * is the only place that logs an error or exits.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* message.c: reading one message and walking it into a bounded notice.
  *
  * The caller's bytes are kept exactly (struct input) for --tag output. The

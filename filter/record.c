@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* record.c: remembering outgoing mail in the sent store: the Message-ID and
  * recipients of one header block (`record`), or of every message of a
  * mailbox (`import`).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* references.c: what a notice says about the original it refers to.
  *
  * Reads only the bounded buffers of the notice. Sources are visited in

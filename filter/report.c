@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* report.c: everything the program says about a message: the X-Backscatter
  * header and the tagged copy (--tag), the verdict line (--verdict), the
  * trace (--explain) and one log line per message or failure.

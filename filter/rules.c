@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rules.c: the rule file (INI) read with iniparser 4.1 and validated into a
  * struct rules; identity, relay and site-rule matching; default paths.
  *

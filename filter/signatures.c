@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* signatures.c: loading a site's own signatures file (the shipped ones are
  * compiled in: signature-table.c, generated from rules/signatures.txt).
  * Same format as rules/signatures.txt; bounded by CAP_RULE_FILE_BYTES,

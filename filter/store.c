@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store.c: the sent store, a GDBM file of what the user really sent.
  *
  * Every process opens the store, does one or a few lookups or records, and

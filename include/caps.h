@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* caps.h: every limit on what a stranger's message (or a rule file) can make us do.
  *
  * All untrusted lengths, counts and depths are capped here and nowhere else.

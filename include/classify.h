@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* classify.h: is this message bounce-like, and of which kind?
  *
  * Works only on the bounded notice (message.h) and the caller's context, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* context.h: what the caller's environment tells us, gathered once by main.c
  * and passed down. No module calls getenv(): tests build their own context
  * and never touch $HOME, /etc or the real clock. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* decision.h: did we send the original? From the classification, the
  * references, the site rules and the sent store, decide a verdict and the
  * action the rule file gives it, with every piece of evidence for --explain.

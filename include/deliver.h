@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* deliver.h: delivering a message ourselves (check --deliver), for users
  * whose .forward pipes to backscatter-filter without procmail.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* failure.h: how modules report an error to their caller.
  *
  * Modules never log and never exit: they fill a struct failure and return a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* kinds.h: the vocabulary shared by every module: verdicts, actions and the
  * kinds of automatic mail, with their names as they appear in the rule file,
  * the X-Backscatter header, --verdict output and the log. */

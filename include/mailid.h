@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* mailid.h: Message-ID and address tokens, normalised the one way the store,
  * `record` and `check` all agree on.
  *

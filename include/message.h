@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* message.h: reading one message and turning it into a bounded "notice",
  * the flat view every later stage works on.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* record.h: remembering outgoing mail: the Message-ID and the recipients of
  * one message (`record`), or of every message of a mailbox (`import`).
  */

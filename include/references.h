@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* references.h: what a notice says about the original message it refers to.
  *
  * Sources, in order of trust: the attached original's header block, attached

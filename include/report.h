@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* report.h: everything the program says: the X-Backscatter header (--tag),
  * the one-line verdict (--verdict), the trace (--explain) and the one
  * syslog line per judged message. Output helpers return -1 on a write error

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* rules.h: the rule file (INI, read with iniparser), validated into a
  * struct rules that every other module receives as its configuration.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* signatures.h: phrasings that tell automatic mail apart, as data.
  *
  * The shipped table is rules/signatures.txt compiled in at build time

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* store.h: the sent store, a GDBM file of what the user really sent.
  *
  * Keys (raw bytes, no NUL):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # gen-signatures.awk: rules/signatures.txt -> C table (filter/signatures.c).
 # Usage: awk -f gen-signatures.awk rules/signatures.txt > signatures.c
 # Also emits builtin_signature_anchors[]: for each phrase, the offset of a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # run-tests.sh: run every test suite and end with "N passed, N failed".
 #
 # Suites: each unit test program in $BSF_UNIT_DIR (TAP), then each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tap.h: the smallest TAP producer for the table-driven unit tests.
  * Each check prints "ok N - what" or "not ok N - what"; tap_done() prints
  * the plan and returns the exit status (non-zero if anything failed). */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # valgrind-wrap.sh: stands in for the program (BSF_BIN) and runs it under
 # valgrind memcheck. The program's own exit status and output are kept (the
 # tests assert them); valgrind reports to one file per process in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # valgrind.sh: the end-to-end suites once with the program under valgrind
 # memcheck; TAP on stdout, one test per suite plus one for the valgrind
 # verdict: zero errors and no leak (definite, indirect or possible) in any

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # check.sh: the built program end to end: every verdict, every output mode,
 # the exit-code table, trouble (bad rule file, missing and locked store),
 # each asserting exit code, output and the one log line.

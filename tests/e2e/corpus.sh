@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # corpus.sh: the built program on the real messages of the shared corpus
 # (../shared/corpus, see its SOURCES.md), one `check` process per file:
 #  - at least 99% of the labelled bounce files (bounces/*) are recognised as

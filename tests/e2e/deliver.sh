@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # deliver.sh: `check --deliver` (delivering itself from .forward, no
 # procmail) and `record --sendmail` (recording from a mail client).
 . "$BSF_SRCDIR/tests/e2e/lib.inc"

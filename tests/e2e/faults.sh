@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # faults.sh: the fault matrix end to end. Each case asserts the exit code,
 # the output and the log line: the store missing, unreadable, not GDBM,
 # truncated, locked past the wait, its directory not writable, writable by

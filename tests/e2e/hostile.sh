@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # hostile.sh: messages built to hurt the parser. Each shape is generated
 # here (awk, printf, head, base64: no Python), judged with `check --tag`, and
 # must: not crash, exit 0 with the message given back byte for byte, name

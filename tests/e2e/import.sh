@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # import.sh: `import` of a maildir and an MH folder, read one file at a
 # time: cur/ and new/ only (not tmp/), no dot files, directories or links
 # (a link could lead out of the folder), unreadable files counted and

@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: GPL-3.0-or-later
 # oracles.pl: what two independent bounce parsers say about each message
 # file, for tests/evaluate/evaluate.sh and tests/e2e/corpus.sh to compare
 # backscatter-filter against. The parsers are oracles only, never dependencies

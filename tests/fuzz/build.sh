@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # build.sh: build the libFuzzer targets with clang.
 #   sh tests/fuzz/build.sh SRCDIR BUILDDIR OUTDIR
 # BUILDDIR is a configured build tree (for config.h). Every module but

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-check.c: libFuzzer target for the whole path from raw bytes to a
  * verdict, as `check` runs it: input_from_buffer, notice_parse, classify,
  * references (with the raw-body fallback), decide against a real store,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-rules.c: libFuzzer target for the rule-file loader: any bytes go
  * through rules_load_buffer (our own line pass, then iniparser, then value
  * validation); a file that loads is then used: site rules matched against a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # seeds.sh: build the seed corpora for the fuzz targets.
 #   sh tests/fuzz/seeds.sh SRCDIR OUTDIR
 # check: every message of ../shared/corpus (when present) and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # smoke.sh: a short libFuzzer run of both targets, for CI; TAP on stdout.
 #   sh tests/fuzz/smoke.sh SRCDIR BUILDDIR [SECONDS_PER_TARGET]
 # Builds the targets (build.sh) into BUILDDIR/fuzz, replays every saved

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # dovecot.sh: backscatter-filter under the real Dovecot LDA with Pigeonhole
 # Sieve and its sieve_extprograms plugin (Debian packages dovecot-core,
 # dovecot-sieve), using examples/dovecot-sieve-filter.sieve (`filter` with

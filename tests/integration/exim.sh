@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # exim.sh: backscatter-filter under the real Exim (Debian 12 package
 # exim4-daemon-light), configured by examples/exim4-backscatter.conf as
 # shipped, with the user's ~/.forward from examples/exim-forward-filter.

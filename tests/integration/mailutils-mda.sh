@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # mailutils-mda.sh: backscatter-filter under the real GNU Mailutils mda
 # (Debian package mailutils-mda) running examples/mailutils-mda.sieve,
 # which branches on the program's exit code with `pipe :exit N`.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # postfix.sh: backscatter-filter under a real Postfix (Debian 12 package
 # postfix): local(8) runs procmail as mailbox_command with the user's
 # ~/.procmailrc (examples/procmailrc-tag), and outgoing mail is recorded

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # procmail.sh: backscatter-filter under the real procmail (Debian package
 # procmail), with the shipped examples/procmailrc (exit codes) and
 # examples/procmailrc-tag (`:0 fw` with --tag).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fixture.h: loading test messages from the source tree ($BSF_SRCDIR) and
  * the shared corpus ($BSF_SRCDIR/../shared/corpus) for the unit tests. */
 #ifndef BSF_TEST_FIXTURE_H

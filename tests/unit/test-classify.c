@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-classify.c: kinds of automatic mail, from shipped examples, the
  * shared corpus and small constructed messages. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-decision.c: verdicts from evidence, table-driven over the example
  * messages, with a temporary store and rule files written by the test. */
 #include <stdlib.h>

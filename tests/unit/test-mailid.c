@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-mailid.c: Message-ID and address normalisation, table-driven. */
 #include <string.h>
 #include "caps.h"

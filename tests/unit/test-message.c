@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-message.c: reading input and walking MIME into a notice. Messages are
  * built in the test so each case says exactly what it exercises. */
 #include <limits.h>

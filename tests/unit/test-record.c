@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-record.c: recording a header block (Message-ID, To/Cc/Bcc and
  * Resent-* lists with quoted names, groups, comments and folding, envelope
  * recipients, the recipient cap, a read-only store) and importing a small

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-references.c: what is extracted from notices, by source. */
 #include <string.h>
 #include "classify.h"

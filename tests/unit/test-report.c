@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-report.c: the X-Backscatter header (hostile values included), the
  * tagged copy for LF, CRLF and mbox input (also across the 64 KB copy
  * chunk), write errors on a closed pipe, the verdict line, the log lines and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-rules.c: table-driven tests of the rule file loader (rules.c):
  * defaults, a full valid file, every kind of error (with FILE:LINE and the
  * caller's rules left untouched), value syntax, site-rule matching, identity

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-store.c: unit tests for the sent store (filter/store.c).
  *
  * Everything happens in a fresh mkdtemp() directory under $TMPDIR (or /tmp)
