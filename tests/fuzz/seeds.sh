@@ -1,21 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # seeds.sh: build the seed corpora for the fuzz targets.
-#   sh tests/fuzz/seeds.sh SRCDIR OUTDIR
-# check: every message of ../shared/corpus (when present) and
-# examples/messages up to 256 KB each (larger ones only slow the fuzzer;
+#   sh tests/fuzz/seeds.sh SRCDIR OUTDIR [MORE_MESSAGE_DIRS...]
+# check: every message of tests/fixtures, examples/messages and any further
+# directory named (e.g. a corpus of your own) up to 256 KB each (larger ones only slow the fuzzer;
 # the hostile e2e suite covers size), plus tests/fuzz/regressions/check-*.
 # rules: the shipped rule file, every rule-file regression, and one seed
 # per section so the mutator starts from valid keys.
 set -eu
-srcdir=${1:?SRCDIR}; out=${2:?OUTDIR}
+srcdir=${1:?SRCDIR}; out=${2:?OUTDIR}; shift 2
 mkdir -p "$out/check" "$out/rules"
 n=0
-for dir in "$srcdir/../shared/corpus" "$srcdir/examples/messages"; do
+for dir in "$srcdir/tests/fixtures" "$srcdir/examples/messages" "$@"; do
   [ -d "$dir" ] || continue
   n=$((n + 1))
   # Flatten the paths into names: corpus/bounces/x.eml -> 1-bounces-x.eml
-  find "$dir" -type f ! -name '*.md' -size -257k | while read -r file; do
+  find "$dir" -type f ! -name '*.md' ! -name SOURCES -size -257k | while read -r file; do
     name=$(printf '%s' "${file#"$dir"/}" | tr '/' '-')
     cp "$file" "$out/check/$n-$name"
   done

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* fixture.h: loading test messages from the source tree ($BSF_SRCDIR) and
- * the shared corpus ($BSF_SRCDIR/../shared/corpus) for the unit tests. */
+/* fixture.h: loading test messages from the source tree ($BSF_SRCDIR):
+ * examples/messages and tests/fixtures (real messages, see its SOURCES). */
 #ifndef BSF_TEST_FIXTURE_H
 #define BSF_TEST_FIXTURE_H
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-classify.c: kinds of automatic mail, from shipped examples, the
- * shared corpus and small constructed messages. */
+ * real messages of tests/fixtures and small constructed messages. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,23 +24,23 @@ static const struct file_case file_cases[] = {
   { "examples/messages/ordinary.eml", NULL, KIND_NONE },
   { "examples/messages/ordinary.eml", "old.friend@example.net", KIND_NONE },
   { "examples/messages/sent.eml", NULL, KIND_NONE },
-  { "../shared/corpus/bounces/flufl.bounce/exim_01.txt", NULL, KIND_NDR },
-  { "../shared/corpus/bounces/flufl.bounce/groupwise_01.txt", NULL, KIND_NDR },
-  { "../shared/corpus/bounces/bounceparser/exchange.unknown.msg", NULL, KIND_NDR },
-  { "../shared/corpus/bounces/flufl.bounce/dsn_01.txt", NULL, KIND_DSN },
-  { "../shared/corpus/bounces/flufl.bounce/qmail_01.txt", NULL, KIND_NDR },
+  { "tests/fixtures/flufl.bounce/exim_01.txt", NULL, KIND_NDR },
+  { "tests/fixtures/flufl.bounce/groupwise_01.txt", NULL, KIND_NDR },
+  { "tests/fixtures/bounceparser/exchange.unknown.msg", NULL, KIND_NDR },
+  { "tests/fixtures/flufl.bounce/dsn_01.txt", NULL, KIND_DSN },
+  { "tests/fixtures/flufl.bounce/qmail_01.txt", NULL, KIND_NDR },
   /* Regressions found by the corpus evaluation (EVALUATION.md). */
-  { "../shared/corpus/bounces/flufl.bounce/dumbass_01.txt", NULL, KIND_NDR },
-  { "../shared/corpus/bounces/flufl.bounce/microsoft_02.txt", NULL, KIND_NDR },
-  { "../shared/corpus/bounces/flufl.bounce/simple_39.txt", NULL, KIND_NDR },
-  { "../shared/corpus/bounces/flufl.bounce/llnl_01.txt", NULL, KIND_NDR },
-  { "../shared/corpus/bounces/flufl.bounce/simple_22.txt", NULL, KIND_NDR },
-  { "../shared/corpus/bounces/flufl.bounce/bounce_01.txt", NULL, KIND_NDR },
-  { "../shared/corpus/bounces/bounceparser/warning-5.msg", NULL, KIND_NDR },
-  { "../shared/corpus/bounces/bounceparser/autoreply.msg", NULL, KIND_AUTOREPLY },
-  { "../shared/corpus/bounces/bounceparser/polish-autoreply.msg", NULL, KIND_AUTOREPLY },
-  { "../shared/corpus/bounces/bounceparser/bluebottle.msg", NULL, KIND_CHALLENGE },
-  { "../shared/corpus/bounces/bounceparser/boxbe-cr.msg", NULL, KIND_CHALLENGE },
+  { "tests/fixtures/flufl.bounce/dumbass_01.txt", NULL, KIND_NDR },
+  { "tests/fixtures/flufl.bounce/microsoft_02.txt", NULL, KIND_NDR },
+  { "tests/fixtures/flufl.bounce/simple_39.txt", NULL, KIND_NDR },
+  { "tests/fixtures/flufl.bounce/llnl_01.txt", NULL, KIND_NDR },
+  { "tests/fixtures/flufl.bounce/simple_22.txt", NULL, KIND_NDR },
+  { "tests/fixtures/flufl.bounce/bounce_01.txt", NULL, KIND_NDR },
+  { "tests/fixtures/bounceparser/warning-5.msg", NULL, KIND_NDR },
+  { "tests/fixtures/bounceparser/autoreply.msg", NULL, KIND_AUTOREPLY },
+  { "tests/fixtures/bounceparser/polish-autoreply.msg", NULL, KIND_AUTOREPLY },
+  { "tests/fixtures/bounceparser/bluebottle.msg", NULL, KIND_CHALLENGE },
+  { "tests/fixtures/bounceparser/boxbe-cr.msg", NULL, KIND_CHALLENGE },
 };
 
 struct text_case {

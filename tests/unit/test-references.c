@@ -29,7 +29,7 @@ static const struct id_case id_cases[] = {
     SOURCE_ATTACHED_MESSAGE, NULL, "winner@lottery-claims.example" },
   { "examples/messages/autoreply-genuine.eml", "20261120093000.sent-1@mail.example.org",
     SOURCE_IN_REPLY_TO, NULL, NULL },
-  { "../shared/corpus/bounces/flufl.bounce/exim_01.txt",
+  { "tests/fixtures/flufl.bounce/exim_01.txt",
     "19990920022322.a19735@stereo.rotzorg.org", SOURCE_QUOTED_TEXT,
     "userx@its.example.nl", "sgr@rotzorg.org" },
 };
