@@ -14,6 +14,7 @@
 #include <string.h>
 #include <mailutils/datetime.h>
 #include "decision.h"
+#include "util.h"
 
 /* A bounce may arrive days after the original was sent (Postfix gives up
  * after 5 days, Exim after 4). When the original's date is not known, the
@@ -54,10 +55,8 @@ lookup_header(void *cookie, const char *name)
 static void
 format_time(time_t when, char *buffer, size_t size)
 {
-  struct tm tm;
-  if (gmtime_r(&when, &tm) == NULL
-      || strftime(buffer, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-    snprintf(buffer, size, "%lld", (long long) when);
+  char iso[ISO_TIME_BYTES];
+  snprintf(buffer, size, "%s", iso_time(when, iso));
 }
 
 /* Stop using the store after its first error: judged without it. */

@@ -33,6 +33,7 @@
 #include "report.h"
 #include "rules.h"
 #include "store.h"
+#include "util.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -574,18 +575,8 @@ run_sendmail(struct run *run, struct input *input)
   if (mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL) == 0) {
     size_t n;
     while (!write_failed && mu_stream_read(input->raw, buffer, sizeof buffer, &n) == 0
-           && n > 0) {
-      for (size_t done = 0; done < n;) {
-        ssize_t w = write(pipe_fds[1], buffer + done, n - done);
-        if (w < 0 && errno == EINTR)
-          continue;
-        if (w <= 0) {
-          write_failed = 1;
-          break;
-        }
-        done += (size_t) w;
-      }
-    }
+           && n > 0)
+      write_failed = write_all(pipe_fds[1], buffer, n) < 0;
   }
   close(pipe_fds[1]);
   int child_status;
@@ -753,17 +744,17 @@ command_store(struct run *run)
              (long long) run->rules.ttl / 86400);
   } else if (command == COMMAND_STATS) {
     struct store_stats stats;
-    char oldest[32] = "-", newest[32] = "-", since[32] = "-";
+    char oldest[ISO_TIME_BYTES] = "-", newest[ISO_TIME_BYTES] = "-";
+    char since[ISO_TIME_BYTES] = "-";
     if (sent_store_stats(store, &stats, &failure) < 0) {
       status = 1;
     } else {
-      struct tm tm;
-      if (stats.oldest && gmtime_r(&stats.oldest, &tm))
-        strftime(oldest, sizeof oldest, "%Y-%m-%dT%H:%M:%SZ", &tm);
-      if (stats.newest && gmtime_r(&stats.newest, &tm))
-        strftime(newest, sizeof newest, "%Y-%m-%dT%H:%M:%SZ", &tm);
-      if (stats.since && gmtime_r(&stats.since, &tm))
-        strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      if (stats.oldest)
+        iso_time(stats.oldest, oldest);
+      if (stats.newest)
+        iso_time(stats.newest, newest);
+      if (stats.since)
+        iso_time(stats.since, since);
       printf("store: %s\nmessage-ids: %zu\nrecipients: %zu\noldest: %s\n"
              "newest: %s\nrecording-since: %s\nsize: %lld bytes\n",
              run->store_path, stats.msgids, stats.recipients, oldest, newest,

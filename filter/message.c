@@ -20,26 +20,11 @@
 #include <mailutils/mailutils.h>
 #include "caps.h"
 #include "message.h"
+#include "util.h"
 
 enum { READ_CHUNK = 65536 };
 
 /* ---------------------------------------------------------------- input */
-
-static int
-write_all(int fd, const char *data, size_t length)
-{
-  while (length > 0) {
-    ssize_t n = write(fd, data, length);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return -1;
-    }
-    data += n;
-    length -= (size_t) n;
-  }
-  return 0;
-}
 
 static int
 input_create(struct input *input, struct failure *failure)

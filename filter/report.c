@@ -25,6 +25,7 @@
 #include <mailutils/mailutils.h>
 #include "caps.h"
 #include "report.h"
+#include "util.h"
 
 enum {
   COPY_CHUNK = 65536,
@@ -144,19 +145,11 @@ report_tag_header(const struct decision *decision, char *buffer, size_t size)
 /* ------------------------------------------------------ tagged output */
 
 static int
-write_all(int fd, const char *data, size_t length, struct failure *failure)
+write_out(int fd, const char *data, size_t length, struct failure *failure)
 {
-  while (length > 0) {
-    ssize_t n = write(fd, data, length);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return failure_set(failure, FAILURE_IO, "cannot write the message: %s",
-                         strerror(errno));
-    }
-    data += n;
-    length -= (size_t) n;
-  }
+  if (write_all(fd, data, length) < 0)
+    return failure_set(failure, FAILURE_IO, "cannot write the message: %s",
+                       strerror(errno));
   return 0;
 }
 
@@ -179,8 +172,8 @@ copy_input(struct input *input, const char *header, int fd,
 
   int result = 0;
   if (header_due && !in_from_line) {
-    if (write_all(fd, header, strlen(header), failure) < 0
-        || write_all(fd, line_end, strlen(line_end), failure) < 0)
+    if (write_out(fd, header, strlen(header), failure) < 0
+        || write_out(fd, line_end, strlen(line_end), failure) < 0)
       goto fail;
     header_due = 0;
   }
@@ -199,21 +192,21 @@ copy_input(struct input *input, const char *header, int fd,
       const char *newline = memchr(chunk, '\n', n);
       if (newline) {
         start = (size_t) (newline - chunk) + 1;
-        if (write_all(fd, chunk, start, failure) < 0
-            || write_all(fd, header, strlen(header), failure) < 0
-            || write_all(fd, line_end, strlen(line_end), failure) < 0)
+        if (write_out(fd, chunk, start, failure) < 0
+            || write_out(fd, header, strlen(header), failure) < 0
+            || write_out(fd, line_end, strlen(line_end), failure) < 0)
           goto fail;
         in_from_line = header_due = 0;
       }
     }
-    if (write_all(fd, chunk + start, n - start, failure) < 0)
+    if (write_out(fd, chunk + start, n - start, failure) < 0)
       goto fail;
   }
   if (header_due) {
     /* A "From " line with no line end and nothing after it. */
-    if (write_all(fd, line_end, strlen(line_end), failure) < 0
-        || write_all(fd, header, strlen(header), failure) < 0
-        || write_all(fd, line_end, strlen(line_end), failure) < 0)
+    if (write_out(fd, line_end, strlen(line_end), failure) < 0
+        || write_out(fd, header, strlen(header), failure) < 0
+        || write_out(fd, line_end, strlen(line_end), failure) < 0)
       goto fail;
   }
   goto done;

@@ -1,23 +1,25 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* rules.c: the rule file (INI) read with iniparser 4.1 and validated into a
- * struct rules; identity, relay and site-rule matching; default paths.
+/* rules.c: the rule file (INI) validated into a struct rules; identity,
+ * relay and site-rule matching; default paths.
  *
- * iniparser alone is too forgiving for a file that decides where mail goes:
- * it lower-cases names (so [Rule X] merges with [rule x]), lets a repeated
- * key win silently, cuts unquoted values at ';' or '#', joins a line ending
- * in '\' with the next, fails on lines over 1024 bytes without saying which
- * key, reads "12abc" as 12 and "on" as "not a boolean", and prints to stderr.
- * So we first run our own bounded pass over the text (at most
- * CAP_RULE_FILE_BYTES, lines of at most RULE_LINE_MAX bytes) that records the
- * line of every section and key and rejects duplicates, unknown names and
- * anything iniparser would misread; then iniparser parses the values, which we
- * validate ourselves. A load is all or nothing: the new rules are built aside
- * and only replace the caller's on success.
- *
- * Limits: iniparser 4.1 reads only named files, so rules_load_buffer() writes
- * the text to a private temp file under /tmp (no getenv() in modules, so
- * $TMPDIR is not consulted). The iniparser error callback is process-global
- * (it takes no cookie), so loading is not thread-safe.
+ * The file is opened once, checked on that descriptor and read whole
+ * (conffile.c), then parsed once, here, by one bounded pass over the text
+ * (at most CAP_RULE_FILE_BYTES, lines of at most RULE_LINE_MAX bytes) that
+ * records the line of every section and key, rejects duplicates, unknown
+ * names and anything iniparser would misread, and puts each value into an
+ * iniparser dictionary under the names iniparser_load() would use
+ * ("section:key", lower case, the value cut and unquoted as iniparser 4.1
+ * does). iniparser 4.1 parses only files named by a path
+ * (iniparser_load_file(FILE *) came in 4.2): letting it reopen the file by
+ * path, or through /proc/self/fd/N, would be a second open and a second
+ * parse of what may by then be different bytes, without line numbers.
+ * The values are then validated ourselves, because iniparser alone is too
+ * forgiving for a file that decides where mail goes: it lower-cases names
+ * (so [Rule X] merges with [rule x]), lets a repeated key win silently,
+ * cuts unquoted values at ';' or '#', joins a line ending in '\' with the
+ * next, fails on lines over 1024 bytes without saying which key, reads
+ * "12abc" as 12 and "on" as "not a boolean". A load is all or nothing: the
+ * new rules are built aside and only replace the caller's on success.
  */
 #include <config.h>
 
@@ -41,6 +43,7 @@
 #endif
 
 #include "caps.h"
+#include "conffile.h"
 #include "rules.h"
 
 /* iniparser 4.1 reads lines with fgets into 1024 bytes and fails on longer
@@ -115,7 +118,7 @@ static const struct {
   { "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
 };
 
-/* ---------- what the pre-pass saw ---------- */
+/* ---------- what the reading saw ---------- */
 
 struct seen_key {
   const char *name;         /* from the key table: known keys only */
@@ -136,6 +139,7 @@ struct prepass {
   struct seen_section *sections;  /* MAX_SECTIONS slots */
   size_t count;
   size_t rule_count;
+  dictionary *ini;                /* the values, as iniparser would hold them */
 };
 
 /* ---------- messages ---------- */
@@ -165,28 +169,6 @@ config_error(struct failure *failure, const char *file, unsigned line,
   vsnprintf(what, sizeof what, format, args);
   va_end(args);
   return failure_set(failure, FAILURE_CONFIG, "%s %s", where, what);
-}
-
-/* iniparser reports through a global callback without a cookie; keep its
- * last message here so it ends up in our failure instead of on stderr. */
-static char iniparser_message[256];
-
-static int iniparser_capture(const char *format, ...)
-  __attribute__((format(printf, 1, 2)));
-
-static int
-iniparser_capture(const char *format, ...)
-{
-  va_list args;
-  int length;
-  va_start(args, format);
-  length = vsnprintf(iniparser_message, sizeof iniparser_message, format, args);
-  va_end(args);
-  /* Its messages span lines ("...:\n-> line"); keep one line for logs. */
-  for (char *p = iniparser_message; *p; p++)
-    if (*p == '\n')
-      *p = ' ';
-  return length;
 }
 
 /* ---------- small string helpers ---------- */
@@ -288,7 +270,7 @@ rules_free(struct rules *rules)
   rules_init_defaults(rules);
 }
 
-/* ---------- the pre-pass ---------- */
+/* ---------- the one reading ---------- */
 
 static void
 prepass_free(struct prepass *seen)
@@ -301,6 +283,9 @@ prepass_free(struct prepass *seen)
   free(seen->sections);
   seen->sections = NULL;
   seen->count = 0;
+  if (seen->ini)
+    iniparser_freedict(seen->ini);
+  seen->ini = NULL;
 }
 
 static const char *
@@ -405,10 +390,39 @@ prepass_section(struct prepass *seen, const char *file, unsigned line,
   section->line = line;
   if (section->rule_name)
     seen->rule_count++;
+  /* As iniparser_load() does: a section is an entry without a value. */
+  if (dictionary_set(seen->ini, ini_name, NULL) != 0)
+    return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", file);
   return 0;
 }
 
-/* Check the value part of "key = value" the way iniparser will read it. */
+/* The value part of "key = value" as iniparser 4.1 reads it, into `out`
+ * (at least length + 1 bytes); prepass_value() has checked the quotes.
+ * Quoted: what is between the quotes, kept as it is. Unquoted: up to the
+ * first ';' or '#', blanks trimmed. */
+static void
+ini_value(const char *value, size_t length, char *out)
+{
+  size_t start = 0, end;
+  while (start < length && is_blank((unsigned char) value[start]))
+    start++;
+  if (start < length && (value[start] == '"' || value[start] == '\'')) {
+    const char *close = memchr(value + start + 1, value[start],
+                               length - start - 1);
+    start++;
+    end = close ? (size_t) (close - value) : length;
+  } else {
+    end = start;
+    while (end < length && value[end] != ';' && value[end] != '#')
+      end++;
+    while (end > start && is_blank((unsigned char) value[end - 1]))
+      end--;
+  }
+  memcpy(out, value + start, end - start);
+  out[end - start] = '\0';
+}
+
+/* Check the value part of "key = value" the way iniparser would read it. */
 static int
 prepass_value(const char *value, size_t length, const char **problem)
 {
@@ -492,6 +506,12 @@ prepass_key(struct prepass *seen, const char *file, unsigned line,
   section->keys[section->key_count].name = keys[k];
   section->keys[section->key_count].line = line;
   section->key_count++;
+
+  char entry[RULE_LINE_MAX + 32], value[RULE_LINE_MAX + 1];
+  snprintf(entry, sizeof entry, "%s:%s", section->ini_name, keys[k]);
+  ini_value(equals + 1, length - (size_t) (equals + 1 - text), value);
+  if (dictionary_set(seen->ini, entry, value) != 0)
+    return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", file);
   return 0;
 }
 
@@ -505,7 +525,8 @@ prepass_run(struct prepass *seen, const char *file, const char *text,
   /* Not zeroed (80 KB for the capped number of rules): a slot is cleared
    * when prepass_section() takes it, and only taken slots are read. */
   seen->sections = malloc(MAX_SECTIONS * sizeof *seen->sections);
-  if (!seen->sections)
+  seen->ini = dictionary_new(0);
+  if (!seen->sections || !seen->ini)
     return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", file);
   if (memchr(text, '\0', length))
     return config_error(failure, file, 0, NULL, NULL,
@@ -1002,31 +1023,6 @@ build_site_rule(struct rules *fresh, const struct seen_section *section,
 
 /* ---------- loading ---------- */
 
-/* iniparser and the pre-pass must have read the same sections in the same
- * order with the same keys; otherwise line numbers (and rule order) would
- * be wrong, e.g. if the file changed between the two reads. */
-static int
-check_agreement(dictionary *ini, const struct prepass *seen, const char *file,
-                struct failure *failure)
-{
-  if (iniparser_getnsec(ini) != (int) seen->count)
-    return config_error(failure, file, 0, NULL, NULL, "iniparser found %d "
-                        "sections where %zu were expected (did the file "
-                        "change while it was read?)", iniparser_getnsec(ini),
-                        seen->count);
-  for (size_t i = 0; i < seen->count; i++) {
-    const struct seen_section *section = &seen->sections[i];
-    const char *name = iniparser_getsecname(ini, (int) i);
-    if (!name || strcmp(name, section->ini_name) != 0
-        || iniparser_getsecnkeys(ini, section->ini_name)
-           != (int) section->key_count)
-      return config_error(failure, file, section->line, section->written, NULL,
-                          "iniparser read this section differently (did the "
-                          "file change while it was read?)");
-  }
-  return 0;
-}
-
 static int
 apply_section(struct rules *fresh, dictionary *ini,
               const struct seen_section *section, const char *file,
@@ -1044,8 +1040,7 @@ apply_section(struct rules *fresh, dictionary *ini,
     snprintf(lookup, sizeof lookup, "%s:%s", section->ini_name, at.key);
     at.text = iniparser_getstring(ini, lookup, NULL);
     if (!at.text)
-      return value_error(failure, &at, "iniparser did not read this key (did "
-                         "the file change while it was read?)");
+      return value_error(failure, &at, "internal: the value was not kept");
     if (!*at.text && type != SECTION_IDENTITY)
       return value_error(failure, &at, "empty value (expected a value or no "
                          "such line at all)");
@@ -1074,34 +1069,19 @@ apply_section(struct rules *fresh, dictionary *ini,
   return 0;
 }
 
-/* Validate `text` (already bounded by the caller), parse `ini_path` (a file
- * holding the same text) with iniparser, and on success move the result into
- * *rules. */
+/* Parse and validate `text` (already bounded by the caller) and on success
+ * move the result into *rules. */
 static int
 load_text(struct rules *rules, const char *name, const char *text,
-          size_t length, const char *ini_path, struct failure *failure)
+          size_t length, struct failure *failure)
 {
-  struct prepass seen = { NULL, 0, 0 };
+  struct prepass seen = { NULL, 0, 0, NULL };
   struct rules fresh;
-  dictionary *ini = NULL;
   int result = -1;
 
   rules_init_defaults(&fresh);
   if (prepass_run(&seen, name, text, length, failure) < 0)
     goto done;
-
-  iniparser_message[0] = '\0';
-  iniparser_set_error_callback(iniparser_capture);
-  ini = iniparser_load(ini_path);
-  iniparser_set_error_callback(NULL);
-  if (!ini) {
-    config_error(failure, name, 0, NULL, NULL, "iniparser cannot read it: %s",
-                 iniparser_message[0] ? iniparser_message : "unknown error");
-    goto done;
-  }
-  if (check_agreement(ini, &seen, name, failure) < 0)
-    goto done;
-
   fresh.source = strdup(name);
   if (seen.rule_count)
     fresh.site_rules = calloc(seen.rule_count, sizeof *fresh.site_rules);
@@ -1110,13 +1090,11 @@ load_text(struct rules *rules, const char *name, const char *text,
     goto done;
   }
   for (size_t i = 0; i < seen.count; i++)
-    if (apply_section(&fresh, ini, &seen.sections[i], name, failure) < 0)
+    if (apply_section(&fresh, seen.ini, &seen.sections[i], name, failure) < 0)
       goto done;
   result = 0;
 
 done:
-  if (ini)
-    iniparser_freedict(ini);
   prepass_free(&seen);
   if (result == 0) {
     rules_free(rules);
@@ -1127,94 +1105,6 @@ done:
   return result;
 }
 
-/* Read at most CAP_RULE_FILE_BYTES of a regular file that only its owner
- * (us or root) may write into a new buffer. */
-static int
-read_rule_file(const char *path, char **text, size_t *length,
-               struct failure *failure)
-{
-  struct stat info;
-  size_t used = 0;
-  char *buffer;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0)
-    return config_error(failure, path, 0, NULL, NULL, "cannot open: %s",
-                        strerror(errno));
-  if (fstat(fd, &info) < 0 || !S_ISREG(info.st_mode)) {
-    close(fd);
-    return config_error(failure, path, 0, NULL, NULL,
-                        "not a regular file (expected a rule file)");
-  }
-  /* Like ssh and procmail: whoever may write the rule file decides where
-   * our mail goes, so it must be ours (or root's) and writable by no one
-   * else. The caller delivers on this error, as on any bad rule file. */
-  if (info.st_mode & (S_IWGRP | S_IWOTH)) {
-    close(fd);
-    return config_error(failure, path, 0, NULL, NULL, "writable by group or "
-                        "others (mode %04o): refusing it (chmod go-w)",
-                        (unsigned) (info.st_mode & 07777));
-  }
-  if (info.st_uid != 0 && info.st_uid != geteuid()) {
-    close(fd);
-    return config_error(failure, path, 0, NULL, NULL, "owned by uid %lu, "
-                        "neither us (uid %lu) nor root: refusing it",
-                        (unsigned long) info.st_uid, (unsigned long) geteuid());
-  }
-  if ((unsigned long long) info.st_size > CAP_RULE_FILE_BYTES) {
-    close(fd);
-    return config_error(failure, path, 0, NULL, NULL, "file too large: %lld "
-                        "bytes (expected at most %lu)",
-                        (long long) info.st_size, CAP_RULE_FILE_BYTES);
-  }
-  /* Sized by fstat (a 256 KB buffer for a 1 KB file is a mapping and an
-   * unmapping per message); grown, to one byte past the cap, if the file
-   * grew since, so that is still caught. */
-  size_t capacity = (size_t) info.st_size + 1024;
-  if (capacity > CAP_RULE_FILE_BYTES + 1)
-    capacity = CAP_RULE_FILE_BYTES + 1;
-  buffer = malloc(capacity);
-  if (!buffer) {
-    close(fd);
-    return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", path);
-  }
-  while (used <= CAP_RULE_FILE_BYTES) {
-    if (used == capacity) {
-      size_t grown = capacity * 2 > CAP_RULE_FILE_BYTES + 1
-                     ? CAP_RULE_FILE_BYTES + 1 : capacity * 2;
-      char *bigger = realloc(buffer, grown);
-      if (!bigger) {
-        free(buffer);
-        close(fd);
-        return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", path);
-      }
-      buffer = bigger;
-      capacity = grown;
-    }
-    ssize_t got = read(fd, buffer + used, capacity - used);
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got < 0) {
-      int saved = errno;
-      free(buffer);
-      close(fd);
-      return config_error(failure, path, 0, NULL, NULL, "cannot read: %s",
-                          strerror(saved));
-    }
-    if (got == 0)
-      break;
-    used += (size_t) got;
-  }
-  close(fd);
-  if (used > CAP_RULE_FILE_BYTES) {
-    free(buffer);
-    return config_error(failure, path, 0, NULL, NULL, "file too large "
-                        "(expected at most %lu bytes)", CAP_RULE_FILE_BYTES);
-  }
-  *text = buffer;
-  *length = used;
-  return 0;
-}
-
 int
 rules_load(struct rules *rules, const char *path, struct failure *failure)
 {
@@ -1223,9 +1113,9 @@ rules_load(struct rules *rules, const char *path, struct failure *failure)
   int result;
   if (!path)
     return failure_set(failure, FAILURE_CONFIG, "no rule file given");
-  if (read_rule_file(path, &text, &length, failure) < 0)
+  if (conffile_read(path, "rule file", &text, &length, failure) < 0)
     return -1;
-  result = load_text(rules, path, text, length, path, failure);
+  result = load_text(rules, path, text, length, failure);
   free(text);
   return result;
 }
@@ -1234,10 +1124,6 @@ int
 rules_load_buffer(struct rules *rules, const char *name, const char *text,
                   size_t length, struct failure *failure)
 {
-  char temp_path[] = "/tmp/bsf-rules-XXXXXX";
-  size_t written = 0;
-  int fd, result;
-
   if (!name)
     name = "(buffer)";
   if (!text && length)
@@ -1245,33 +1131,7 @@ rules_load_buffer(struct rules *rules, const char *name, const char *text,
   if (length > CAP_RULE_FILE_BYTES)
     return config_error(failure, name, 0, NULL, NULL, "too large: %zu bytes "
                         "(expected at most %lu)", length, CAP_RULE_FILE_BYTES);
-  fd = mkstemp(temp_path);
-  if (fd < 0)
-    return failure_set(failure, FAILURE_IO, "%s: temp file %s: %s", name,
-                       temp_path, strerror(errno));
-  while (written < length) {
-    ssize_t put = write(fd, text + written, length - written);
-    if (put < 0 && errno == EINTR)
-      continue;
-    if (put <= 0) {
-      int saved = put < 0 ? errno : EIO;
-      close(fd);
-      unlink(temp_path);
-      return failure_set(failure, FAILURE_IO, "%s: temp file %s: %s", name,
-                         temp_path, strerror(saved));
-    }
-    written += (size_t) put;
-  }
-  if (close(fd) < 0) {
-    int saved = errno;
-    unlink(temp_path);
-    return failure_set(failure, FAILURE_IO, "%s: temp file %s: %s", name,
-                       temp_path, strerror(saved));
-  }
-  result = load_text(rules, name, text ? text : "", length, temp_path,
-                     failure);
-  unlink(temp_path);
-  return result;
+  return load_text(rules, name, text ? text : "", length, failure);
 }
 
 /* ---------- paths ---------- */

@@ -2,13 +2,17 @@
 /* signatures.c: loading a site's own signatures file (the shipped ones are
  * compiled in: signature-table.c, generated from rules/signatures.txt).
  * Same format as rules/signatures.txt; bounded by CAP_RULE_FILE_BYTES,
- * CAP_SITE_SIGNATURES lines and CAP_LINE_BYTES per line. */
+ * CAP_SITE_SIGNATURES lines and CAP_LINE_BYTES per line. The file decides
+ * what is filed as backscatter, so it is read as the rule file is: opened
+ * once, its owner, mode and directories checked on that descriptor
+ * (conffile.h), read whole from it. */
 #include <config.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "caps.h"
+#include "conffile.h"
 #include "signatures.h"
 
 static int
@@ -44,24 +48,21 @@ next_word(char **cursor)
 int
 signatures_load(struct signature_set *set, const char *path, struct failure *failure)
 {
-  FILE *file = fopen(path, "r");
+  size_t length = 0;
   memset(set, 0, sizeof *set);
-  if (!file)
-    return failure_set(failure, FAILURE_CONFIG, "%s: %s", path, strerror(errno));
-  set->text = malloc(CAP_RULE_FILE_BYTES + 1);
+  if (conffile_read(path, "signatures file", &set->text, &length,
+                    failure) < 0)
+    return -1;
   set->items = calloc(CAP_SITE_SIGNATURES, sizeof *set->items);
-  size_t length = set->text ? fread(set->text, 1, CAP_RULE_FILE_BYTES + 1, file) : 0;
-  fclose(file);
-  if (!set->text || !set->items) {
+  if (!set->items) {
     signatures_free(set);
     return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", path);
   }
-  if (length > CAP_RULE_FILE_BYTES) {
+  if (memchr(set->text, '\0', length)) {
     signatures_free(set);
-    return failure_set(failure, FAILURE_CONFIG, "%s: larger than %lu bytes", path,
-                       (unsigned long) CAP_RULE_FILE_BYTES);
+    return failure_set(failure, FAILURE_CONFIG, "%s: contains a NUL byte "
+                       "(expected a text file)", path);
   }
-  set->text[length] = '\0';
   char *line = set->text;
   for (unsigned number = 1; line && *line; number++) {
     char *end = strchr(line, '\n');

@@ -44,6 +44,7 @@
 
 #include "caps.h"
 #include "store.h"
+#include "util.h"
 
 #define KEY_MSGID_PREFIX     "m:"
 #define KEY_RECIPIENT_PREFIX "r:"
@@ -890,10 +891,9 @@ dump_entry(struct sent_store *store, const datum *key, const datum *value,
 {
   (void) value;
   FILE *out = data;
-  char stamp[32] = "invalid-time";
-  struct tm utc;
-  if (time_valid && gmtime_r(&when, &utc))
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  char stamp[ISO_TIME_BYTES] = "invalid-time";
+  if (time_valid)
+    iso_time(when, stamp);
 
   static const char *const type_names[] = {
     [ENTRY_MSGID] = "msgid", [ENTRY_RECIPIENT] = "recipient",

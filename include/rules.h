@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* rules.h: the rule file (INI, read with iniparser), validated into a
+/* rules.h: the rule file (INI, read as iniparser reads it), validated into a
  * struct rules that every other module receives as its configuration.
  *
  * A rule file is either loaded whole or not at all: rules_load() checks every

@@ -2,9 +2,11 @@
 /* signatures.h: phrasings that tell automatic mail apart, as data.
  *
  * The shipped table is rules/signatures.txt compiled in at build time
- * (filter/signatures.c is generated), so start-up reads no file. A site
- * adds its own with signatures_load(), same format, at most
- * CAP_SITE_SIGNATURES lines of at most CAP_LINE_BYTES.
+ * (filter/signature-table.c is generated from it by
+ * scripts/gen-signatures.awk), so start-up reads no file. A site adds its
+ * own with signatures_load(), same format, at most CAP_SITE_SIGNATURES
+ * lines of at most CAP_LINE_BYTES, from a file that passes the rule file's
+ * checks (owner, mode, directories: conffile.h).
  */
 #ifndef BSF_SIGNATURES_H
 #define BSF_SIGNATURES_H
@@ -40,7 +42,9 @@ struct signature_set {
   char *text;                /* owns the strings of items */
 };
 
-/* Load a signatures file. 0, or -1 with FAILURE_CONFIG "FILE:LINE: why". */
+/* Load a signatures file (read once, checked as conffile_read() says).
+ * 0, or -1 with FAILURE_CONFIG "FILE:LINE: why" or "FILE: why"; *set is
+ * then empty. */
 int signatures_load(struct signature_set *set, const char *path,
                     struct failure *failure);
 void signatures_free(struct signature_set *set);

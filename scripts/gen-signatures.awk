@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# gen-signatures.awk: rules/signatures.txt -> C table (filter/signatures.c).
-# Usage: awk -f gen-signatures.awk rules/signatures.txt > signatures.c
+# gen-signatures.awk: rules/signatures.txt -> C table (filter/signature-table.c).
+# Usage: awk -f gen-signatures.awk rules/signatures.txt > filter/signature-table.c
 # Also emits builtin_signature_anchors[]: for each phrase, the offset of a
 # byte that is rare in mail text, where classify.c's search starts (only
 # its speed depends on the choice; an awk that counts characters, not
 # bytes, still gives an offset inside the phrase).
 BEGIN {
-  print "/* signatures.c: generated from rules/signatures.txt by"
+  print "/* signature-table.c: generated from rules/signatures.txt by"
   print " * scripts/gen-signatures.awk. Do not edit. */"
   print "#include <stddef.h>"
   print "#include \"signatures.h\""

@@ -173,6 +173,41 @@ rule_case "world-writable" "$RULES" "writable by group or others"
 chmod 620 "$RULES"
 rule_case "group-writable" "$RULES" "refusing it"
 chmod 600 "$RULES"
+# Its directory: anyone who may write it could swap the file (issue 10.10).
+mkdir "$WORK/open"; cp "$RULES" "$WORK/open/rules.ini"; chmod 777 "$WORK/open"
+rule_case "in a world-writable directory" "$WORK/open/rules.ini" "is writable by group or others (mode 0777) and not sticky"
+chmod 1777 "$WORK/open"        # sticky, as /tmp: no one else may rename it
+"$BSF_BIN" check -c "$WORK/open/rules.ini" --explain < "$WORK/forged.eml" > /dev/null 2> "$WORK/r.err"
+equal "rule file in a sticky directory: loads (no config error)" "$(grep -c '^error=config' "$WORK/r.err")" 0
+chmod 700 "$WORK/open"
+if [ "$(id -u)" -eq 0 ]; then
+  chown 65534 "$WORK/open"
+  rule_case "in a directory owned by another user" "$WORK/open/rules.ini" "owned by uid 65534"
+  chown 0 "$WORK/open"
+else
+  skip "rule file in a directory owned by another user" "needs root to give it away"
+fi
+# The [classify] signatures file gets the same checks: whoever may write it
+# can turn a colleague's reply into filed backscatter.
+printf 'subject autoreply site-ooo Out of office\n' > "$WORK/sig.txt"
+write_rules "$(printf '[classify]\nsignatures = %s' "$WORK/sig.txt")"
+chmod 600 "$WORK/sig.txt"
+"$BSF_BIN" check -c "$RULES" --explain < "$WORK/forged.eml" > /dev/null 2> "$WORK/r.err"
+equal "signatures file 0600: loads (no config error)" "$(grep -c '^error=config' "$WORK/r.err")" 0
+chmod 666 "$WORK/sig.txt"
+rule_case "whose signatures file is world-writable" "$RULES" "sig.txt: writable by group or others (mode 0666)"
+chmod 600 "$WORK/sig.txt"
+mkdir "$WORK/sigdir"; mv "$WORK/sig.txt" "$WORK/sigdir/sig.txt"; chmod 757 "$WORK/sigdir"
+write_rules "$(printf '[classify]\nsignatures = %s' "$WORK/sigdir/sig.txt")"
+rule_case "whose signatures file's directory is world-writable" "$RULES" "and not sticky"
+chmod 700 "$WORK/sigdir"
+if [ "$(id -u)" -eq 0 ]; then
+  chown 65534 "$WORK/sigdir/sig.txt"
+  rule_case "whose signatures file belongs to another user" "$RULES" "owned by uid 65534"
+else
+  skip "signatures file owned by another user" "needs root to give it away"
+fi
+write_rules
 printf '[store]\npath = %s\n[exit]\non_error = tempfail\n' "$WORK/nostore/sent.db" > "$WORK/tf.ini"
 chmod 600 "$WORK/tf.ini"
 "$BSF_BIN" check -c "$WORK/tf.ini" --explain < "$WORK/forged.eml" > /dev/null 2> "$WORK/tf.err"

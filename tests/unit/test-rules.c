@@ -5,7 +5,10 @@
  * and relay tables, actions, default paths (in a temp dir, never $HOME), and
  * the shipped example rules/backscatter-filter.ini (found through
  * $BSF_SRCDIR, else relative to this source file). */
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -774,6 +777,161 @@ test_permissions(const char *dir)
   }
 }
 
+/* ---------- one open, one read (issue 10.10) ---------- */
+
+/* open() and fopen() are interposed here (this program's definitions come
+ * before libc's, also for a statically linked iniparser): they count the
+ * opens of `watched_path`, and after the first one can move
+ * `swap_in_path` over it, as another user could if they may write the
+ * directory. The file parsed must be the one opened and checked, so a
+ * swap after the open must never be parsed. */
+static const char *watched_path, *swap_in_path;
+static int watched_opens;
+
+static void
+watched_open(const char *path)
+{
+  if (!watched_path || strcmp(path, watched_path) != 0)
+    return;
+  if (watched_opens++ == 0 && swap_in_path && rename(swap_in_path, watched_path) != 0)
+    perror("rename");
+}
+
+int
+open(const char *path, int flags, ...)
+{
+  static int (*real_open)(const char *, int, ...);
+  mode_t mode = 0;
+  if (flags & O_CREAT) {
+    va_list args;
+    va_start(args, flags);
+    mode = (mode_t) va_arg(args, int);
+    va_end(args);
+  }
+  if (!real_open)
+    real_open = (int (*)(const char *, int, ...)) dlsym(RTLD_NEXT, "open");
+  int fd = real_open(path, flags, mode);
+  watched_open(path);
+  return fd;
+}
+
+FILE *
+fopen(const char *path, const char *how)
+{
+  static FILE *(*real_fopen)(const char *, const char *);
+  if (!real_fopen)
+    real_fopen = (FILE *(*)(const char *, const char *)) dlsym(RTLD_NEXT, "fopen");
+  FILE *file = real_fopen(path, how);
+  watched_open(path);
+  return file;
+}
+
+static void
+test_read_once(const char *dir)
+{
+  char path[512], swap[512];
+  struct rules rules;
+  struct failure failure = { 0 };
+  int result;
+  snprintf(path, sizeof path, "%s/once.ini", dir);
+  snprintf(swap, sizeof swap, "%s/swap.ini", dir);
+
+  write_file(path, "[exit]\nfile = 5\n");
+  watched_path = path;
+  watched_opens = 0;
+  rules_init_defaults(&rules);
+  result = rules_load(&rules, path, &failure);
+  TAP_INT(result, 0, "read once: the rule file loads");
+  TAP_INT(rules.exit_code[ACTION_FILE], 5, "read once: its value");
+  TAP_INT(watched_opens, 1, "read once: the rule file is opened once");
+  rules_free(&rules);
+
+  /* Another user's file, same shape, different value, writable by all. */
+  write_file(swap, "[exit]\nfile = 9\n");
+  chmod(swap, 0666);
+  swap_in_path = swap;
+  watched_opens = 0;
+  memset(&failure, 0, sizeof failure);
+  rules_init_defaults(&rules);
+  result = rules_load(&rules, path, &failure);
+  TAP_OK(rules.exit_code[ACTION_FILE] != 9,
+         "read once: a file swapped in after the check is never parsed");
+  TAP_OK(result == 0 ? rules.exit_code[ACTION_FILE] == 5
+                     : contains(failure.message, "replaced while it was being checked"),
+         "read once: what was checked loads, or the swap is refused (%s)",
+         result == 0 ? "loaded" : failure.message);
+  TAP_INT(watched_opens, 1, "read once: opened once when swapped too");
+  rules_free(&rules);
+  swap_in_path = NULL;
+  watched_path = NULL;
+  unlink(path);
+  unlink(swap);
+}
+
+/* ---------- the directories above the rule file ---------- */
+
+static void
+test_directories(const char *dir)
+{
+  char sub[512], path[600];
+  struct rules rules;
+  struct failure failure = { 0 };
+  static const struct {
+    mode_t mode;
+    long owner;          /* -1: ours; else chown to this uid (root only) */
+    int want;
+    const char *message;
+  } cases[] = {
+    { 0700, -1, 0, NULL },
+    { 0755, -1, 0, NULL },
+    { 0777, -1, -1, "writable by group or others (mode 0777) and not sticky" },
+    { 0770, -1, -1, "writable by group or others (mode 0770) and not sticky" },
+    { 01777, -1, 0, NULL },
+    { 0755, 65534, -1, "owned by uid 65534, neither us" },
+  };
+  snprintf(sub, sizeof sub, "%s/conf", dir);
+  snprintf(path, sizeof path, "%s/rules.ini", sub);
+  mkdir(sub, 0700);
+  write_file(path, "[exit]\nfile = 6\n");
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char label[128];
+    snprintf(label, sizeof label, "directory mode %04o owner %ld",
+             (unsigned) cases[i].mode, cases[i].owner);
+    if (cases[i].owner >= 0
+        && (geteuid() != 0 || chown(sub, (uid_t) cases[i].owner, (gid_t) -1) < 0)) {
+      printf("ok %d - %s # SKIP needs root to give the directory away\n", ++tap_count,
+             label);
+      continue;
+    }
+    chmod(sub, cases[i].mode);
+    rules_init_defaults(&rules);
+    memset(&failure, 0, sizeof failure);
+    int result = rules_load(&rules, path, &failure);
+    TAP_INT(result, cases[i].want, "%s", label);
+    if (cases[i].want < 0)
+      TAP_OK(contains(failure.message, cases[i].message) && contains(failure.message, sub)
+             && failure.class == FAILURE_CONFIG, "%s: message says why (%s)", label,
+             failure.message);
+    rules_free(&rules);
+    if (cases[i].owner >= 0 && chown(sub, geteuid(), (gid_t) -1) < 0)
+      perror("chown");
+  }
+  /* Through a symbolic link, the directories of the file itself count. */
+  char link_path[600];
+  snprintf(link_path, sizeof link_path, "%s/link.ini", dir);
+  chmod(sub, 0777);
+  if (symlink(path, link_path) == 0) {
+    rules_init_defaults(&rules);
+    TAP_INT(rules_load(&rules, link_path, &failure), -1,
+            "a link to a file in a world-writable directory is refused");
+    rules_free(&rules);
+    unlink(link_path);
+  }
+  chmod(sub, 0700);
+  unlink(path);
+  rmdir(sub);
+}
+
 /* ---------- the shipped example ---------- */
 
 static void
@@ -861,6 +1019,8 @@ main(void)
   test_files(template);
   test_paths(template);
   test_permissions(template);
+  test_read_once(template);
+  test_directories(template);
   test_example();
 
   if (strchr(template, '\'') == NULL) {
