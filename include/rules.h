@@ -87,13 +87,16 @@ struct rules {
 /* Fill *rules with the built-in defaults (allocates nothing). */
 void rules_init_defaults(struct rules *rules);
 
-/* Load and validate `path` into *rules. Returns 0, or -1 with *failure set
- * (class FAILURE_CONFIG; message "FILE:LINE: key 'K': why" where known) and
+/* Load and validate `path` into *rules: opened once, checked on that
+ * descriptor (owner, mode, the directories above it: conffile.h), read
+ * whole and parsed once. Returns 0, or -1 with *failure set (class
+ * FAILURE_CONFIG; message "FILE:LINE: [section] key: why" where known) and
  * *rules unchanged. A missing file is an error here: callers decide whether
  * a missing default file is fine. */
 int rules_load(struct rules *rules, const char *path, struct failure *failure);
 
-/* Load from a memory buffer; `name` is used in messages. Same contract. */
+/* Load from a memory buffer (no file, no checks); `name` is used in
+ * messages. Same contract otherwise. */
 int rules_load_buffer(struct rules *rules, const char *name,
                       const char *text, size_t length, struct failure *failure);
 
