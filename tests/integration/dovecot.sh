@@ -89,7 +89,7 @@ folder=$WORK/Maildir/.Backscatter
 
 for script in filter execute; do
   name=dovecot-sieve-$script.sieve
-  cp "$BSF_SRCDIR/examples/$name" "$WORK/.dovecot.sieve"
+  example "$name" >"$WORK/.dovecot.sieve"
   fresh_maildir
   if run_four; then tap_ok "$name: dovecot-lda exits 0 for every message"
   else tap_not_ok "$name: dovecot-lda exits 0 for every message"; log_tail; fi

@@ -192,7 +192,7 @@ RELAY_HOST = 127.0.0.1
 RELAY_PORT = $port
 RELAY_IS_THIS_HOST = yes
 EOF
-  cat "$BSF_SRCDIR/examples/exim4-backscatter.conf"
+  example exim4-backscatter.conf "$WORK/bin/backscatter-filter"
 } >"$WORK/exim.conf"
 cp "$BSF_SRCDIR/examples/exim-forward-filter" "$WORK/.forward"
 chown -R "$TEST_UID:$TEST_UID" "$WORK"

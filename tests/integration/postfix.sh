@@ -124,9 +124,8 @@ scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 
-sed "s|/usr/bin/backscatter-filter|$WORK/bin/backscatter-filter|" \
-  "$BSF_SRCDIR/examples/postfix-forward-record" >"$WORK/.forward+record"
-cp "$BSF_SRCDIR/examples/procmailrc-tag" "$WORK/.procmailrc"
+example postfix-forward-record "$WORK/bin/backscatter-filter" >"$WORK/.forward+record"
+example procmailrc-tag "$WORK/bin/backscatter-filter" >"$WORK/.procmailrc"
 chmod 644 "$WORK/.procmailrc" "$WORK/.forward+record"
 
 master_pid() { head -1 "$PF/queue/pid/master.pid" 2>/dev/null | tr -d ' '; }

@@ -51,7 +51,7 @@ else tap_not_ok "record the outgoing original" "exit $?"; fi
 
 # 1. examples/procmailrc: exit codes, backscatter filed.
 rc=$WORK/procmailrc
-cp "$BSF_SRCDIR/examples/procmailrc" "$rc"
+example procmailrc >"$rc"
 fresh_maildir
 tap_check "procmailrc: procmail exits 0 for every message" run_four "$rc"
 tap_check "procmailrc: forged bounce filed in .Backscatter" \
@@ -64,7 +64,7 @@ done
 rc=$WORK/procmailrc-drop
 sed -e 's/^\( *\)#:0$/\1:0/' -e 's/^\( *\)#\* BSF_STATUS/\1* BSF_STATUS/' \
   -e 's|^\( *\)#/dev/null|\1/dev/null|' \
-  "$BSF_SRCDIR/examples/procmailrc" >"$rc"
+  "$WORK/procmailrc" >"$rc"
 cat >>"$RULES" <<EOF
 
 [exit]
@@ -83,7 +83,7 @@ write_rules file
 
 # 3. examples/procmailrc-tag: --tag as a `:0 fw` filter.
 rc=$WORK/procmailrc-tag
-cp "$BSF_SRCDIR/examples/procmailrc-tag" "$rc"
+example procmailrc-tag >"$rc"
 fresh_maildir
 tap_check "procmailrc-tag: procmail exits 0 for every message" run_four "$rc"
 tap_check "procmailrc-tag: forged bounce filed in .Backscatter" \
@@ -124,10 +124,24 @@ tap_check "procmailrc-tag: an incoming X-Backscatter header is removed, mail del
   only_in spoofed "$inbox" "$WORK/Maildir"
 expect_header spoofed clean deliver
 
+# Regression (issue 15): the example names the program by the path it was
+# installed at; another backscatter-filter first on procmail's PATH (as an
+# old copy in /usr/local/bin would be) is never run.
+mkdir -p "$WORK/decoy"
+printf '#!/bin/sh\ntouch "%s/decoy-ran"\ncat\n' "$WORK" >"$WORK/decoy/backscatter-filter"
+chmod 755 "$WORK/decoy/backscatter-filter"
+fresh_maildir
+SENDER= timeout "$BSF_TIMEOUT" "$PROCMAIL" -m HOME="$WORK" PATH="$WORK/decoy:/usr/bin:/bin" \
+  "$rc" <"$WORK/msg/forged"
+tap_check "procmailrc-tag: runs the installed program, not the one first on PATH" \
+  test ! -e "$WORK/decoy-ran"
+tap_check "procmailrc-tag: without BSF set, the forged bounce is filed" \
+  only_in forged "$folder" "$WORK/Maildir"
+
 # 4. A failing filter never loses mail.
 for name in procmailrc procmailrc-tag; do
   rc=$WORK/$name
-  cp "$BSF_SRCDIR/examples/$name" "$rc"
+  example "$name" >"$rc"
   fresh_maildir
   run_four "$rc" /bin/false >/dev/null 2>&1
   n=0
