@@ -1,31 +1,33 @@
 #!/bin/sh
-# SPDX-License-Identifier: GPL-3.0-or-later
 # evaluate.sh: how well the built program recognises bounce-like mail and
-# finds the original's Message-ID on the real messages of the shared corpus,
-# compared with two independent bounce parsers (oracles, tests/evaluate/
-# oracles.pl), and how much ordinary mail it misflags.
+# finds the original's Message-ID on the real messages of tests/corpus
+# (see its MANIFEST), compared with two independent bounce parsers (oracles,
+# tests/evaluate/oracles.pl), and how it judges the mail that is no notice
+# (business, person, list, spam): its verdicts with a store that has been
+# recording for weeks and knows nothing (judge.sh).
 #
-# Usage: evaluate.sh [FOLDER...]   (folders relative to the corpus; default:
-#        bounces/flufl.bounce bounces/bounceparser ham/* unlabelled/ml-bouncelike)
+# Usage: evaluate.sh [CLASS/GROUP...]   (default: every CLASS/GROUP folder)
 # Environment: BSF_BIN (default ./backscatter-filter), BSF_SRCDIR (default:
-# two levels above this script), BSF_CORPUS (default $BSF_SRCDIR/../shared/
+# two levels above this script), BSF_CORPUS (default $BSF_SRCDIR/tests/
 # corpus), BSF_ORACLES=committed to use tests/evaluate/oracle-ids.tsv even
-# when the Perl oracles are installed (otherwise they are rerun, ~4 s),
-# BSF_EVAL_KEEP=DIR to keep the raw per-file results (ours.tsv, oracles.tsv).
+# when the Perl oracles are installed (otherwise they are rerun, ~5 s),
+# BSF_EVAL_KEEP=DIR to keep the raw per-file results (ours.tsv, oracles.tsv),
+# BSF_EVAL_OUT=FILE to write the report as Markdown (EVALUATION.md: `make
+# evaluate` sets it).
 #
 # Each message is judged by one `check --explain` process (judge.sh) with a
 # private rule file (no syslog, log to a temporary file, a temporary store
-# holding one unrelated message), with at most 20 s of CPU. Our ID is the one the log line
-# names (`id=<...>`, the ID looked up first); the other IDs the trace names
-# are kept too, to tell "found it, but not first" from "did not find it".
-# Prints the table, then every disagreement and every miss. Exit status: 0
-# unless the program could not be run at all (the figures are not judged
-# here; tests/e2e/corpus.sh asserts on them).
+# holding one unrelated message), with at most 20 s of CPU. Our ID is the one
+# the log line names (`id=<...>`, the ID looked up first); the other IDs the
+# trace names are kept too, to tell "found it, but not first" from "did not
+# find it". Prints the table, then every disagreement, every miss and every
+# misjudged message. Exit status: 0 unless the program could not be run at
+# all (the figures are not judged here; tests/e2e/corpus.sh asserts on them).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 BSF_SRCDIR=${BSF_SRCDIR:-$(cd "$here/../.." && pwd)}
 BSF_BIN=${BSF_BIN:-./backscatter-filter}
-CORPUS=${BSF_CORPUS:-$BSF_SRCDIR/../shared/corpus}
+CORPUS=${BSF_CORPUS:-$BSF_SRCDIR/tests/corpus}
 COMMITTED_ORACLES=$here/oracle-ids.tsv
 
 case $BSF_BIN in /*) ;; *) BSF_BIN=$(pwd)/$BSF_BIN ;; esac
@@ -34,9 +36,9 @@ case $BSF_BIN in /*) ;; *) BSF_BIN=$(pwd)/$BSF_BIN ;; esac
 CORPUS=$(cd "$CORPUS" && pwd)
 
 if [ $# -eq 0 ]; then
-  set -- bounces/flufl.bounce bounces/bounceparser
-  for d in "$CORPUS"/ham/*/; do set -- "$@" "ham/$(basename "$d")"; done
-  set -- "$@" unlabelled/ml-bouncelike
+  for d in "$CORPUS"/*/*/; do
+    d=${d%/}; set -- "$@" "${d#"$CORPUS"/}"
+  done
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bsf-eval.XXXXXX") || exit 1
@@ -53,15 +55,19 @@ printf '[store]\npath = %s\nlock_wait = 2s\n[log]\nsyslog = no\nfile = %s\n' \
   "$WORK/store/sent.db" "$LOG" > "$RULES"
 chmod 600 "$RULES"
 
-# The store exists (a missing store is trouble, not a judgement) and holds
-# one message the corpus cannot refer to.
-printf 'From: evaluation@invalid.example\nTo: nobody@invalid.example\nMessage-ID: <evaluate.%s@invalid.example>\nSubject: x\n\nx\n' "$$" \
-  | "$BSF_BIN" record -c "$RULES" > /dev/null 2>&1 \
-  || { echo "evaluate.sh: $BSF_BIN record failed; cannot set up the store" >&2; exit 1; }
+. "$here/judge.sh"
+# The store exists (a missing store is trouble, not a judgement), began
+# recording before any corpus message and holds one message the corpus
+# cannot refer to.
+judge_store || { echo "evaluate.sh: $BSF_BIN record failed; cannot set up the store" >&2; exit 1; }
+if [ -n "$JUDGE_FAKETIME" ]; then
+  clock_note="each message judged at the time of its own Date header (faketime); the store recording since 1971, knowing none of the originals"
+else
+  clock_note="faketime(1) NOT installed: every message judged at the real time, so most originals are past the TTL and verdicts are lenient (unknown, not backscatter)"
+fi
 
 # --- our side: one TSV line per file (judge.sh)
 ours=$WORK/ours.tsv
-. "$here/judge.sh"
 started=$(date +%s)
 for folder in "$@"; do
   [ -d "$CORPUS/$folder" ] || { echo "evaluate.sh: no folder $folder" >&2; exit 1; }
@@ -74,7 +80,7 @@ oracles=$WORK/oracles.tsv
 oracle_source="committed $COMMITTED_ORACLES"
 if [ "${BSF_ORACLES:-}" != committed ] && command -v perl > /dev/null 2>&1 \
    && perl -MSisimai -MMail::DeliveryStatus::BounceParser -e 1 2> /dev/null; then
-  files=$(awk -F'\t' '$1 !~ /^ham\// { print $2 }' "$ours")
+  files=$(awk -F'\t' '$1 ~ /^(bounce|autoreply|spam|unlabelled)\// { print $2 }' "$ours")
   if [ -n "$files" ]; then
     # shellcheck disable=SC2086  # corpus names hold no white space
     (cd "$CORPUS" && perl "$here/oracles.pl" $files) > "$oracles" 2> "$WORK/oracles.err"
@@ -91,13 +97,30 @@ fi
 [ -n "${BSF_EVAL_KEEP:-}" ] && mkdir -p "$BSF_EVAL_KEEP" \
   && cp "$ours" "$oracles" "$BSF_EVAL_KEEP/"
 
-echo "backscatter-filter evaluation: $(awk 'END { print NR }' "$ours") messages in ${elapsed} s, one process each"
-echo "program: $BSF_BIN"
-echo "corpus:  $CORPUS"
-echo "oracles: $oracle_source"
+commit=$(git -C "$BSF_SRCDIR" rev-parse --short=7 HEAD 2> /dev/null || echo unknown)
+if [ "$commit" != unknown ] && [ -n "$(git -C "$BSF_SRCDIR" status --porcelain -- filter include rules tests/corpus tests/evaluate 2> /dev/null)" ]; then
+  commit="$commit (with uncommitted changes)"
+fi
+report=$WORK/report.md
+{
+echo "# Evaluation on the development corpus"
 echo
-
-awk -F'\t' -v folders="$*" '
+echo "Written by \`make evaluate\` (tests/evaluate/evaluate.sh); do not edit by hand."
+echo "How well \`backscatter-filter check\` recognises bounces and automatic replies,"
+echo "finds the original message's Message-ID, and leaves mail that is no notice"
+echo "alone, on the real messages of \`tests/corpus\` (classes and sources in its"
+echo "MANIFEST), compared with two independent bounce parsers: Sisimai"
+echo "(\`libsisimai-perl\`) and Mail::DeliveryStatus::BounceParser"
+echo "(\`libmail-deliverystatus-bounceparser-perl\`), whose answers are kept in"
+echo "\`tests/evaluate/oracle-ids.tsv\` so the test suite needs no Perl."
+echo
+echo "- commit: \`$commit\`, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "- $(awk 'END { print NR }' "$ours") messages in ${elapsed} s, one \`check --explain\` process each"
+echo "- store: $clock_note"
+echo "- oracles: $oracle_source"
+echo "- command: \`make evaluate\` (or \`sh tests/evaluate/evaluate.sh\` in the build directory)"
+echo
+awk -F'\t' -v groups="$*" '
 function has(list, id,    n, i, parts) {
   if (id == "-" || list == "-") return 0
   n = split(list, parts, ",")
@@ -117,42 +140,41 @@ function said(oracle, id, trace) {   # how the answer of an oracle compares to o
   return "differs"
 }
 function pct(n, d) { return d ? sprintf("%d (%.1f%%)", n, 100 * n / d) : "-" }
-function row(name, k) {
-  if (name ~ /^ham\//)
-    printf "| %-26s | %5d | %14s | %14s | %11s | %11s | %11s | %11s | %14s |\n", name,
-      files[k], pct(recog[k], files[k]), "n/a", "n/a", "n/a", "n/a", "n/a",
-      pct(mis[k], files[k])
-  else
-    printf "| %-26s | %5d | %14s | %14s | %11d | %11s | %11d | %11s | %14s |\n", name,
+function notice(c) { return c == "bounce" || c == "autoreply" }
+function row(name, k, c) {
+  if (notice(c) || c == "unlabelled")
+    printf "| %-28s | %5d | %14s | %14s | %5d | %7s | %5d | %8s | %5d | %7d | %11d |\n", name,
       files[k], pct(recog[k], files[k]), pct(idf[k], files[k]), sid[k], (sagree[k] + 0) "/" (sid[k] + 0),
-      bid[k], (bagree[k] + 0) "/" (bid[k] + 0), name ~ /^bounces\// ? "n/a" : "-"
+      bid[k], (bagree[k] + 0) "/" (bid[k] + 0), v[k, "clean"], v[k, "unknown"], v[k, "backscatter"]
+  else
+    printf "| %-28s | %5d | %14s | %14s | %5s | %7s | %5s | %8s | %5d | %7d | %11d |\n", name,
+      files[k], pct(recog[k], files[k]), "n/a", "n/a", "n/a", "n/a", "n/a",
+      v[k, "clean"], v[k, "unknown"], v[k, "backscatter"]
 }
 FILENAME == ARGV[1] {   # oracles
   if ($1 == "file") next
-  s_ids[$1] = $3; s_reason[$1] = $4; b_bounce[$1] = $6; b_id[$1] = $7
-  s_status[$1] = $2; b_status[$1] = $5; next
+  s_ids[$1] = $3; b_id[$1] = $7; next
 }
 {
-  f = $1; file = $2; verdict = $4; kind = $5; id = $6; trace = $7; reason = $8
-  files[f]++; order[f] = 1
-  total = (f ~ /^ham\//) ? "ham" : "bounce"
-  files[total]++
+  g = $1; file = $2; verdict = $4; kind = $5; id = $6; trace = $7; reason = $8
+  c = g; sub(/\/.*/, "", c)
+  if (!(c in cfiles)) corder[++nclasses] = c
+  files[g]++; cfiles[c]++; files["class " c]++
+  v[g, verdict]++; v["class " c, verdict]++
+  if ($9 == "-") noclock++
   rec = (kind != "-" && kind != "none")
-  if (rec) { recog[f]++; recog[total]++ }
-  if (f ~ /^ham\//) {
-    if (kind != "none" || verdict != "clean") {
-      mis[f]++; mis[total]++
-      misflag[++nmis] = file "\t" verdict "\t" kind "\t" id "\t" reason
-    }
+  if (rec) { recog[g]++; recog["class " c]++; kinds[c, kind]++; if (!((c, kind) in kseen)) { kseen[c, kind] = 1; klist[c] = klist[c] " " kind } }
+  if (!notice(c) && c != "unlabelled") {
+    if (kind != "none" || verdict != "clean")
+      misjudged[++nmis] = file "\t" verdict "\t" kind "\t" id "\t" reason
     next
   }
-  if (id != "-") { idf[f]++; idf[total]++ }
-  if (f ~ /^bounces\// && !rec)
-    missed[++nmissed] = file "\t" verdict "\t" kind "\t" reason
+  if (id != "-") { idf[g]++; idf["class " c]++ }
+  if (notice(c) && !rec) missed[++nmissed] = file "\t" verdict "\t" kind "\t" reason
   si = (file in s_ids) ? s_ids[file] : "-"
   bi = (file in b_id) ? b_id[file] : "-"
-  if (si != "-") { sid[f]++; sid[total]++; if (has(si, id)) { sagree[f]++; sagree[total]++ } }
-  if (bi != "-") { bid[f]++; bid[total]++; if (id == bi) { bagree[f]++; bagree[total]++ } }
+  if (si != "-") { sid[g]++; sid["class " c]++; if (has(si, id)) { sagree[g]++; sagree["class " c]++ } }
+  if (bi != "-") { bid[g]++; bid["class " c]++; if (id == bi) { bagree[g]++; bagree["class " c]++ } }
   if ((si != "-" && !has(si, id)) || (bi != "-" && id != bi)) {
     note = (id == "-") ? "we log no ID" : ""
     note = note (note == "" ? "" : "; ") "sisimai " said(si, id, trace)
@@ -160,31 +182,59 @@ FILENAME == ARGV[1] {   # oracles
     disagree[++ndis] = file "\t" id "\t" si "\t" bi "\t" note
   }
 }
+function table_head() {
+  print "| group                        | files | bounce-like    | ID found       | s. ID | s.agree | bp ID | bp.agree | clean | unknown | backscatter |"
+  print "|------------------------------|-------|----------------|----------------|-------|---------|-------|----------|-------|---------|-------------|"
+}
+function tsv_table(title, count, lines, header,    i, n, f) {
+  printf "\n## %s (%d)\n\n", title, count
+  if (!count) { print "None."; return }
+  n = split(header, f, "\t"); line = "|"; sep = "|"
+  for (i = 1; i <= n; i++) { line = line " " f[i] " |"; sep = sep "---|" }
+  print line; print sep
+  for (i = 1; i <= count; i++) { row_text = lines[i]; gsub(/\|/, "\\|", row_text); gsub(/\t/, " | ", row_text); print "| " row_text " |" }
+}
 END {
-  print "| folder                     | files | bounce-like    | ID found       | sisimai ID  | agree       | bp ID       | agree       | misflagged     |"
-  print "|----------------------------|-------|----------------|----------------|-------------|-------------|-------------|-------------|----------------|"
-  n = split(folders, fs, " ")
-  for (i = 1; i <= n; i++) if (fs[i] in order) row(fs[i], fs[i])
-  if (files["bounce"]) row("total bounces+unlabelled", "bounce")
-  if (files["ham"]) row("ham/ total", "ham")
+  print "## By class"
   print ""
-  print "bounce-like: kind != none; ID found: the log line names an original Message-ID"
-  print "(not counted for ham: an ordinary reply names the message it answers);"
-  print "sisimai/bp ID: files where Sisimai / Mail::DeliveryStatus::BounceParser find one;"
-  print "agree: our (first) ID equals it; misflagged: ham with kind != none or verdict != clean."
+  print "bounce and autoreply are notices: they should be bounce-like (kind != none),"
+  print "with the original'"'"'s ID. business, person, list and spam are no notices: they"
+  print "should be kind none and `clean`, and must never be `backscatter`."
   print ""
-  printf "## Disagreements on the original Message-ID (%d)\n", ndis
-  print "file\tours\tsisimai\tbounceparser\tnote"
-  for (i = 1; i <= ndis; i++) print disagree[i]
+  table_head()
+  for (i = 1; i <= nclasses; i++) row(corder[i], "class " corder[i], corder[i])
   print ""
-  printf "## Labelled bounce files not recognised (kind none) (%d)\n", nmissed
-  print "file\tverdict\tkind\treason"
-  for (i = 1; i <= nmissed; i++) print missed[i]
+  print "## By group"
   print ""
-  printf "## Ordinary mail misflagged (%d)\n", nmis
-  print "file\tverdict\tkind\tid\treason"
-  for (i = 1; i <= nmis; i++) print misflag[i]
+  table_head()
+  n = split(groups, gs, " ")
+  for (i = 1; i <= n; i++) if (gs[i] in files) { c = gs[i]; sub(/\/.*/, "", c); row(gs[i], gs[i], c) }
+  print ""
+  print "- bounce-like: kind != none. ID found: the log line names an original Message-ID"
+  print "  (not counted for mail that is no notice: an ordinary reply names the message it answers)."
+  print "- s. ID / bp ID: files where Sisimai / BounceParser find the original'"'"'s ID (only run on"
+  print "  bounce, autoreply, spam and unlabelled); agree: our logged (first) ID is theirs."
+  print "- clean / unknown / backscatter: the verdicts (with the store described above)."
+  printf "- judged without a Date-header clock (real time, lenient): %d\n", noclock
+  print ""
+  print "Kinds of the bounce-like messages, by class:"
+  print ""
+  for (i = 1; i <= nclasses; i++) {
+    c = corder[i]; if (klist[c] == "") continue
+    line = ""; m = split(substr(klist[c], 2), ks, " ")
+    for (j = 1; j <= m; j++) line = line (j > 1 ? ", " : "") ks[j] " " kinds[c, ks[j]]
+    printf "- %s: %s\n", c, line
+  }
+  tsv_table("Disagreements with an oracle on the original Message-ID", ndis, disagree, "file\tours\tsisimai\tbounceparser\tnote")
+  tsv_table("Notices (bounce, autoreply) not recognised", nmissed, missed, "file\tverdict\tkind\treason")
+  tsv_table("Mail that is no notice judged bounce-like or not clean", nmis, misjudged, "file\tverdict\tkind\tid\treason")
 }' "$oracles" "$ours"
+if [ -f "$here/judgements.md" ]; then echo; cat "$here/judgements.md"; fi
+} > "$report"
+cat "$report"
+if [ -n "${BSF_EVAL_OUT:-}" ]; then
+  cp "$report" "$BSF_EVAL_OUT" && echo "evaluate.sh: wrote $BSF_EVAL_OUT" >&2
+fi
 
 if ! awk -F'\t' '$4 != "-" { found = 1 } END { exit !found }' "$ours"; then
   echo "evaluate.sh: no run produced a verdict; is $BSF_BIN working?" >&2

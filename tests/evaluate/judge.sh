@@ -1,7 +1,6 @@
-# SPDX-License-Identifier: GPL-3.0-or-later
 # judge.sh: sourced by tests/evaluate/evaluate.sh and tests/e2e/corpus.sh.
 # Runs the built program once per corpus file and writes one TSV line each:
-#   folder  file  exit  verdict  kind  id  trace_ids  reason
+#   folder  file  exit  verdict  kind  id  trace_ids  reason  clock
 # file is relative to the corpus; "-" marks an empty field. verdict, kind,
 # id and reason come from the one log line of the run (`verdict=... kind=...
 # action=... id=<...> reason="..."`), or when the run logged a failure
@@ -10,12 +9,74 @@
 # comma-separated. A run may use JUDGE_SECONDS of CPU (default 20; ulimit -t,
 # then SIGXCPU: "killed by signal 24"); the store lock wait bounds the rest.
 #
+# The store "has been recording for weeks and knows nothing": it holds one
+# unrelated message, recorded (judge_store) with the clock set to 1971, and
+# each message is judged with the clock set to the time in its own Date
+# header (clock, e.g. 2006-06-06 17:53:38; libfaketime's faketime(1)), so
+# every original it refers to was sent while the store was recording and
+# within the TTL: a bounce-like message whose IDs the store lacks comes out
+# `backscatter`, as it would on the day it arrived. A message without a
+# readable Date is judged at the real time (clock "-"; its originals are
+# then mostly past the TTL, so such a verdict is lenient). Without
+# faketime(1) (JUDGE_FAKETIME empty) every run uses the real time.
+#
 # A run whose stderr holds a sanitizer report gets the reason "sanitizer:
 # FIRST LINE OF IT" (the caller fails on it).
 #
 # Needs: BSF_BIN, RULES (a rule file with a `file = ` line in [log], syslog
 # off; each parallel shard gets a copy logging to its own file), WORK.
 # Two processes per file (the program, awk), JUDGE_JOBS at a time.
+
+# faketime(1), if installed (package faketime, scripts/install-deps --tests).
+JUDGE_FAKETIME=$(command -v faketime 2> /dev/null || :)
+# libfaketime is preloaded ahead of an ASan runtime; ASan must not object.
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+export ASAN_OPTIONS
+TZ=UTC
+export TZ
+
+# judge_store: record one unrelated message into the store of $RULES with
+# the clock at 1971-01-01 (so recording began before any corpus message).
+# 0 on success.
+judge_store() {
+  printf 'From: corpus@invalid.example\nTo: nobody@invalid.example\nMessage-ID: <corpus.%s@invalid.example>\nSubject: x\n\nx\n' "$$" \
+    | if [ -n "$JUDGE_FAKETIME" ]; then
+        "$JUDGE_FAKETIME" -f '@1971-01-01 00:00:00' "$BSF_BIN" record -c "$RULES"
+      else
+        "$BSF_BIN" record -c "$RULES"
+      fi > /dev/null 2>&1
+}
+
+# judge_clocks: "folder<TAB>path" lines on stdin, the same with a third
+# field on stdout: the time of the file's first top-level Date header as
+# YYYY-MM-DD HH:MM:SS (its zone ignored: an error of hours against a TTL of
+# days), or "-".
+judge_clocks() {
+  awk -F'\t' -v OFS='\t' '
+  function clock(date,    m, d, mon, y, t) {
+    if (!match(date, /[0-9][0-9]?[ \t]+[A-Za-z][A-Za-z][A-Za-z][A-Za-z]*[ \t]+[0-9][0-9][0-9]?[0-9]?[ \t]+[0-9][0-9]?:[0-9][0-9](:[0-9][0-9])?/))
+      return "-"
+    split(substr(date, RSTART, RLENGTH), m, /[ \t]+/)
+    d = m[1] + 0; mon = index("janfebmaraprmayjunjulaugsepoctnovdec", tolower(substr(m[2], 1, 3)))
+    y = m[3] + 0; t = m[4]
+    if (mon == 0 || (mon - 1) % 3 != 0 || d < 1 || d > 31) return "-"
+    if (y < 50) y += 2000; else if (y < 100) y += 1900
+    if (y < 1972 || y > 2100) return "-"
+    if (length(t) == 4 || length(t) == 5) t = t ":00"
+    if (t ~ /^[0-9]:/) t = "0" t
+    return sprintf("%04d-%02d-%02d %s", y, (mon + 2) / 3, d, t)
+  }
+  {
+    date = ""; n = 0
+    while ((getline line < $2) > 0 && n++ < 2000) {
+      sub(/\r$/, "", line)
+      if (line == "") break
+      if (date == "" && tolower(substr(line, 1, 5)) == "date:") date = substr(line, 6)
+    }
+    close($2)
+    print $1, $2, clock(date)
+  }'
+}
 
 # judge_shard LIST: judge each "folder<TAB>path" line of LIST, appending
 # to LIST.raw; the shard logs to its own file (same rules otherwise).
@@ -24,14 +85,21 @@ judge_shard() {
   sed "s|^file *=.*|file = $shard_log|" "$RULES" > "$shard_rules"
   chmod 600 "$shard_rules"
   : > "$1.raw"
-  while IFS='	' read -r judge_folder judge_path; do
+  while IFS='	' read -r judge_folder judge_path judge_clock; do
     : > "$shard_log"
     # ulimit in a subshell, not timeout(1): half the cost per file.
-    (ulimit -t "${JUDGE_SECONDS:-20}"; exec "$BSF_BIN" check --explain -c "$shard_rules") \
-      < "$judge_path" > /dev/null 2> "$1.err"
+    if [ -n "$JUDGE_FAKETIME" ] && [ "$judge_clock" != - ]; then
+      (ulimit -t "${JUDGE_SECONDS:-20}"
+       exec "$JUDGE_FAKETIME" -f "@$judge_clock" "$BSF_BIN" check --explain -c "$shard_rules") \
+        < "$judge_path" > /dev/null 2> "$1.err"
+    else
+      judge_clock=-
+      (ulimit -t "${JUDGE_SECONDS:-20}"; exec "$BSF_BIN" check --explain -c "$shard_rules") \
+        < "$judge_path" > /dev/null 2> "$1.err"
+    fi
     judge_status=$?
-    printf '@@FILE\t%s\t%s\t%s\n' "$judge_folder" \
-      "$judge_folder/${judge_path##*/}" "$judge_status" >> "$1.raw"
+    printf '@@FILE\t%s\t%s\t%s\t%s\n' "$judge_folder" \
+      "$judge_folder/${judge_path##*/}" "$judge_status" "$judge_clock" >> "$1.raw"
     awk 'FNR == NR { print "L " $0; next } { print "E " $0 }' \
       "$shard_log" "$1.err" >> "$1.raw"
   done < "$1"
@@ -48,7 +116,7 @@ judge_corpus() {
     for judge_path in "$judge_root/$judge_folder"/*; do
       [ -f "$judge_path" ] && printf '%s\t%s\n' "$judge_folder" "$judge_path"
     done
-  done > "$WORK/judge.list"
+  done | judge_clocks > "$WORK/judge.list"
   judge_jobs=${JUDGE_JOBS:-$(nproc 2> /dev/null || echo 1)}
   [ "$judge_jobs" -ge 1 ] 2> /dev/null || judge_jobs=1
   [ "$judge_jobs" -le 8 ] || judge_jobs=8
@@ -70,7 +138,7 @@ judge_corpus() {
     else if (status > 128) reason = "killed by signal " (status - 128)
     else if (reason == "") reason = first
     gsub(/\t/, " ", reason)
-    print folder, file, status, dash(verdict), dash(kind), dash(id), dash(ids), dash(substr(reason, 1, 200))
+    print folder, file, status, dash(verdict), dash(kind), dash(id), dash(ids), dash(substr(reason, 1, 200)), clock
   }
   function dash(s) { return s == "" ? "-" : s }
   function field(line, name,    m) {   # name=value or name=<value> or name="value"
@@ -92,7 +160,7 @@ judge_corpus() {
   }
   /^@@FILE\t/ {
     flush()
-    split($0, f, "\t"); folder = f[2]; file = f[3]; status = f[4] + 0
+    split($0, f, "\t"); folder = f[2]; file = f[3]; status = f[4] + 0; clock = f[5]
     verdict = kind = id = ids = reason = first = e_verdict = e_kind = sanitizer = ""
     next
   }
