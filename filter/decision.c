@@ -59,31 +59,48 @@ format_time(time_t when, char *buffer, size_t size)
   snprintf(buffer, size, "%s", iso_time(when, iso));
 }
 
-/* Stop using the store after its first error: judged without it. */
+/* Every lookup of a decision at once (one round trip to a Redis store):
+ * the referenced IDs, then the failed recipients, then "!since". */
+struct store_answers {
+  struct store_query queries[CAP_REFERENCED_IDS + CAP_RECIPIENTS + 1];
+  size_t since;             /* index of the "!since" query */
+};
+
+/* On a store error: judged without the store (*store set to NULL). */
 static void
-store_trouble(struct decision *decision, struct sent_store **store,
-              const struct failure *failure)
+look_up_all(const struct references *references, struct sent_store **store,
+            struct store_answers *answers, struct decision *decision,
+            struct failure *failure)
 {
-  decision->store_failed = 1;
-  decision_note(decision, 0, "store lookup failed: %s", failure->message);
-  *store = NULL;
+  size_t count = 0;
+  for (size_t i = 0; i < references->id_count; i++)
+    answers->queries[count++] = (struct store_query) {
+      .entry = STORE_ENTRY_MSGID, .name = references->ids[i].msgid };
+  for (size_t i = 0; i < references->recipient_count; i++)
+    answers->queries[count++] = (struct store_query) {
+      .entry = STORE_ENTRY_RECIPIENT, .name = references->recipients[i] };
+  answers->since = count;
+  answers->queries[count++] = (struct store_query) {
+    .entry = STORE_ENTRY_SINCE };
+  if (sent_store_find_all(*store, answers->queries, count, failure) != 0) {
+    decision->store_failed = 1;
+    decision_note(decision, 0, "store lookup failed: %s", failure->message);
+    *store = NULL;
+  }
 }
 
 static int
 positive_evidence(const struct rules *rules, const struct context *context,
-                  const struct references *references, struct sent_store **store,
-                  struct decision *decision, struct failure *failure)
+                  const struct references *references, struct sent_store *store,
+                  const struct store_answers *answers, struct decision *decision)
 {
   char when_text[32];
   time_t when;
 
-  for (size_t i = 0; *store && i < references->id_count; i++) {
+  for (size_t i = 0; store && i < references->id_count; i++) {
     const struct reference *reference = &references->ids[i];
-    int found = sent_store_find_msgid(*store, reference->msgid, &when, failure);
-    if (found < 0) {
-      store_trouble(decision, store, failure);
-      break;
-    }
+    int found = answers->queries[i].found;
+    when = answers->queries[i].when;
     if (found) {
       format_time(when, when_text, sizeof when_text);
       snprintf(decision->original_msgid, sizeof decision->original_msgid, "%s",
@@ -96,13 +113,11 @@ positive_evidence(const struct rules *rules, const struct context *context,
     decision_note(decision, 0, "Message-ID <%s> (%s) is not in the store",
                   reference->msgid, reference_source_name(reference->source));
   }
-  for (size_t i = 0; *store && i < references->recipient_count; i++) {
+  for (size_t i = 0; store && i < references->recipient_count; i++) {
     const char *recipient = references->recipients[i];
-    int found = sent_store_find_recipient(*store, recipient, &when, failure);
-    if (found < 0) {
-      store_trouble(decision, store, failure);
-      break;
-    }
+    const struct store_query *query = &answers->queries[references->id_count + i];
+    int found = query->found;
+    when = query->when;
     if (found && when >= context->now - rules->ttl) {
       format_time(when, when_text, sizeof when_text);
       decision_note(decision, 1, "failed recipient %s was sent to by us on %s",
@@ -125,18 +140,13 @@ positive_evidence(const struct rules *rules, const struct context *context,
  * recording when the original was sent, and has not expired it since. */
 static int
 store_should_know(const struct rules *rules, const struct context *context,
-                  const struct references *references, struct sent_store *store,
-                  struct decision *decision, struct failure *failure)
+                  const struct references *references,
+                  const struct store_answers *answers, struct decision *decision)
 {
-  time_t since = 0, sent = 0;
+  time_t since = answers->queries[answers->since].when, sent = 0;
   char since_text[32];
-  int known = sent_store_since(store, &since, failure);
+  int known = answers->queries[answers->since].found;
 
-  if (known < 0) {
-    decision->store_failed = 1;
-    decision_note(decision, 0, "store lookup failed: %s", failure->message);
-    return 0;
-  }
   if (known == 0) {
     decision_note(decision, 0, "the store has never recorded anything");
     return 0;
@@ -211,7 +221,12 @@ decide(const struct rules *rules, const struct context *context,
   decision_note(decision, 0, "bounce-like: kind %s, recognised by %s",
                 kind_name(classification->kind), classification->signature);
 
-  if (positive_evidence(rules, context, references, &store, decision, failure)) {
+  /* Not zeroed: look_up_all() sets every query it reads. */
+  struct store_answers answers;
+  if (store)
+    look_up_all(references, &store, &answers, decision, failure);
+
+  if (positive_evidence(rules, context, references, store, &answers, decision)) {
     decision->verdict = VERDICT_GENUINE;
   } else if (references->original_from[0]
              && (rules->addresses.count > 0 || rules->domains.count > 0)
@@ -220,8 +235,8 @@ decide(const struct rules *rules, const struct context *context,
     decision_note(decision, 1, "the original's From %s is none of our addresses",
                   references->original_from);
   } else if (references->id_count > 0 && store
-             && store_should_know(rules, context, references, store, decision,
-                                  failure)) {
+             && store_should_know(rules, context, references, &answers,
+                                  decision)) {
     decision->verdict = VERDICT_BACKSCATTER;
     decision_note(decision, 1, "none of the %zu referenced Message-IDs was sent by us",
                   references->id_count);

@@ -69,6 +69,7 @@ struct run {
   struct rules rules;
   struct signature_set signatures;  /* [classify] signatures, or empty */
   char *store_path;
+  struct store_options store_options;   /* from the rules */
   FILE *log_also;               /* --explain: log lines on stderr too */
   struct failure failure;       /* the first trouble of this run */
   int trouble;
@@ -282,6 +283,10 @@ load_configuration(struct run *run)
                 "XDG_STATE_HOME, --store or [store] path");
     note_trouble(run, &failure);
   }
+  run->store_options = (struct store_options) {
+    .lock_wait_ms = run->rules.lock_wait_ms,
+    .ttl = run->rules.ttl,
+  };
   char expanded[4096];
   if (run->rules.log_file) {
     run->log_also = fopen(expand_home(run, run->rules.log_file, expanded,
@@ -463,8 +468,8 @@ command_check(struct run *run)
     /* Ordinary mail never opens the store: start-up cost and no lock. */
     if (classification.kind != KIND_NONE && run->store_path
         && (references->id_count > 0 || references->recipient_count > 0)) {
-      if (sent_store_open(&store, run->store_path, STORE_READ,
-                          run->rules.lock_wait_ms, &failure) < 0)
+      if (sent_store_open_with(&store, run->store_path, STORE_READ,
+                               &run->store_options, &failure) < 0)
         note_trouble(run, &failure);
     }
     decide(&run->rules, &run->context, &notice, &classification, references,
@@ -625,8 +630,8 @@ command_record(struct run *run)
     if (!run->trouble && notice_parse_header(&input, &notice, &failure) < 0)
       note_trouble(run, &failure);
     if (!run->trouble
-        && sent_store_open(&store, run->store_path, STORE_WRITE,
-                           run->rules.lock_wait_ms, &failure) < 0)
+        && sent_store_open_with(&store, run->store_path, STORE_WRITE,
+                                &run->store_options, &failure) < 0)
       note_trouble(run, &failure);
     if (!run->trouble
         && record_header(store, notice.header, notice.header_length,
@@ -691,8 +696,8 @@ command_import(struct run *run)
   int status = 0;
   int tty = isatty(STDERR_FILENO);
 
-  if (sent_store_open(&store, run->store_path, STORE_WRITE,
-                      run->rules.lock_wait_ms, &failure) < 0) {
+  if (sent_store_open_with(&store, run->store_path, STORE_WRITE,
+                           &run->store_options, &failure) < 0) {
     fprintf(stderr, "backscatter-filter: import: %s\n", failure.message);
     return 1;
   }
@@ -728,13 +733,16 @@ command_store(struct run *run)
   enum command command = run->options.command;
   int status = 0;
 
-  if (sent_store_open(&store, run->store_path,
-                      command == COMMAND_EXPIRE ? STORE_WRITE : STORE_READ,
-                      run->rules.lock_wait_ms, &failure) < 0) {
+  if (sent_store_open_with(&store, run->store_path,
+                           command == COMMAND_EXPIRE ? STORE_WRITE : STORE_READ,
+                           &run->store_options, &failure) < 0) {
     fprintf(stderr, "backscatter-filter: %s\n", failure.message);
     return 1;
   }
-  if (command == COMMAND_EXPIRE) {
+  if (command == COMMAND_EXPIRE && sent_store_expires_itself(store)) {
+    printf("nothing to do: %s expires entries itself (TTL %lld days)\n",
+           sent_store_name(store), (long long) run->rules.ttl / 86400);
+  } else if (command == COMMAND_EXPIRE) {
     size_t removed = 0;
     if (sent_store_expire(store, run->context.now - run->rules.ttl, &removed,
                           &failure) < 0)
@@ -756,9 +764,13 @@ command_store(struct run *run)
       if (stats.since)
         iso_time(stats.since, since);
       printf("store: %s\nmessage-ids: %zu\nrecipients: %zu\noldest: %s\n"
-             "newest: %s\nrecording-since: %s\nsize: %lld bytes\n",
-             run->store_path, stats.msgids, stats.recipients, oldest, newest,
-             since, stats.file_bytes);
+             "newest: %s\nrecording-since: %s\n",
+             sent_store_name(store), stats.msgids, stats.recipients, oldest,
+             newest, since);
+      if (stats.file_bytes >= 0)
+        printf("size: %lld bytes\n", stats.file_bytes);
+      else
+        printf("backend: %s\n", sent_store_backend(store));
     }
   } else if (sent_store_dump(store, stdout, &failure) < 0) {
     status = 1;

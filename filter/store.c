@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* store.c: the sent store, a GDBM file of what the user really sent.
+/* store.c: the sent store, what the user really sent: the public
+ * functions of store.h, which check their arguments and dispatch to a
+ * backend (store-backend.h), and the GDBM backend, the embedded default.
+ * The Redis backend is store-redis.c.
+ *
+ * GDBM backend:
  *
  * Every process opens the store, does one or a few lookups or records, and
  * closes it, so opening is kept to a handful of system calls: stat the
@@ -44,27 +49,18 @@
 
 #include "caps.h"
 #include "store.h"
+#include "store-backend.h"
 #include "util.h"
 
-#define KEY_MSGID_PREFIX     "m:"
-#define KEY_RECIPIENT_PREFIX "r:"
-#define KEY_SINCE            "!since"
-#define KEY_PREFIX_BYTES     2
-/* Longest key we build: a prefix and the longer of the two capped names. */
-#define KEY_NAME_MAX_BYTES \
-  (CAP_ID_BYTES > CAP_ADDRESS_BYTES ? CAP_ID_BYTES : CAP_ADDRESS_BYTES)
+#define KEY_MSGID_PREFIX     STORE_KEY_MSGID_PREFIX
+#define KEY_RECIPIENT_PREFIX STORE_KEY_RECIPIENT_PREFIX
+#define KEY_SINCE            STORE_KEY_SINCE
+#define KEY_PREFIX_BYTES     STORE_KEY_PREFIX_BYTES
 /* Longest value we accept: a 64-bit decimal number. */
 #define VALUE_MAX_BYTES      20
 #define LOCK_SUFFIX          ".lock"
 #define LOCK_SLEEP_MIN_MS    1
 #define LOCK_SLEEP_MAX_MS    10
-
-struct sent_store {
-  GDBM_FILE db;
-  int lock_fd;              /* -1 when a read-only directory had no lock file */
-  enum store_mode mode;
-  char *path;
-};
 
 enum entry_type { ENTRY_MSGID, ENTRY_RECIPIENT, ENTRY_SINCE, ENTRY_OTHER };
 
@@ -159,24 +155,35 @@ parse_time_value(const char *bytes, int size, time_t *when)
   return true;
 }
 
-static enum entry_type
-entry_type_of(datum key)
+bool
+store_parse_time(const char *bytes, size_t size, time_t *when)
 {
-  if (key.dsize == (int) strlen(KEY_SINCE)
-      && memcmp(key.dptr, KEY_SINCE, strlen(KEY_SINCE)) == 0)
+  return size <= VALUE_MAX_BYTES && parse_time_value(bytes, (int) size, when);
+}
+
+static enum entry_type
+entry_type_of_bytes(const char *key, size_t size)
+{
+  if (size == strlen(KEY_SINCE) && memcmp(key, KEY_SINCE, size) == 0)
     return ENTRY_SINCE;
-  if (key.dsize > KEY_PREFIX_BYTES
-      && memcmp(key.dptr, KEY_MSGID_PREFIX, KEY_PREFIX_BYTES) == 0)
+  if (size > KEY_PREFIX_BYTES
+      && memcmp(key, KEY_MSGID_PREFIX, KEY_PREFIX_BYTES) == 0)
     return ENTRY_MSGID;
-  if (key.dsize > KEY_PREFIX_BYTES
-      && memcmp(key.dptr, KEY_RECIPIENT_PREFIX, KEY_PREFIX_BYTES) == 0)
+  if (size > KEY_PREFIX_BYTES
+      && memcmp(key, KEY_RECIPIENT_PREFIX, KEY_PREFIX_BYTES) == 0)
     return ENTRY_RECIPIENT;
   return ENTRY_OTHER;
 }
 
-/* Build "PREFIXname" into buffer (which holds KEY_PREFIX_BYTES +
- * KEY_NAME_MAX_BYTES). Addresses are lower-cased (ASCII) so that lookups
- * match records whatever case the caller used. Returns the key size, 0 for
+static enum entry_type
+entry_type_of(datum key)
+{
+  return entry_type_of_bytes(key.dptr, key.dsize > 0 ? (size_t) key.dsize : 0);
+}
+
+/* Build "PREFIXname" into buffer (which holds STORE_KEY_MAX_BYTES).
+ * Addresses are lower-cased (ASCII) so that lookups match records
+ * whatever case the caller used. Returns the key size, 0 for
  * an empty name, -1 for a name over the cap. */
 static int
 build_key(char *buffer, const char *prefix, const char *name, size_t cap,
@@ -464,52 +471,32 @@ open_database(struct sent_store *store, struct failure *failure)
   return 0;
 }
 
-int
-sent_store_open(struct sent_store **store, const char *path,
-                enum store_mode mode, long lock_wait_ms,
-                struct failure *failure)
+static const struct store_ops gdbm_backend_ops;
+
+/* store->path and mode are set; on failure the caller closes. */
+static int
+gdbm_backend_open(struct sent_store *opened, long lock_wait_ms,
+                  struct failure *failure)
 {
-  *store = NULL;
-  if (!path || !*path)
-    return failure_set(failure, FAILURE_STORE, "store path is empty");
-  if (mode != STORE_READ && mode != STORE_WRITE)
-    return failure_set(failure, FAILURE_STORE, "store %s: bad open mode",
-                       path);
-
-  struct sent_store *opened = calloc(1, sizeof *opened);
-  if (!opened || !(opened->path = strdup(path))) {
-    free(opened);
-    return failure_set(failure, FAILURE_MEMORY, "store %s: out of memory",
-                       path);
-  }
-  opened->mode = mode;
-  opened->lock_fd = -1;
-
+  const char *path = opened->path;
+  enum store_mode mode = opened->mode;
+  opened->ops = &gdbm_backend_ops;
   if (prepare_directory(path, mode, failure) != 0
       || open_lock_file(path, mode, &opened->lock_fd, failure) != 0
       || (opened->lock_fd >= 0
           && take_lock(opened->lock_fd, path, mode, lock_wait_ms, failure) != 0)
-      || open_database(opened, failure) != 0) {
-    sent_store_close(&opened);
+      || open_database(opened, failure) != 0)
     return -1;
-  }
-  *store = opened;
   return 0;
 }
 
-void
-sent_store_close(struct sent_store **store)
+static void
+gdbm_backend_close(struct sent_store *closing)
 {
-  if (!store || !*store)
-    return;
-  struct sent_store *closing = *store;
   if (closing->db)
     gdbm_close(closing->db);    /* syncs a writer's changes first */
   if (closing->lock_fd >= 0)
     close(closing->lock_fd);    /* releases the flock */
-  free(closing->path);
-  free(closing);
-  *store = NULL;
 }
 
 /* ---- lookups and records ---------------------------------------------- */
@@ -538,70 +525,56 @@ fetch_time(struct sent_store *store, datum key, time_t *when,
   return 1;
 }
 
-static int
-find_name(struct sent_store *store, const char *prefix, const char *name,
-          size_t cap, bool lower_case, time_t *when, struct failure *failure)
-{
-  if (!store)
-    return failure_set(failure, FAILURE_STORE, "store is not open");
-  char buffer[KEY_PREFIX_BYTES + KEY_NAME_MAX_BYTES];
-  int size = build_key(buffer, prefix, name, cap, lower_case);
-  if (size <= 0)
-    return 0;   /* empty or over the cap: never recorded */
-  datum key = { buffer, size };
-  return fetch_time(store, key, when, failure);
-}
-
 int
-sent_store_find_msgid(struct sent_store *store, const char *msgid,
-                      time_t *when, struct failure *failure)
+store_query_key(const struct store_query *query, char *buffer)
 {
-  return find_name(store, KEY_MSGID_PREFIX, msgid, CAP_ID_BYTES, false, when,
-                   failure);
+  int size;
+  switch (query->entry) {
+  case STORE_ENTRY_MSGID:
+    size = build_key(buffer, KEY_MSGID_PREFIX, query->name, CAP_ID_BYTES,
+                     false);
+    break;
+  case STORE_ENTRY_RECIPIENT:
+    size = build_key(buffer, KEY_RECIPIENT_PREFIX, query->name,
+                     CAP_ADDRESS_BYTES, true);
+    break;
+  case STORE_ENTRY_SINCE:
+    size = (int) strlen(KEY_SINCE);
+    memcpy(buffer, KEY_SINCE, (size_t) size);
+    break;
+  default:
+    size = 0;
+  }
+  return size < 0 ? 0 : size;   /* empty or over the cap: never recorded */
 }
 
-int
-sent_store_find_recipient(struct sent_store *store, const char *address,
-                          time_t *when, struct failure *failure)
-{
-  return find_name(store, KEY_RECIPIENT_PREFIX, address, CAP_ADDRESS_BYTES,
-                   true, when, failure);
-}
-
+/* GDBM answers one key at a time: no round trips to save. */
 static int
-require_writer(struct sent_store *store, struct failure *failure)
+gdbm_backend_find_all(struct sent_store *store, struct store_query *queries,
+                      size_t count, struct failure *failure)
 {
-  if (!store)
-    return failure_set(failure, FAILURE_STORE, "store is not open");
-  if (store->mode != STORE_WRITE)
-    return failure_set(failure, FAILURE_STORE,
-                       "store %s was opened read-only", store->path);
+  char buffer[STORE_KEY_MAX_BYTES];
+  for (size_t i = 0; i < count; i++) {
+    queries[i].found = 0;
+    int size = store_query_key(&queries[i], buffer);
+    if (size == 0)
+      continue;
+    datum key = { buffer, size };
+    int found = fetch_time(store, key, &queries[i].when, failure);
+    if (found < 0)
+      return -1;
+    queries[i].found = found;
+  }
   return 0;
 }
 
 static int
-add_name(struct sent_store *store, const char *prefix, const char *name,
-         size_t cap, bool lower_case, time_t when, struct failure *failure)
+gdbm_backend_add(struct sent_store *store, const char *key_bytes, int size,
+                 time_t when, struct failure *failure)
 {
-  if (require_writer(store, failure) != 0)
-    return -1;
-  if (when < 0)
-    return failure_set(failure, FAILURE_STORE,
-                       "store %s: negative time %lld", store->path,
-                       (long long) when);
-  char buffer[KEY_PREFIX_BYTES + KEY_NAME_MAX_BYTES];
-  int size = build_key(buffer, prefix, name, cap, lower_case);
-  if (size == 0)
-    return failure_set(failure, FAILURE_INPUT,
-                       "store %s: empty name not recorded", store->path);
-  if (size < 0)
-    return failure_set(failure, FAILURE_LIMIT,
-                       "store %s: name longer than %zu bytes not recorded",
-                       store->path, cap);
-
   char text[VALUE_MAX_BYTES + 1];
   int text_size = snprintf(text, sizeof text, "%lld", (long long) when);
-  datum key = { buffer, size };
+  datum key = { (char *) key_bytes, size };
   datum value = { text, text_size };
   int stored = store_repairing(store, key, value, GDBM_REPLACE);
   if (stored == REPAIR_FAILED)
@@ -616,32 +589,6 @@ add_name(struct sent_store *store, const char *prefix, const char *name,
   if (store_repairing(store, since_key, value, GDBM_INSERT) < 0)
     return store_gdbm_failure(store, failure, "record start time");
   return 0;
-}
-
-int
-sent_store_add_msgid(struct sent_store *store, const char *msgid,
-                     time_t when, struct failure *failure)
-{
-  return add_name(store, KEY_MSGID_PREFIX, msgid, CAP_ID_BYTES, false, when,
-                  failure);
-}
-
-int
-sent_store_add_recipient(struct sent_store *store, const char *address,
-                         time_t when, struct failure *failure)
-{
-  return add_name(store, KEY_RECIPIENT_PREFIX, address, CAP_ADDRESS_BYTES,
-                  true, when, failure);
-}
-
-int
-sent_store_since(struct sent_store *store, time_t *since,
-                 struct failure *failure)
-{
-  if (!store)
-    return failure_set(failure, FAILURE_STORE, "store is not open");
-  datum key = { (char *) KEY_SINCE, (int) strlen(KEY_SINCE) };
-  return fetch_time(store, key, since, failure);
 }
 
 /* ---- walking the whole store ------------------------------------------ */
@@ -784,14 +731,10 @@ create_copy(struct sent_store *store, GDBM_FILE *copy, char **copy_path,
   return 0;
 }
 
-int
-sent_store_expire(struct sent_store *store, time_t cutoff, size_t *removed,
-                  struct failure *failure)
+static int
+gdbm_backend_expire(struct sent_store *store, time_t cutoff, size_t *removed,
+                    struct failure *failure)
 {
-  if (removed)
-    *removed = 0;
-  if (require_writer(store, failure) != 0)
-    return -1;
   remove_recovery_copies(store->path);
 
   int found = walk_entries(store, find_expired, &cutoff, failure);
@@ -824,20 +767,19 @@ sent_store_expire(struct sent_store *store, time_t cutoff, size_t *removed,
   return result;
 }
 
-static int
-count_entry(struct sent_store *store, const datum *key, const datum *value,
-            enum entry_type type, bool time_valid, time_t when, void *data,
-            struct failure *failure)
+int
+store_count_entry(struct sent_store *store, struct store_stats *stats,
+                  const char *key, size_t size, bool time_valid, time_t when,
+                  struct failure *failure)
 {
-  (void) value;
-  struct store_stats *stats = data;
+  enum entry_type type = entry_type_of_bytes(key, size);
   if (type == ENTRY_OTHER)
     return 0;
   if (!time_valid)
     return failure_set(failure, FAILURE_STORE,
                        "store %s: bad time value for key %.*s "
                        "(expire removes such entries)", store->path,
-                       key->dsize > 64 ? 64 : key->dsize, key->dptr);
+                       size > 64 ? 64 : (int) size, key);
   if (type == ENTRY_SINCE) {
     stats->since = when;
     return 0;
@@ -853,13 +795,20 @@ count_entry(struct sent_store *store, const datum *key, const datum *value,
   return 0;
 }
 
-int
-sent_store_stats(struct sent_store *store, struct store_stats *stats,
-                 struct failure *failure)
+static int
+count_entry(struct sent_store *store, const datum *key, const datum *value,
+            enum entry_type type, bool time_valid, time_t when, void *data,
+            struct failure *failure)
 {
-  memset(stats, 0, sizeof *stats);
-  if (!store)
-    return failure_set(failure, FAILURE_STORE, "store is not open");
+  (void) value, (void) type;
+  return store_count_entry(store, data, key->dptr, (size_t) key->dsize,
+                           time_valid, when, failure);
+}
+
+static int
+gdbm_backend_stats(struct sent_store *store, struct store_stats *stats,
+                   struct failure *failure)
+{
   if (walk_entries(store, count_entry, stats, failure) != 0)
     return -1;
   struct stat info;
@@ -884,13 +833,11 @@ print_name(FILE *out, const char *bytes, int size)
   }
 }
 
-static int
-dump_entry(struct sent_store *store, const datum *key, const datum *value,
-           enum entry_type type, bool time_valid, time_t when, void *data,
-           struct failure *failure)
+int
+store_dump_line(FILE *out, const char *key, size_t size, bool time_valid,
+                time_t when)
 {
-  (void) value;
-  FILE *out = data;
+  enum entry_type type = entry_type_of_bytes(key, size);
   char stamp[ISO_TIME_BYTES] = "invalid-time";
   if (time_valid)
     iso_time(when, stamp);
@@ -902,17 +849,251 @@ dump_entry(struct sent_store *store, const datum *key, const datum *value,
   fprintf(out, "%s %s", stamp, type_names[type]);
   if (type == ENTRY_MSGID || type == ENTRY_RECIPIENT) {
     putc(' ', out);
-    print_name(out, key->dptr + KEY_PREFIX_BYTES,
-               key->dsize - KEY_PREFIX_BYTES);
+    print_name(out, key + KEY_PREFIX_BYTES, (int) (size - KEY_PREFIX_BYTES));
   } else if (type == ENTRY_OTHER) {
     putc(' ', out);
-    print_name(out, key->dptr, key->dsize);
+    print_name(out, key, (int) size);
   }
   putc('\n', out);
-  if (ferror(out))
+  return ferror(out) ? -1 : 0;
+}
+
+static int
+dump_entry(struct sent_store *store, const datum *key, const datum *value,
+           enum entry_type type, bool time_valid, time_t when, void *data,
+           struct failure *failure)
+{
+  (void) value, (void) type;
+  if (store_dump_line(data, key->dptr, (size_t) key->dsize, time_valid,
+                      when) != 0)
     return failure_set(failure, FAILURE_IO, "store %s: dump: write error",
                        store->path);
   return 0;
+}
+
+static int
+gdbm_backend_dump(struct sent_store *store, FILE *out, struct failure *failure)
+{
+  if (walk_entries(store, dump_entry, out, failure) != 0)
+    return -1;
+  if (fflush(out) != 0 || ferror(out))
+    return failure_set(failure, FAILURE_IO, "store %s: dump: write error",
+                       store->path);
+  return 0;
+}
+
+static const struct store_ops gdbm_backend_ops = {
+  .name = "gdbm",
+  .expires_itself = false,
+  .close = gdbm_backend_close,
+  .find_all = gdbm_backend_find_all,
+  .add = gdbm_backend_add,
+  .expire = gdbm_backend_expire,
+  .stats = gdbm_backend_stats,
+  .dump = gdbm_backend_dump,
+};
+
+/* ---- the public interface: checks, then the backend ------------------- */
+
+#define DEFAULT_LOCK_WAIT_MS 5000
+
+int
+sent_store_open_with(struct sent_store **store, const char *path,
+                     enum store_mode mode, const struct store_options *options,
+                     struct failure *failure)
+{
+  *store = NULL;
+  if (!path || !*path)
+    return failure_set(failure, FAILURE_STORE, "store path is empty");
+  if (mode != STORE_READ && mode != STORE_WRITE)
+    return failure_set(failure, FAILURE_STORE, "store %s: bad open mode",
+                       path);
+  bool redis = store_path_is_redis(path);
+#ifndef HAVE_REDIS
+  if (redis)
+    return failure_set(failure, FAILURE_CONFIG, "the store is a Redis URL, "
+                       "but this backscatter-filter was built without Redis "
+                       "support (configure --with-redis, needs hiredis)");
+#endif
+
+  struct sent_store *opened = calloc(1, sizeof *opened);
+  /* A Redis URL may hold a password: the backend sets the name shown. */
+  if (!opened || (!redis && !(opened->path = strdup(path)))) {
+    free(opened);
+    return failure_set(failure, FAILURE_MEMORY, "store: out of memory");
+  }
+  opened->mode = mode;
+  opened->lock_fd = -1;
+
+  int result;
+#ifdef HAVE_REDIS
+  if (redis)
+    result = redis_store_open(opened, path, options, failure);
+  else
+#endif
+    result = gdbm_backend_open(opened,
+                               options ? options->lock_wait_ms
+                                       : DEFAULT_LOCK_WAIT_MS,
+                               failure);
+  if (result != 0) {
+    sent_store_close(&opened);
+    return -1;
+  }
+  *store = opened;
+  return 0;
+}
+
+int
+sent_store_open(struct sent_store **store, const char *path,
+                enum store_mode mode, long lock_wait_ms,
+                struct failure *failure)
+{
+  struct store_options options = { .lock_wait_ms = lock_wait_ms };
+  return sent_store_open_with(store, path, mode, &options, failure);
+}
+
+void
+sent_store_close(struct sent_store **store)
+{
+  if (!store || !*store)
+    return;
+  struct sent_store *closing = *store;
+  if (closing->ops)
+    closing->ops->close(closing);
+  free(closing->path);
+  free(closing);
+  *store = NULL;
+}
+
+const char *
+sent_store_backend(const struct sent_store *store)
+{
+  return store && store->ops ? store->ops->name : "none";
+}
+
+const char *
+sent_store_name(const struct sent_store *store)
+{
+  return store && store->path ? store->path : "(none)";
+}
+
+int
+sent_store_expires_itself(const struct sent_store *store)
+{
+  return store && store->ops && store->ops->expires_itself;
+}
+
+int
+sent_store_find_all(struct sent_store *store, struct store_query *queries,
+                    size_t count, struct failure *failure)
+{
+  if (!store)
+    return failure_set(failure, FAILURE_STORE, "store is not open");
+  return store->ops->find_all(store, queries, count, failure);
+}
+
+static int
+find_one(struct sent_store *store, enum store_entry entry, const char *name,
+         time_t *when, struct failure *failure)
+{
+  struct store_query query = { .entry = entry, .name = name };
+  if (sent_store_find_all(store, &query, 1, failure) != 0)
+    return -1;
+  if (query.found && when)
+    *when = query.when;
+  return query.found;
+}
+
+int
+sent_store_find_msgid(struct sent_store *store, const char *msgid,
+                      time_t *when, struct failure *failure)
+{
+  return find_one(store, STORE_ENTRY_MSGID, msgid, when, failure);
+}
+
+int
+sent_store_find_recipient(struct sent_store *store, const char *address,
+                          time_t *when, struct failure *failure)
+{
+  return find_one(store, STORE_ENTRY_RECIPIENT, address, when, failure);
+}
+
+int
+sent_store_since(struct sent_store *store, time_t *since,
+                 struct failure *failure)
+{
+  return find_one(store, STORE_ENTRY_SINCE, NULL, since, failure);
+}
+
+static int
+require_writer(struct sent_store *store, struct failure *failure)
+{
+  if (!store)
+    return failure_set(failure, FAILURE_STORE, "store is not open");
+  if (store->mode != STORE_WRITE)
+    return failure_set(failure, FAILURE_STORE,
+                       "store %s was opened read-only", store->path);
+  return 0;
+}
+
+static int
+add_name(struct sent_store *store, enum store_entry entry, const char *name,
+         time_t when, struct failure *failure)
+{
+  if (require_writer(store, failure) != 0)
+    return -1;
+  if (when < 0)
+    return failure_set(failure, FAILURE_STORE,
+                       "store %s: negative time %lld", store->path,
+                       (long long) when);
+  size_t cap = entry == STORE_ENTRY_MSGID ? CAP_ID_BYTES : CAP_ADDRESS_BYTES;
+  char buffer[STORE_KEY_MAX_BYTES];
+  int size = build_key(buffer, entry == STORE_ENTRY_MSGID ? KEY_MSGID_PREFIX
+                                                          : KEY_RECIPIENT_PREFIX,
+                       name, cap, entry == STORE_ENTRY_RECIPIENT);
+  if (size == 0)
+    return failure_set(failure, FAILURE_INPUT,
+                       "store %s: empty name not recorded", store->path);
+  if (size < 0)
+    return failure_set(failure, FAILURE_LIMIT,
+                       "store %s: name longer than %zu bytes not recorded",
+                       store->path, cap);
+  return store->ops->add(store, buffer, size, when, failure);
+}
+
+int
+sent_store_add_msgid(struct sent_store *store, const char *msgid,
+                     time_t when, struct failure *failure)
+{
+  return add_name(store, STORE_ENTRY_MSGID, msgid, when, failure);
+}
+
+int
+sent_store_add_recipient(struct sent_store *store, const char *address,
+                         time_t when, struct failure *failure)
+{
+  return add_name(store, STORE_ENTRY_RECIPIENT, address, when, failure);
+}
+
+int
+sent_store_expire(struct sent_store *store, time_t cutoff, size_t *removed,
+                  struct failure *failure)
+{
+  if (removed)
+    *removed = 0;
+  if (require_writer(store, failure) != 0)
+    return -1;
+  return store->ops->expire(store, cutoff, removed, failure);
+}
+
+int
+sent_store_stats(struct sent_store *store, struct store_stats *stats,
+                 struct failure *failure)
+{
+  memset(stats, 0, sizeof *stats);
+  if (!store)
+    return failure_set(failure, FAILURE_STORE, "store is not open");
+  return store->ops->stats(store, stats, failure);
 }
 
 int
@@ -920,10 +1101,5 @@ sent_store_dump(struct sent_store *store, FILE *out, struct failure *failure)
 {
   if (!store)
     return failure_set(failure, FAILURE_STORE, "store is not open");
-  if (walk_entries(store, dump_entry, out, failure) != 0)
-    return -1;
-  if (fflush(out) != 0 || ferror(out))
-    return failure_set(failure, FAILURE_IO, "store %s: dump: write error",
-                       store->path);
-  return 0;
+  return store->ops->dump(store, out, failure);
 }
