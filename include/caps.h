@@ -57,6 +57,16 @@
 #define CAP_SITE_SIGNATURES      512
 /* Evidence lines kept for --explain. */
 #define CAP_EVIDENCE             32
+/* check --deliver: the longest wait for a mailbox's locks (fcntl and
+ * dotlock together) before giving up with a temporary failure (Exim's
+ * appendfile gives up after about 30 s too). */
+#define CAP_MAILBOX_LOCK_WAIT_MS 30000
+/* A dotlock older than this is taken as left by a crashed writer and
+ * removed (liblockfile's 5 minutes; our appends hold it for seconds). */
+#define CAP_DOTLOCK_STALE_SECONDS 300
+/* Names tried for one delivery's file (MH numbers taken by others in the
+ * meantime, maildir and temporary name collisions). */
+#define CAP_UNIQUE_NAME_TRIES    1000
 
 /* Bits recording which cap was reached while reading one message. */
 enum cap_hit {

@@ -55,6 +55,106 @@ fi
 equal "--deliver where no mailbox can be made: exit 75" "$?" 75
 contains "--deliver failure is logged" "$(tail -1 "$LOG")" "outcome=tempfail"
 
+# --- messages a parser rejects are still delivered, byte for byte (issue 10.3)
+printf 'Received: from mx.example.net by mail.example.org; Mon, 30 Nov 2026 04:00:00 +0000\nThis header line has no colon\nFrom: a@example.net\nSubject: no colon\n\nbody\n' > "$WORK/nocolon.eml"
+{ printf 'Received: from mx.example.net by mail.example.org; Mon, 30 Nov 2026 04:00:00 +0000\n'
+  printf '\001\002\377\376\000junk \033[0m\n'
+  printf 'From: a@example.net\nSubject: junk\n\nFrom the body\nend\n'; } > "$WORK/junk.eml"
+write_rules
+for name in nocolon junk; do
+  rm -rf "$WORK/odd"
+  SENDER=a@example.net "$BSF_BIN" check -c "$RULES" --deliver "$WORK/odd/md/" < "$WORK/$name.eml" > /dev/null 2>&1
+  equal "--deliver $name into a maildir: exit 0" "$?" 0
+  file=$(find "$WORK/odd/md/new" -type f 2>/dev/null | head -1)
+  check "--deliver $name into a maildir: the bytes as received" cmp -s "${file:-/nonexistent}" "$WORK/$name.eml"
+  SENDER=a@example.net "$BSF_BIN" check -c "$RULES" --deliver "mh:$WORK/odd/mh" < "$WORK/$name.eml" > /dev/null 2>&1
+  equal "--deliver $name into an MH folder: exit 0" "$?" 0
+  check "--deliver $name into an MH folder: the bytes as received" cmp -s "$WORK/odd/mh/1" "$WORK/$name.eml"
+  SENDER=a@example.net "$BSF_BIN" check -c "$RULES" --deliver "$WORK/odd/mbox" < "$WORK/$name.eml" > /dev/null 2>&1
+  equal "--deliver $name into an mbox: exit 0" "$?" 0
+  { sed 's/^\(>*From \)/>\1/' "$WORK/$name.eml"; echo; } > "$WORK/odd/want"
+  tail -n +2 "$WORK/odd/mbox" > "$WORK/odd/got"
+  check "--deliver $name into an mbox: the bytes, quoted, after one From line" cmp -s "$WORK/odd/got" "$WORK/odd/want"
+done
+
+# --- a sender with a line break cannot add a header or a line (issue 10.4)
+rm -rf "$WORK/inj"
+injected='a@example.net
+X-Injected: yes'
+SENDER=$injected "$BSF_BIN" check -c "$RULES" --deliver "$WORK/inj/md/" < "$MESSAGES/ordinary.eml" > /dev/null 2>&1
+equal "--deliver with a newline in SENDER (maildir): exit 0" "$?" 0
+file=$(find "$WORK/inj/md/new" -type f 2>/dev/null | head -1)
+check "--deliver with a newline in SENDER (maildir): the message unchanged" cmp -s "${file:-/nonexistent}" "$MESSAGES/ordinary.eml"
+SENDER=$injected "$BSF_BIN" check -c "$RULES" --deliver "$WORK/inj/mbox" < "$MESSAGES/ordinary.eml" > /dev/null 2>&1
+equal "--deliver with a newline in SENDER (mbox): exit 0" "$?" 0
+equal "--deliver with a newline in SENDER (mbox): no injected line" "$(grep -c '^X-Injected' "$WORK/inj/mbox")" 0
+contains "--deliver with a newline in SENDER (mbox): one From line, made safe" "$(head -1 "$WORK/inj/mbox")" "From a@example.net_X-Injected:_yes "
+{ sed 's/^\(>*From \)/>\1/' "$MESSAGES/ordinary.eml"; echo; } > "$WORK/inj/want"
+tail -n +2 "$WORK/inj/mbox" > "$WORK/inj/got"
+check "--deliver with a newline in SENDER (mbox): the message follows it" cmp -s "$WORK/inj/got" "$WORK/inj/want"
+
+# --- concurrent deliveries into one mbox (issue 10.1): 10 at once of
+# ~1.4 MB each, three rounds into the same growing mbox; two of each round
+# run under a file-size limit (RLIMIT_FSIZE, 4 MB) so that they fail part
+# way (exit 75) once the mbox has grown past it. Every exit-0 message must
+# be there once and whole (its mboxrd-quoted bytes), no exit-75 message at
+# all, and nothing else. No assertion depends on the order or timing.
+conc=$WORK/conc
+mkdir -p "$conc/blocks"
+awk 'BEGIN { for (i = 0; i < 19000; i++) {
+  if (i % 1000 == 7) print "From the middle of a line"
+  else if (i % 1000 == 8) print ">From already quoted"
+  else printf "line %05d of a long body, From somewhere and >From elsewhere, padding.\n", i } }' > "$conc/body"
+rounds=3
+for round in $(seq 1 $rounds); do
+  for i in $(seq 1 10); do
+    { printf 'From: sender%d@example.net\nTo: user@example.org\nSubject: round %d message %d\nMessage-ID: <conc.%d.%d@example.net>\n\n' "$i" "$round" "$i" "$round" "$i"
+      cat "$conc/body"; printf 'From the end of %d.%d\n' "$round" "$i"; } > "$conc/m.$round.$i"
+  done
+  pids=
+  for i in $(seq 1 10); do
+    if [ "$i" -gt 8 ]; then
+      ( ulimit -f 4096; SENDER=sender$i@example.net exec "$BSF_BIN" check -c "$RULES" --deliver "$conc/mbox" < "$conc/m.$round.$i" > /dev/null 2>&1 ) &
+    else
+      SENDER=sender$i@example.net "$BSF_BIN" check -c "$RULES" --deliver "$conc/mbox" < "$conc/m.$round.$i" > /dev/null 2>&1 &
+    fi
+    pids="$pids $!"
+  done
+  i=0
+  for pid in $pids; do
+    i=$((i + 1))
+    wait "$pid"
+    echo "$?" > "$conc/status.$round.$i"
+  done
+done
+awk -v dir="$conc/blocks" '/^From / { n++; next } { print > (dir "/" n) }' "$conc/mbox"
+delivered=0 unlimited_ok=0 failed=0 odd= bad=
+for round in $(seq 1 $rounds); do
+  for i in $(seq 1 10); do
+    st=$(cat "$conc/status.$round.$i")
+    blocks=$(grep -lx "Message-ID: <conc.$round.$i@example.net>" "$conc/blocks"/* 2>/dev/null)
+    copies=$(printf '%s' "$blocks" | grep -c .)
+    case $st in
+      0) delivered=$((delivered + 1))
+         [ "$i" -le 8 ] && unlimited_ok=$((unlimited_ok + 1))
+         { sed 's/^\(>*From \)/>\1/' "$conc/m.$round.$i"; echo; } > "$conc/want"
+         if [ "$copies" != 1 ] || ! cmp -s "$blocks" "$conc/want"; then
+           bad="$bad $round.$i(exit 0, $copies copies)"
+         fi ;;
+      75) failed=$((failed + 1))
+          [ "$copies" = 0 ] || bad="$bad $round.$i(exit 75, $copies copies)" ;;
+      *) odd="$odd $round.$i:$st" ;;
+    esac
+  done
+done
+echo "# concurrent mbox deliveries: $delivered exit 0, $failed exit 75 (file-size limit)"
+equal "concurrent --deliver into one mbox: every exit is 0 or 75" "${odd:-none}" none
+equal "concurrent --deliver: the 8 unlimited deliveries of each round exit 0" "$unlimited_ok" $((8 * rounds))
+check "concurrent --deliver: the limit made some fail part way (exit 75)" [ "$failed" -gt 0 ]
+equal "concurrent --deliver: every exit-0 message once and whole, no exit-75 message" "${bad:-none}" none
+equal "concurrent --deliver: nothing else in the mbox" "$(ls "$conc/blocks" | wc -l | tr -d ' ')" "$delivered"
+equal "concurrent --deliver: no lock file left" "$(ls "$conc" | grep -c 'mbox\.lock')" 0
+
 # --- record --sendmail: the message goes on, with its arguments, recorded
 cat > "$WORK/sendmail" <<SH
 #!/bin/sh

@@ -240,6 +240,64 @@ contains "after disk full: genuine bounce still genuine" "$log_line" "verdict=ge
 equal "after disk full: with room, record works" "$?" 0
 contains "after disk full: old and new entries kept" "$("$BSF_BIN" dump -c "$RULES" | grep -c 'sent-1@mail.example.org\|bulk.1@example.org')" 2
 
+# --- disk full while delivering (check --deliver): exit 75, and the mailbox
+# exactly as it was (an mbox cut back to its old size; no file left in a
+# maildir's new/ or tmp/, no number or temporary file in an MH folder);
+# then, with room, the message is delivered once. Twice: past a file-size
+# limit (RLIMIT_FSIZE, EFBIG) and, where we may mount one, on a full tmpfs
+# (ENOSPC).
+awk 'BEGIN { printf "From: a@example.net\nSubject: big\nMessage-ID: <full.1@example.net>\n\n"; for (i = 0; i < 5000; i++) printf "From line %d of a message that will not fit, padded out to eighty bytes.\n", i }' > "$WORK/full.eml"
+deliver_full_case() {   # deliver_full_case HOW DIR [ulimit -f KB]
+  how=$1 dir=$2 limit=${3:-unlimited}
+  # An mbox already holding one message, whose last line ends without a
+  # newline (a reader must still find our From line at a line start).
+  { printf 'From old@example.net Mon Nov 30 00:00:00 2026\nSubject: old\n\n'
+    head -c 120000 /dev/zero | tr '\0' 'o' | fold -w 79; } > "$dir/mbox"
+  cp "$dir/mbox" "$WORK/mbox.before"
+  for target in "$dir/mbox" "$dir/Maildir/" "mh:$dir/mh"; do
+    mark_log
+    ( ulimit -f "$limit"; exec "$BSF_BIN" check -c "$RULES" --deliver "$target" < "$WORK/full.eml" > /dev/null 2> "$WORK/full.err" )
+    equal "disk full ($how), --deliver $target: exit 75" "$?" 75
+    contains "disk full ($how), --deliver $target: logged as tempfail" "$(new_log)" "outcome=tempfail"
+  done
+  check "disk full ($how): the mbox is byte-identical" cmp -s "$dir/mbox" "$WORK/mbox.before"
+  equal "disk full ($how): nothing in the maildir (new/, tmp/)" "$(find "$dir/Maildir" -type f | wc -l | tr -d ' ')" 0
+  equal "disk full ($how): nothing in the MH folder" "$(ls -A "$dir/mh" | wc -l | tr -d ' ')" 0
+  equal "disk full ($how): no lock file left" "$(ls -A "$dir" | grep -c '\.lock')" 0
+}
+deliver_after_room() {   # deliver_after_room HOW DIR: the retry with room
+  how=$1 dir=$2
+  for target in "$dir/mbox" "$dir/Maildir/" "mh:$dir/mh"; do
+    "$BSF_BIN" check -c "$RULES" --deliver "$target" < "$WORK/full.eml" > /dev/null 2>&1
+    equal "disk full ($how), then room: --deliver $target exits 0" "$?" 0
+  done
+  { cat "$WORK/mbox.before"; printf '\n\n'; } > "$WORK/mbox.want"
+  head -c "$(stat -c %s "$WORK/mbox.want")" "$dir/mbox" > "$WORK/mbox.head"
+  check "disk full ($how), then room: the old mbox content kept" cmp -s "$WORK/mbox.head" "$WORK/mbox.want"
+  equal "disk full ($how), then room: the message in the mbox once" "$(grep -c '^Message-ID: <full.1@example.net>' "$dir/mbox")" 1
+  equal "disk full ($how), then room: two From lines in the mbox" "$(grep -c '^From ' "$dir/mbox")" 2
+  check "disk full ($how), then room: the maildir copy whole" cmp -s "$(find "$dir/Maildir/new" -type f | head -1)" "$WORK/full.eml"
+  check "disk full ($how), then room: the MH copy whole, as message 1" cmp -s "$dir/mh/1" "$WORK/full.eml"
+}
+mkdir -p "$WORK/fsize"
+deliver_full_case "file-size limit" "$WORK/fsize" 256
+deliver_after_room "file-size limit" "$WORK/fsize"
+# A real full file system: a 2 MB tmpfs (root in a mount-capable place).
+full=$WORK/tmpfs
+mkdir -p "$full"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=2m,mode=0700 bsf-e2e-full "$full" 2> /dev/null; then
+  trap 'umount "$full" 2>/dev/null; rm -rf "$WORK"' EXIT
+  # Fill it to about 150 KB free, the mbox included.
+  head -c 1800000 /dev/zero > "$full/filler"
+  deliver_full_case "tmpfs" "$full"
+  rm -f "$full/filler"
+  deliver_after_room "tmpfs" "$full"
+  umount "$full"
+  trap 'rm -rf "$WORK"' EXIT
+else
+  skip "disk full on a tmpfs" "cannot mount a tmpfs here (not root, or no CAP_SYS_ADMIN)"
+fi
+
 # --- out of memory (RLIMIT_AS): Mailutils aborts on a failed allocation
 if sanitized; then
   skip "out of memory" "sanitizer build (RLIMIT_AS and shadow memory do not mix)"
