@@ -7,7 +7,8 @@
  * tempfail code when the rule file says on_error = tempfail, with one log
  * line; in --tag mode the message is still passed through. `record
  * --passthrough` copies its input to stdout as it reads it and exits 0 even
- * when the store fails (Exim defers a transport_filter that fails).
+ * when the store fails (Exim defers a transport_filter that fails), but
+ * not when the copy failed: a read or write error exits tempfail.
  */
 #include <config.h>
 #include <errno.h>
@@ -611,7 +612,7 @@ command_record(struct run *run)
   struct sent_store *store = NULL;
   struct record_counts counts = { 0 };
   struct failure failure = { 0 };
-  int echo_failed = 0, status = 0;
+  int echo_failed = 0, read_failed = 0, status = 0;
   int passthrough = run->options.passthrough;
 
   if (run->options.sendmail)
@@ -620,6 +621,7 @@ command_record(struct run *run)
   if (input_read_kept(STDIN_FILENO, passthrough ? STDOUT_FILENO : -1, &input,
                       &echo_failed, run->options.sendmail ? NULL : keep_no_body,
                       NULL, &failure) < 0) {
+    read_failed = 1;            /* what was passed through is not all of it */
     note_trouble(run, &failure);
     if (run->options.sendmail) {
       report_log_failure(&run->rules, "record", &run->failure, "not sent",
@@ -660,7 +662,7 @@ command_record(struct run *run)
   }
   if (run->trouble) {
     if (passthrough)
-      status = echo_failed ? run->rules.tempfail_code : 0;
+      status = echo_failed || read_failed ? run->rules.tempfail_code : 0;
     else
       status = run->failure.class == FAILURE_LOCKED ? run->rules.tempfail_code : 1;
     report_log_failure(&run->rules, "record", &run->failure,

@@ -7,12 +7,16 @@
  * found with memchr, CR before LF dropped and an mbox "From " line skipped
  * as it goes, so no normalised copy is made and a 50 MB bounce is never
  * held in memory. Bodies nobody reads are skipped; the rest is collected
- * bounded, every size by caps.h. Content-Type is still parsed by Mailutils
- * and transfer encodings undone with its filters, never by hand.
+ * bounded, every size by caps.h. Content-Type values are read here in one
+ * pass keeping only what is used (Mailutils' parser is quadratic in the
+ * number of parameters, which a stranger chooses); transfer encodings are
+ * undone with Mailutils' filters, never by hand.
  */
 #include <config.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -145,6 +149,9 @@ input_read_kept(int fd, int echo_fd, struct input *input, int *echo_failed,
     ssize_t n = read(fd, buffer, READ_CHUNK);
     if (n < 0) {
       if (errno == EINTR)
+        continue;
+      /* Left in O_NONBLOCK mode by the caller: nothing there yet. */
+      if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_for_fd(fd, POLLIN) == 0)
         continue;
       failure_set(failure, FAILURE_INPUT, "cannot read the message: %s",
                   strerror(errno));
@@ -413,6 +420,18 @@ normalise_text(char *data, size_t length)
   return out;
 }
 
+/* The first `length` bytes of an allocated buffer, NUL terminated, in a
+ * block of their own size: buffers grow by doubling up to their cap, and
+ * a decoded original keeps only its header, so up to CAP_MIME_PARTS kept
+ * pieces would otherwise each hold up to a megabyte nobody reads. */
+static char *
+keep_only(char *data, size_t length)
+{
+  data[length] = '\0';
+  char *exact = realloc(data, length + 1);
+  return exact ? exact : data;
+}
+
 /* Read at most `cap` bytes of stream into a new NUL-terminated buffer;
  * with `header_only`, stop as soon as the header block has ended (the
  * rest may be megabytes nobody reads here). *truncated is set when more
@@ -538,14 +557,285 @@ header_value_dup(const char *block, size_t length, const char *name)
   return value;
 }
 
-/* Content-Type (parsed by Mailutils) and transfer encoding of a header
+/* ------------------------------------------------- Content-Type values */
+
+/* One pass over a Content-Type value (RFC 2045 5.1 with RFC 822 comments
+ * and quoted strings, RFC 2231 parameter sections and charset'language'
+ * prefixes), keeping the type and only the parameters the walk uses. A
+ * stranger controls how many parameters there are; each costs a few
+ * comparisons here and nothing is stored for those not wanted (Mailutils'
+ * own parser installs each in a table, quadratically: 27,000 of them cost
+ * 2.3 s). Lenient the way mail readers are: junk between parameters is
+ * skipped to the next ';', an unterminated quoted string or comment runs
+ * to the end. Values are taken literally: no RFC 2047 decoding (a
+ * boundary is matched against raw lines). */
+
+static int
+is_space_or_ctl(unsigned char c)
+{
+  return c <= ' ' || c == 127;
+}
+
+/* Past a comment starting at p ('('), nested comments and quoted pairs
+ * included; the end when it never closes. */
+static const char *
+skip_comment(const char *p, const char *end)
+{
+  unsigned long depth = 0;
+  for (; p < end; p++) {
+    if (*p == '\\' && p + 1 < end)
+      p++;
+    else if (*p == '(')
+      depth++;
+    else if (*p == ')' && --depth == 0)
+      return p + 1;
+  }
+  return end;
+}
+
+/* Past white space, line ends and comments. */
+static const char *
+skip_cfws(const char *p, const char *end)
+{
+  while (p < end) {
+    if (*p == '(')
+      p = skip_comment(p, end);
+    else if (is_space_or_ctl((unsigned char) *p))
+      p++;
+    else
+      break;
+  }
+  return p;
+}
+
+/* The closing quote of a quoted string whose opening quote is at p; the
+ * end when it never closes. */
+static const char *
+quoted_end(const char *p, const char *end)
+{
+  for (p++; p < end; p++) {
+    if (*p == '\\' && p + 1 < end)
+      p++;
+    else if (*p == '"')
+      return p;
+  }
+  return end;
+}
+
+/* Past a quoted string starting at p ('"'). */
+static const char *
+skip_quoted(const char *p, const char *end)
+{
+  p = quoted_end(p, end);
+  return p < end ? p + 1 : p;
+}
+
+/* To the next ';' (or the end), stepping over quoted strings and comments. */
+static const char *
+skip_to_semicolon(const char *p, const char *end)
+{
+  while (p < end && *p != ';') {
+    if (*p == '"')
+      p = skip_quoted(p, end);
+    else if (*p == '(')
+      p = skip_comment(p, end);
+    else
+      p++;
+  }
+  return p;
+}
+
+/* Bytes that end a token: blanks and controls always, the others as asked. */
+enum {
+  AT_SPACE = 1, AT_SLASH = 2, AT_SEMICOLON = 4, AT_PAREN = 8,
+  AT_QUOTE = 16, AT_EQUALS = 32,
+};
+static const unsigned char token_ends[256] = {
+  [0 ... ' '] = AT_SPACE, [127] = AT_SPACE,
+  ['/'] = AT_SLASH, [';'] = AT_SEMICOLON, ['('] = AT_PAREN,
+  ['"'] = AT_QUOTE, ['='] = AT_EQUALS,
+};
+
+/* A token (relaxed: anything but blanks, controls and the `stops`). */
+static const char *
+token_end(const char *p, const char *end, unsigned stops)
+{
+  stops |= AT_SPACE;
+  while (p < end && !(token_ends[(unsigned char) *p] & stops))
+    p++;
+  return p;
+}
+
+/* One parameter value as written: bytes [start, end), quoted or not, and
+ * whether it is an RFC 2231 extended value (percent-encoded). */
+struct param_value {
+  const char *start, *end;
+  int quoted, extended;
+};
+
+/* Append a value's bytes to out[*used..size): quoted pairs undone, an
+ * extended value percent-decoded (after its charset'language' prefix when
+ * `prefixed`). 0, or -1 when it does not fit or would hold a NUL. */
+static int
+param_value_append(const struct param_value *value, int prefixed, char *out,
+                   size_t size, size_t *used)
+{
+  const char *p = value->start, *end = value->end;
+  if (prefixed) {
+    const char *first = memchr(p, '\'', (size_t) (end - p));
+    const char *second = first ? memchr(first + 1, '\'', (size_t) (end - first - 1))
+                               : NULL;
+    if (second)
+      p = second + 1;             /* charset and language: not needed here */
+  }
+  for (; p < end; p++) {
+    unsigned char c = (unsigned char) *p;
+    if (value->quoted && c == '\\' && p + 1 < end) {
+      c = (unsigned char) *++p;
+    } else if (value->extended && c == '%' && end - p >= 3
+               && isxdigit((unsigned char) p[1]) && isxdigit((unsigned char) p[2])) {
+      char hex[3] = { p[1], p[2], '\0' };
+      c = (unsigned char) strtoul(hex, NULL, 16);
+      p += 2;
+    }
+    if (c == '\0' || *used + 1 >= size)
+      return -1;
+    out[(*used)++] = (char) c;
+  }
+  out[*used] = '\0';
+  return 0;
+}
+
+/* A wanted parameter: its first plain (or name*) value, else its RFC 2231
+ * sections name*0, name*1, ... joined in index order. */
+struct param_slot {
+  const char *name;
+  char *out;
+  size_t size;
+  int have_value;                 /* a plain value was taken (first wins) */
+  int sections_overflow;          /* an index past CAP_PARAMETER_SECTIONS */
+  struct param_value sections[CAP_PARAMETER_SECTIONS];
+  unsigned char have_section[CAP_PARAMETER_SECTIONS];
+};
+
+/* Store one parameter `name`=`value` when it is wanted. */
+static void
+param_offer(struct param_slot *slots, size_t slot_count, const char *name,
+            size_t name_length, struct param_value *value)
+{
+  const char *star = memchr(name, '*', name_length);
+  size_t base = star ? (size_t) (star - name) : name_length;
+  struct param_slot *slot = NULL;
+
+  for (size_t i = 0; i < slot_count; i++)
+    if (strlen(slots[i].name) == base && strncasecmp(name, slots[i].name, base) == 0)
+      slot = &slots[i];
+  if (!slot || slot->have_value)
+    return;
+  if (!star || base + 1 == name_length) {      /* name= or name*= */
+    size_t used = 0;
+    value->extended = star != NULL;
+    slot->have_value = 1;
+    if (param_value_append(value, value->extended, slot->out, slot->size, &used) < 0)
+      slot->out[0] = '\0';       /* too long or broken: as if absent */
+    return;
+  }
+  /* name*N or name*N*: a section. */
+  const char *digit = star + 1, *name_end = name + name_length;
+  unsigned long index = 0;
+  if (digit == name_end || !isdigit((unsigned char) *digit))
+    return;                       /* malformed: ignored */
+  for (; digit < name_end && isdigit((unsigned char) *digit); digit++) {
+    index = index * 10 + (unsigned long) (*digit - '0');
+    if (index >= CAP_PARAMETER_SECTIONS) {
+      slot->sections_overflow = 1;
+      return;
+    }
+  }
+  if (digit < name_end && !(*digit == '*' && digit + 1 == name_end))
+    return;                       /* malformed: ignored */
+  value->extended = digit < name_end;
+  if (!slot->have_section[index]) {
+    slot->have_section[index] = 1;
+    slot->sections[index] = *value;
+  }
+}
+
+/* The sections of a slot with no plain value, joined: 0..n-1 with none
+ * missing, no index past the cap. */
+static void
+param_join_sections(struct param_slot *slot)
+{
+  size_t used = 0;
+  if (slot->have_value || !slot->have_section[0] || slot->sections_overflow)
+    return;
+  for (size_t i = 0; i < CAP_PARAMETER_SECTIONS && slot->have_section[i]; i++)
+    if (param_value_append(&slot->sections[i], i == 0 && slot->sections[i].extended,
+                           slot->out, slot->size, &used) < 0) {
+      slot->out[0] = '\0';
+      return;
+    }
+}
+
+void
+content_type_parse(const char *value, size_t length, struct content_type *parsed)
+{
+  const char *p = value, *end = value + length;
+  struct param_slot slots[2] = {
+    { .name = "boundary", .out = parsed->boundary, .size = sizeof parsed->boundary },
+    { .name = "report-type", .out = parsed->report_type,
+      .size = sizeof parsed->report_type },
+  };
+
+  parsed->type[0] = parsed->boundary[0] = parsed->report_type[0] = '\0';
+  p = skip_cfws(p, end);
+  const char *type = p;
+  const char *type_end = token_end(p, end, AT_SLASH | AT_SEMICOLON | AT_PAREN
+                                           | AT_QUOTE);
+  p = skip_cfws(type_end, end);
+  if (type_end > type && p < end && *p == '/') {
+    const char *subtype = skip_cfws(p + 1, end);
+    const char *subtype_end = token_end(subtype, end,
+                                        AT_SEMICOLON | AT_PAREN | AT_QUOTE);
+    if (subtype_end > subtype)
+      snprintf(parsed->type, sizeof parsed->type, "%.*s/%.*s", (int) (type_end - type),
+               type, (int) (subtype_end - subtype), subtype);
+    p = subtype_end;
+  }
+  lowercase(parsed->type);
+  while ((p = skip_to_semicolon(p, end)) < end) {
+    p = skip_cfws(p + 1, end);                /* past the ';' */
+    const char *name = p;
+    const char *name_end = token_end(p, end, AT_EQUALS | AT_SEMICOLON | AT_PAREN
+                                             | AT_QUOTE);
+    p = skip_cfws(name_end, end);
+    if (name_end == name || p == end || *p != '=')
+      continue;                               /* not a parameter: skipped */
+    p = skip_cfws(p + 1, end);
+    struct param_value param = { .start = p };
+    if (p < end && *p == '"') {
+      param.quoted = 1;
+      param.start = p + 1;
+      param.end = quoted_end(p, end);
+      p = skip_quoted(p, end);
+    } else {
+      p = param.end = token_end(p, end, AT_SEMICOLON | AT_PAREN);
+    }
+    param_offer(slots, 2, name, (size_t) (name_end - name), &param);
+  }
+  for (size_t i = 0; i < 2; i++)
+    param_join_sections(&slots[i]);
+  lowercase(parsed->report_type);
+}
+
+/* Content-Type (content_type_parse) and transfer encoding of a header
  * block. A missing or unparsable Content-Type is text/plain (RFC 2045
  * 5.2); a multipart without a usable boundary gets none. */
 static void
 entity_from_header(const char *block, size_t length, struct entity *entity)
 {
   char *value = header_value_dup(block, length, "Content-Type");
-  mu_content_type_t parsed = NULL;
+  struct content_type parsed;
 
   snprintf(entity->type, sizeof entity->type, "text/plain");
   entity->report_type[0] = '\0';
@@ -554,32 +844,14 @@ entity_from_header(const char *block, size_t length, struct entity *entity)
                sizeof entity->encoding);
   if (!value)
     return;
-  /* Parameters cost Mailutils ~8,000 instructions each (RFC 2047/2231
-   * decoding through memory streams): only a multipart's are read. */
-  const char *start = value + strspn(value, " \t");
-  int flags = MU_CONTENT_TYPE_RELAXED;
-  if (strncasecmp(start, "multipart/", 10) == 0)
-    flags |= MU_CONTENT_TYPE_PARAM;
-  if (mu_content_type_parse_ext(value, NULL, flags, &parsed) != 0 || !parsed) {
-    free(value);
-    return;
-  }
+  content_type_parse(value, strlen(value), &parsed);
   free(value);
-  if (parsed->type && parsed->subtype)
-    snprintf(entity->type, sizeof entity->type, "%s/%s", parsed->type,
-             parsed->subtype);
-  lowercase(entity->type);
-  if (parsed->param) {
-    struct mu_mime_param *param = mu_assoc_get(parsed->param, "report-type");
-    if (param && param->value)
-      snprintf(entity->report_type, sizeof entity->report_type, "%s", param->value);
-    param = mu_assoc_get(parsed->param, "boundary");
-    if (param && param->value && param->value[0]
-        && strncmp(entity->type, "multipart/", 10) == 0)
-      entity->boundary = strdup(param->value);
-  }
-  mu_content_type_destroy(&parsed);
-  lowercase(entity->report_type);
+  if (!parsed.type[0])
+    return;
+  snprintf(entity->type, sizeof entity->type, "%s", parsed.type);
+  snprintf(entity->report_type, sizeof entity->report_type, "%s", parsed.report_type);
+  if (parsed.boundary[0] && strncmp(entity->type, "multipart/", 10) == 0)
+    entity->boundary = strdup(parsed.boundary);
 }
 
 static enum part_role
@@ -1011,7 +1283,7 @@ walk_original_in_place(struct splitter *splitter, const char *type, unsigned dep
     }
   }
   if (part) {                     /* named by index: the walk moves parts */
-    notice->parts[index].content = content;
+    notice->parts[index].content = keep_only(content, header_length);
     notice->parts[index].length = header_length;
   } else {
     free(content);
@@ -1080,11 +1352,13 @@ walk_original_encoded(struct splitter *splitter, const struct entity *entity,
     header_length = CAP_HEADER_BLOCK_BYTES;
     notice->caps_hit |= CAP_HIT_HEADER_BLOCK;
   }
+  size_t index = (size_t) (part - notice->parts);
   part->content = content;
   part->length = header_length;
   if (inner_is_walked(splitter->walk, content, header_length, depth))
     walk_decoded(splitter->walk, content, length, header_length, depth + 1);
-  content[header_length] = '\0';  /* only the header block is kept */
+  /* Only the header block is kept (the walk may have moved the parts). */
+  notice->parts[index].content = keep_only(content, header_length);
   return stop;
 }
 
@@ -1180,7 +1454,7 @@ walk_entity(struct splitter *splitter, const struct entity *entity, unsigned dep
     free(content);
     return stop;
   }
-  part->content = content;
+  part->content = keep_only(content, length);
   part->length = length;
   return stop;
 }
@@ -1295,7 +1569,7 @@ notice_parse_header(struct input *input, struct notice *notice,
   if (truncated && header_length == notice->header_length)
     notice->caps_hit |= CAP_HIT_HEADER_BLOCK;
   notice->header_length = header_length;
-  notice->header[header_length] = '\0';
+  notice->header = keep_only(notice->header, header_length);
   if (header_each(notice->header, notice->header_length, NULL, NULL) < 0)
     notice->caps_hit |= CAP_HIT_HEADER_FIELDS;
   return 0;
@@ -1352,7 +1626,7 @@ notice_parse_text(struct input *input, struct notice *notice,
     free(content);
     return failure_set(failure, FAILURE_MEMORY, "out of memory");
   }
-  part->content = content;
+  part->content = keep_only(content, length);
   part->length = length;
   return 0;
 }
@@ -1407,7 +1681,7 @@ notice_load_raw_body(struct input *input, struct notice *notice,
   start += header_block_length(text + start, length - start);
   memmove(text, text + start, length - start);
   text[length - start] = '\0';
-  notice->raw_body = text;
+  notice->raw_body = keep_only(text, length - start);
   notice->raw_body_length = length - start;
   return 0;
 }

@@ -31,6 +31,9 @@
  * without --tag): enough for CAP_TEXT_BYTES decoded whatever the transfer
  * encoding (quoted-printable at worst 3 bytes a byte, plus soft breaks). */
 #define CAP_TEXT_RAW_BYTES       (4 * CAP_TEXT_BYTES)
+/* RFC 2231 sections (name*0, name*1, ...) joined into one parameter value;
+ * a value in more sections is not used. */
+#define CAP_PARAMETER_SECTIONS   32
 /* Bytes of one line considered when scanning text line by line. */
 #define CAP_LINE_BYTES           4096
 /* Message-IDs taken from one header field (References can be long). */

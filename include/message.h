@@ -14,14 +14,16 @@
  * similar report parts, and the header block of each attached original
  * (message/rfc822, message/global, text/rfc822-headers,
  * message/global-headers) whatever its transfer encoding. Content-Type
- * values are parsed by Mailutils and transfer encodings undone with its
- * filters.
+ * values are parsed here in one bounded pass (content_type_parse: Mailutils'
+ * parser is quadratic in the number of parameters); transfer encodings are
+ * undone with Mailutils' filters.
  */
 #ifndef BSF_MESSAGE_H
 #define BSF_MESSAGE_H
 
 #include <stddef.h>
 #include <mailutils/types.h>
+#include "caps.h"
 #include "failure.h"
 
 /* The caller's bytes, exactly as received. */
@@ -35,7 +37,10 @@ struct input {
 
 /* Read fd to EOF into *input. If `echo_fd` >= 0, every byte read is also
  * written there as it arrives (record --passthrough); an echo failure is
- * reported in *echo_failed, reading goes on. Returns 0 or -1. */
+ * reported in *echo_failed, reading goes on. Either descriptor may be in
+ * O_NONBLOCK mode: EAGAIN waits (poll) for it. Returns 0, or -1 when a
+ * read fails (FAILURE_INPUT): what was read, and echoed, is then not the
+ * whole message. */
 int input_read(int fd, int echo_fd, struct input *input, int *echo_failed,
                struct failure *failure);
 
@@ -84,6 +89,24 @@ void input_free(struct input *input);
  * caller unrefs it. 0 or -1. */
 int input_normalised_stream(struct input *input, mu_stream_t *out,
                             struct failure *failure);
+
+/* What is read of a Content-Type value (content_type_parse). */
+struct content_type {
+  char type[80];            /* "type/subtype", lower case; "" when malformed */
+  /* "" when absent, or too long to match a delimiter line (CAP_LINE_BYTES) */
+  char boundary[CAP_LINE_BYTES + 1];
+  char report_type[40];     /* lower case; "" when absent or longer */
+};
+
+/* Parse a Content-Type value of `length` bytes (folded or not) in one pass
+ * over it, whatever its number of parameters: the type and subtype, and of
+ * the parameters only boundary and report-type. RFC 2045 syntax with
+ * comments and quoted strings, leniently (junk is skipped to the next
+ * ';'); a parameter given twice keeps its first value; RFC 2231 sections
+ * (name*0, name*1*, ...: at most CAP_PARAMETER_SECTIONS) and extended
+ * values (name*=charset'lang'%XX) are joined and decoded when no plain
+ * value is given. No allocation. */
+void content_type_parse(const char *value, size_t length, struct content_type *parsed);
 
 enum part_role {
   PART_TEXT,              /* text/plain, text/html: decoded start kept */

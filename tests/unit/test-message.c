@@ -858,9 +858,123 @@ test_header_scan(void)
   }
 }
 
+/* content_type_parse: the type and the two parameters the walk uses. */
+static void
+test_content_type(void)
+{
+  static const struct {
+    const char *value, *type, *boundary, *report_type;
+  } cases[] = {
+    { "text/plain", "text/plain", "", "" },
+    { "Multipart/Report; Report-Type=Delivery-Status; Boundary=\"AbC\"",
+      "multipart/report", "AbC", "delivery-status" },
+    { "multipart/mixed;\n\tboundary=\"x y\"", "multipart/mixed", "x y", "" },
+    { "multipart/mixed;\r\n boundary=plain", "multipart/mixed", "plain", "" },
+    { "multipart/mixed (a comment; with a semicolon) ; boundary=b1 (and (a nested) one)",
+      "multipart/mixed", "b1", "" },
+    { "text (c) / plain", "text/plain", "", "" },
+    { "(lead) multipart / alternative ; boundary = \"B\"", "multipart/alternative", "B", "" },
+    { "multipart/mixed; boundary=\"a\\\"b\\\\c\"", "multipart/mixed", "a\"b\\c", "" },
+    { "multipart/mixed; boundary=\"a;b (c)\"", "multipart/mixed", "a;b (c)", "" },
+    { "multipart/mixed; boundary=\"D\"; boundary=\"E\"", "multipart/mixed", "D", "" },
+    { "multipart/mixed;; ;boundary=x;", "multipart/mixed", "x", "" },
+    { "multipart/mixed; boundary=\"abc", "multipart/mixed", "abc", "" },
+    { "multipart/mixed; boundary=----=_Part_0_1.2", "multipart/mixed", "----=_Part_0_1.2", "" },
+    { "multipart/mixed; junk; =x; boundary=y", "multipart/mixed", "y", "" },
+    { "multipart/mixed boundary=x", "multipart/mixed", "", "" },   /* no ';' */
+    { "multipart/mixed; xboundary=1; boundaryx=2; boundary-x=3", "multipart/mixed", "", "" },
+    { "multipart/mixed; boundary=\"=?utf-8?q?x?=\"", "multipart/mixed", "=?utf-8?q?x?=", "" },
+    /* RFC 2231 sections and extended values */
+    { "multipart/mixed; boundary*0=\"ab\"; boundary*1=cd; boundary*2*=%41%42",
+      "multipart/mixed", "abcdAB", "" },
+    { "multipart/mixed; BOUNDARY*1=cd; Boundary*0=ab", "multipart/mixed", "abcd", "" },
+    { "multipart/mixed; boundary*=us-ascii'en'a%20b%zz", "multipart/mixed", "a b%zz", "" },
+    { "multipart/mixed; boundary*0*=utf-8''x%2Dy; boundary*1=z%41", "multipart/mixed",
+      "x-yz%41", "" },
+    { "multipart/mixed; boundary*0=a; boundary*2=c", "multipart/mixed", "a", "" },
+    { "multipart/mixed; boundary*1=b", "multipart/mixed", "", "" },
+    { "multipart/mixed; boundary*0=a; boundary*99=b", "multipart/mixed", "", "" },
+    { "multipart/mixed; boundary*0=a; boundary=b", "multipart/mixed", "b", "" },
+    { "multipart/mixed; boundary*0x=a; boundary*=b", "multipart/mixed", "b", "" },
+    { "multipart/mixed; boundary*=''a%00b", "multipart/mixed", "", "" },
+    { "multipart/report; report-type*=''Delivery%2Dstatus", "multipart/report", "",
+      "delivery-status" },
+    { "multipart/report; report-type=\"a-report-type-that-is-longer-than-forty-bytes\"",
+      "multipart/report", "", "" },
+    /* malformed types: text/plain for the caller */
+    { "", "", "", "" },
+    { "text", "", "", "" },
+    { "/plain", "", "", "" },
+    { "text/", "", "", "" },
+    { "; boundary=x", "", "x", "" },
+  };
+  static struct content_type parsed;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    memset(&parsed, 'x', sizeof parsed);
+    content_type_parse(cases[i].value, strlen(cases[i].value), &parsed);
+    TAP_STR(parsed.type, cases[i].type, "content type %zu: type", i);
+    TAP_STR(parsed.boundary, cases[i].boundary, "content type %zu: boundary", i);
+    TAP_STR(parsed.report_type, cases[i].report_type, "content type %zu: report-type", i);
+  }
+
+  /* Only `length` bytes are read. */
+  content_type_parse("text/plain; boundary=abcdef", 24, &parsed);
+  TAP_STR(parsed.boundary, "abc", "content type: the length bounds the value");
+
+  /* A boundary longer than a delimiter line can hold is no boundary. */
+  size_t long_length = CAP_LINE_BYTES + 100;
+  char *value = malloc(long_length + 64);
+  int n = sprintf(value, "multipart/mixed; boundary=");
+  memset(value + n, 'b', long_length);
+  value[n + long_length] = '\0';
+  content_type_parse(value, strlen(value), &parsed);
+  TAP_STR(parsed.boundary, "", "content type: a %zu-byte boundary is none", long_length);
+  free(value);
+
+  /* 27,000 parameters (the flood of issue 10) before the boundary: all
+   * read, none kept. */
+  enum { FLOOD = 27000 };
+  value = malloc(FLOOD * 16 + 64);
+  char *p = value + sprintf(value, "multipart/mixed;");
+  for (int i = 0; i < FLOOD; i++)
+    p += sprintf(p, " p%d=v;", i);
+  sprintf(p, " boundary=\"after-the-flood\"");
+  content_type_parse(value, strlen(value), &parsed);
+  TAP_STR(parsed.boundary, "after-the-flood", "content type: boundary after %d parameters",
+          FLOOD);
+  free(value);
+}
+
+/* The walk reads boundaries the way content_type_parse does: RFC 2231
+ * sections split the message, a comment does not hide the type. */
+static void
+test_walk_content_types(void)
+{
+  static const char message[] =
+    "From: MAILER-DAEMON@example.net\n"
+    "Content-Type: multipart/report (a DSN); report-type=delivery-status;\n"
+    " boundary*0=\"part\"; boundary*1*=%2Done\n\n"
+    "--part-one\nContent-Type: text/plain\n\nhello\n"
+    "--part-one\nContent-Type: message/delivery-status; x=\"--part-one\"\n\n"
+    "Final-Recipient: rfc822; a@example.net\n\n"
+    "--part-one--\n";
+  struct input input;
+  struct notice notice;
+  TAP_INT(parse(message, strlen(message), &input, &notice), 0, "RFC 2231 boundary parses");
+  TAP_STR(notice.content_type, "multipart/report", "comment after the type ignored");
+  const struct notice_part *report = find_role(&notice, PART_REPORT, 0);
+  TAP_STR(report ? report->report_type : NULL, "delivery-status", "report-type read");
+  TAP_OK(find_role(&notice, PART_TEXT, 0) && find_role(&notice, PART_DELIVERY_STATUS, 0),
+         "parts split on the RFC 2231 boundary");
+  notice_free(&notice);
+  input_free(&input);
+}
+
 int
 main(void)
 {
+  test_content_type();
+  test_walk_content_types();
   test_header_scan();
   test_read_kept();
   test_header_end_across_reads();
