@@ -66,22 +66,69 @@ enum entry_type { ENTRY_MSGID, ENTRY_RECIPIENT, ENTRY_SINCE, ENTRY_OTHER };
 
 /* ---- small helpers ---------------------------------------------------- */
 
-/* GDBM 1.23's gdbm_recover() builds its copy in PATH.XXXXXX and leaves it
- * behind when it fails (say the disk is still full); so does an expire cut
- * short by a crash. We hold the exclusive lock, so any such file is a dead
- * copy of ours: remove them all. */
+/* Only files this program made are ever removed beside the store: a
+ * user's own sent.db.backup or sent.db.241130 is not ours to delete. */
+#define EXPIRE_COPY_INFIX ".bsf-expire."   /* expire's copy: PATH.bsf-expire.XXXXXX */
+
+/* A regular file (not a link) owned by us: something we may have made. */
+static bool
+own_regular_file(const char *path)
+{
+  struct stat info;
+  return lstat(path, &info) == 0 && S_ISREG(info.st_mode)
+         && info.st_uid == geteuid();
+}
+
+/* Expire's copies left by a crash (PATH.bsf-expire.XXXXXX: the name is
+ * ours alone). We hold the exclusive lock, so no one else is writing one. */
 static void
-remove_recovery_copies(const char *path)
+remove_expire_copies(const char *path)
 {
   char pattern[PATH_MAX];
   glob_t copies;
-  if (snprintf(pattern, sizeof pattern, "%s.??????", path) >= (int) sizeof pattern)
+  if (snprintf(pattern, sizeof pattern, "%s" EXPIRE_COPY_INFIX "??????", path)
+      >= (int) sizeof pattern)
     return;
   if (glob(pattern, GLOB_NOSORT, NULL, &copies) != 0)
     return;
   for (size_t i = 0; i < copies.gl_pathc; i++)
-    unlink(copies.gl_pathv[i]);
+    if (own_regular_file(copies.gl_pathv[i]))
+      unlink(copies.gl_pathv[i]);
   globfree(&copies);
+}
+
+/* GDBM 1.23's gdbm_recover() builds its copy in PATH.XXXXXX, a name we
+ * cannot choose and a user's backup may have too, and leaves it behind
+ * when it fails (say the disk is still full). So the names of that shape
+ * are listed before it runs, and after a failure only a file that appeared
+ * meanwhile is removed: we hold the exclusive lock, so it is GDBM's. */
+static int
+list_recovery_names(const char *path, glob_t *names)
+{
+  char pattern[PATH_MAX];
+  memset(names, 0, sizeof *names);
+  if (snprintf(pattern, sizeof pattern, "%s.??????", path) >= (int) sizeof pattern)
+    return -1;
+  int result = glob(pattern, GLOB_NOSORT, NULL, names);
+  return result == 0 || result == GLOB_NOMATCH ? 0 : -1;
+}
+
+static void
+remove_new_recovery_copies(const char *path, const glob_t *before)
+{
+  glob_t now;
+  if (list_recovery_names(path, &now) != 0) {
+    globfree(&now);
+    return;
+  }
+  for (size_t i = 0; i < now.gl_pathc; i++) {
+    bool seen = false;
+    for (size_t j = 0; j < before->gl_pathc && !seen; j++)
+      seen = strcmp(now.gl_pathv[i], before->gl_pathv[j]) == 0;
+    if (!seen && own_regular_file(now.gl_pathv[i]))
+      unlink(now.gl_pathv[i]);
+  }
+  globfree(&now);
 }
 
 /* gdbm_store(), repairing the store once when a write failed half way.
@@ -104,15 +151,19 @@ store_repairing(struct sent_store *store, datum key, datum value, int flag)
   if (result < 0 && gdbm_needs_recovery(store->db)
       && gdbm_last_errno(store->db) != GDBM_FILE_WRITE_ERROR) {
     gdbm_recovery recovery;
+    glob_t before;
+    int listed = list_recovery_names(store->path, &before);
     memset(&recovery, 0, sizeof recovery);
     if (gdbm_recover(store->db, &recovery, GDBM_RCVR_FORCE) == 0) {
       result = gdbm_store(store->db, key, value, flag);
     } else {
       int error = errno;
-      remove_recovery_copies(store->path);
+      if (listed == 0)
+        remove_new_recovery_copies(store->path, &before);
       errno = error;
       result = REPAIR_FAILED;
     }
+    globfree(&before);
   }
   return result;
 }
@@ -648,7 +699,7 @@ walk_entries(struct sent_store *store, entry_visitor *visit, void *data,
 }
 
 /* Expire copies the entries it keeps into a new GDBM file beside the store
- * (PATH.XXXXXX, 0600) and renames it over the store, as gdbm_reorganize()
+ * (PATH.bsf-expire.XXXXXX, 0600) and renames it over the store, as gdbm_reorganize()
  * would after deleting, but in memory that does not grow with the store:
  * collecting the expired keys before deleting them (GDBM cannot delete
  * while iterating) measured 96 MB RSS on a 1M-entry store, and
@@ -707,7 +758,7 @@ static int
 create_copy(struct sent_store *store, GDBM_FILE *copy, char **copy_path,
             struct failure *failure)
 {
-  if (asprintf(copy_path, "%s.XXXXXX", store->path) < 0) {
+  if (asprintf(copy_path, "%s" EXPIRE_COPY_INFIX "XXXXXX", store->path) < 0) {
     *copy_path = NULL;
     return failure_set(failure, FAILURE_MEMORY, "store %s: out of memory",
                        store->path);
@@ -735,7 +786,7 @@ static int
 gdbm_backend_expire(struct sent_store *store, time_t cutoff, size_t *removed,
                     struct failure *failure)
 {
-  remove_recovery_copies(store->path);
+  remove_expire_copies(store->path);
 
   int found = walk_entries(store, find_expired, &cutoff, failure);
   if (found <= 0)

@@ -119,7 +119,9 @@ int sent_store_since(struct sent_store *store, time_t *since,
 
 /* Remove entries recorded before `cutoff` (and entries whose time is not
  * valid; never "!since"). GDBM leaves a compact file: the kept entries are
- * copied to a new file (PATH.XXXXXX, needing room for them) renamed over
+ * copied to a new file (PATH.bsf-expire.XXXXXX, needing room for them; one
+ * left by a crash is removed by the next expire, and no other file beside
+ * the store is ever removed) renamed over
  * the store, so memory stays flat whatever its size. Nothing is rewritten
  * when nothing expires; on failure the store is left as it was. Redis
  * expires keys itself: 0 removed (sent_store_expires_itself()). Needs

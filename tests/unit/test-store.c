@@ -661,13 +661,19 @@ test_disk_full(void)
   /* Where a write is cut depends on the key set and the limit: try a few
    * limits, each on its own store. */
   static const rlim_t limits[] = { 24 * 1024, 32 * 1024, 40 * 1024, 48 * 1024, 56 * 1024 };
-  int all_found = 1, all_failed = 1, all_recorded = 1;
+  int all_found = 1, all_failed = 1, all_recorded = 1, backups_kept = 1;
   for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
     snprintf(path, sizeof path, "%s/full%zu.db", base_dir, l);
     if (make_store(path, before, 2) != 0) {
       TAP_OK(0, "disk full: set up");
       return;
     }
+    /* A user's backup beside the store, named as GDBM names its copies. */
+    char backup[2200];
+    snprintf(backup, sizeof backup, "%s.backup", path);
+    FILE *backup_file = fopen(backup, "w");
+    if (backup_file)
+      fclose(backup_file);
     for (int round = 0; round < 2; round++) {
       pid = fork_child();
       if (pid == 0)
@@ -679,6 +685,9 @@ test_disk_full(void)
     if (make_store(path, (const struct entry[]) {
                      { MSGID, "after-full@example.org", 5000 } }, 1) != 0)
       all_recorded = 0;
+    if (!exists(backup))
+      backups_kept = 0;
+    unlink(backup);
     if (sent_store_open(&store, path, STORE_READ, LONG_WAIT_MS, &failure) != 0) {
       printf("# reopen %s: %s\n", path, failure.message);
       all_found = 0;
@@ -699,6 +708,7 @@ test_disk_full(void)
   TAP_OK(all_failed, "disk full while recording: refused or failed, no signal");
   TAP_OK(all_recorded, "with room again, the next writer records (repairing the store)");
   TAP_OK(all_found, "entries from before the disk filled and after the repair are found");
+  TAP_OK(backups_kept, "a user's STORE.backup survives the failed and the good repairs");
   char pattern[2200];
   glob_t copies;
   snprintf(pattern, sizeof pattern, "%s/full?.db.??????", base_dir);
@@ -954,10 +964,33 @@ test_expire(void)
     TAP_OK(0, "expire: open: %.300s", failure.message);
     return;
   }
+  /* The user's own copies beside the store (issue 10.9: expire unlinked
+   * every PATH.??????) and a copy of expire's own left by a crash. */
+  static const struct { const char *suffix; bool ours; } beside[] = {
+    { ".backup", false }, { ".241130", false }, { ".AbC123", false },
+    { ".bsf-expire.Zz9999", true },
+  };
+  for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
+    char other[2200];
+    snprintf(other, sizeof other, "%s%s", path, beside[i].suffix);
+    FILE *file = fopen(other, "w");
+    if (file) {
+      fputs("keep me\n", file);
+      fclose(file);
+    }
+  }
   size_t removed = 0;
   TAP_INT(sent_store_expire(store, cutoff, &removed, &failure), 0,
           "expire succeeds");
   TAP_INT(removed, 3, "... removing the three old entries");
+  for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
+    char other[2200];
+    snprintf(other, sizeof other, "%s%s", path, beside[i].suffix);
+    TAP_OK(exists(other) != beside[i].ours, "expire: %s%s %s", "expire.db",
+           beside[i].suffix, beside[i].ours ? "(a crashed expire's copy) removed"
+                                            : "(the user's file) kept");
+    unlink(other);
+  }
   for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) {
     time_t when = 0;
     TAP_INT(find_entry(store, after[i].kind, after[i].name, &when, &failure),
@@ -1051,7 +1084,7 @@ test_expire_batches(void)
            "batches", cases[c].what, old_count);
 
     char stale[2200];
-    snprintf(stale, sizeof stale, "%s.AbC123", path);
+    snprintf(stale, sizeof stale, "%s.bsf-expire.AbC123", path);
     int stale_fd = open(stale, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (stale_fd >= 0)
       close(stale_fd);
@@ -1060,6 +1093,13 @@ test_expire_batches(void)
             "batches (%s): expire succeeds", cases[c].what);
     char pattern[2200];
     glob_t copies;
+    snprintf(pattern, sizeof pattern, "%s.*", path);
+    TAP_INT(glob(pattern, 0, NULL, &copies), 0, "batches (%s): the lock file",
+            cases[c].what);
+    TAP_OK(copies.gl_pathc == 1 && strstr(copies.gl_pathv[0], ".lock"),
+           "batches (%s): no copy left beside the store, only the lock file (%zu)",
+           cases[c].what, copies.gl_pathc);
+    globfree(&copies);
     snprintf(pattern, sizeof pattern, "%s.??????", path);
     TAP_INT(glob(pattern, 0, NULL, &copies), GLOB_NOMATCH,
             "batches (%s): no copy left beside the store (stale one %s)",
