@@ -253,53 +253,53 @@ build_context(struct context *context)
     context->recipient = getenv("ORIGINAL_RECIPIENT");
 }
 
-/* A path of the rule file with "~/" expanded (the loader keeps it as written). */
-static const char *
-expand_home(const struct run *run, const char *path, char *buffer, size_t size)
-{
-  if (strncmp(path, "~/", 2) != 0 || !run->context.home)
-    return path;
-  snprintf(buffer, size, "%s/%s", run->context.home, path + 2);
-  return buffer;
-}
-
 /* Rule file and store path. Trouble is noted, defaults stay in force. */
 static void
 load_configuration(struct run *run)
 {
   struct failure failure = { 0 };
-  char *path = run->options.config_path ? strdup(run->options.config_path)
-                                        : rules_default_path(&run->context);
+  char *path = NULL;
 
   rules_init_defaults(&run->rules);
+  if (run->options.config_path)
+    path = strdup(run->options.config_path);
+  else if (rules_default_path(&run->context, &path, &failure) < 0)
+    note_trouble(run, &failure);
   if (path && rules_load(&run->rules, path, &failure) < 0)
     note_trouble(run, &failure);
   free(path);
   if (run->options.store_path)
     run->store_path = strdup(run->options.store_path);
-  else
-    run->store_path = rules_store_path(&run->rules, &run->context);
-  if (!run->store_path) {
-    failure_set(&failure, FAILURE_CONFIG, "no store path: set HOME, "
-                "XDG_STATE_HOME, --store or [store] path");
+  else if (rules_store_path(&run->rules, &run->context, &run->store_path,
+                            &failure) < 0)
     note_trouble(run, &failure);
-  }
   run->store_options = (struct store_options) {
     .lock_wait_ms = run->rules.lock_wait_ms,
     .ttl = run->rules.ttl,
   };
-  char expanded[4096];
   if (run->rules.log_file) {
-    run->log_also = fopen(expand_home(run, run->rules.log_file, expanded,
-                                      sizeof expanded), "a");
+    /* 0600 and close-on-exec: it holds correspondents' addresses, and the
+     * --sendmail child has no business with it. */
+    int fd = -1;
+    if (rules_expand_path(run->rules.log_file, &run->context, &path,
+                          &failure) < 0)
+      note_trouble(run, &failure);
+    else
+      fd = open_private_append(path);
+    free(path);
+    path = NULL;
+    if (fd >= 0 && !(run->log_also = fdopen(fd, "a")))
+      close(fd);
     if (run->log_also)
       setvbuf(run->log_also, NULL, _IOLBF, 0);
   }
-  if (run->rules.signatures_file
-      && signatures_load(&run->signatures,
-                         expand_home(run, run->rules.signatures_file, expanded,
-                                     sizeof expanded), &failure) < 0)
-    note_trouble(run, &failure);
+  if (run->rules.signatures_file) {
+    if (rules_expand_path(run->rules.signatures_file, &run->context, &path,
+                          &failure) < 0
+        || signatures_load(&run->signatures, path, &failure) < 0)
+      note_trouble(run, &failure);
+    free(path);
+  }
 }
 
 /* The exit code for trouble: deliver, or tempfail if the user asked. */
@@ -569,8 +569,10 @@ run_sendmail(struct run *run, struct input *input)
   }
   if (child == 0) {
     dup2(pipe_fds[0], STDIN_FILENO);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
+    /* Nothing of ours goes to sendmail but the message on stdin: not the
+     * log file, not Mailutils' temporary copy of the message (whose
+     * descriptor it opens without close-on-exec), not the store. */
+    close_descriptors_from(STDERR_FILENO + 1);
     execv(run->options.sendmail[0], run->options.sendmail);
     fprintf(stderr, "backscatter-filter: cannot run %s: %s\n",
             run->options.sendmail[0], strerror(errno));
@@ -829,9 +831,20 @@ main(int argc, char **argv)
                 run.options.usage_message);
     note_trouble(&run, &failure);
     if (run.options.command != COMMAND_CHECK) {
+      int usage_status = 64;    /* EX_USAGE */
       fprintf(stderr, "backscatter-filter: %s\n", failure.message);
+      /* record --passthrough stands in the message's path (Exim's
+       * transport_filter, a pipe to sendmail): even with a bad command
+       * line the message goes through; the exit status says what is
+       * wrong, and 75 if the copy itself failed. */
+      if (run.options.command == COMMAND_RECORD && run.options.passthrough
+          && copy_all(STDIN_FILENO, STDOUT_FILENO) < 0) {
+        fprintf(stderr, "backscatter-filter: cannot pass the message "
+                "through: %s\n", strerror(errno));
+        usage_status = 75;
+      }
       free(run.options.envelope);
-      return 64;                /* EX_USAGE */
+      return usage_status;
     }
   }
   load_configuration(&run);

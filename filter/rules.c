@@ -1143,53 +1143,152 @@ exists(const char *path)
   return stat(path, &info) == 0;
 }
 
-/* XDG base directories must be absolute; a relative one is ignored. */
-static const char *
-xdg_base(const char *xdg_value)
+/* HOME, before a path is made from it: 1 usable, 0 absent (unset; or, when
+ * `missing_ok`, not there at all), -1 refused. An empty or relative HOME
+ * would make paths relative to the working directory; a HOME that is not
+ * ours (root with a user's HOME: sudo -E, an MDA running as root) would
+ * have us read another user's files and create root-owned ones in their
+ * home, which breaks their own programs. */
+static int
+check_home(const struct context *context, int missing_ok,
+           struct failure *failure)
 {
-  return xdg_value && xdg_value[0] == '/' ? xdg_value : NULL;
+  const char *home = context ? context->home : NULL;
+  struct stat info;
+  if (!home)
+    return 0;
+  if (!*home)
+    return failure_set(failure, FAILURE_CONFIG, "HOME is empty: refusing it "
+                       "(paths would be resolved against the working "
+                       "directory; set HOME, or give -c and --store)");
+  if (home[0] != '/')
+    return failure_set(failure, FAILURE_CONFIG, "HOME '%s' is not an "
+                       "absolute path: refusing it (paths would be resolved "
+                       "against the working directory)", home);
+  if (stat(home, &info) != 0) {
+    if (errno == ENOENT && missing_ok)
+      return 0;
+    return failure_set(failure, FAILURE_CONFIG, "HOME %s: %s", home,
+                       strerror(errno));
+  }
+  if (!S_ISDIR(info.st_mode))
+    return failure_set(failure, FAILURE_CONFIG, "HOME %s is not a directory",
+                       home);
+  if (info.st_uid != geteuid())
+    return failure_set(failure, FAILURE_CONFIG, "HOME %s is owned by uid %lu, "
+                       "not by us (uid %lu): refusing to read or create our "
+                       "files in another user's home (run as that user, or "
+                       "give -c and --store)", home,
+                       (unsigned long) info.st_uid, (unsigned long) geteuid());
+  return 1;
 }
 
-char *
-rules_default_path(const struct context *context)
+/* An XDG base directory variable: 1 set (absolute), 0 unset (unset or
+ * empty: the XDG rule is to use the default then), -1 refused (relative:
+ * the XDG rule calls it invalid; we refuse it rather than resolve it
+ * against the working directory or silently go elsewhere). */
+static int
+check_xdg(const char *name, const char *value, struct failure *failure)
 {
-  char *base = NULL, *path = NULL;
+  if (!value || !*value)
+    return 0;
+  if (value[0] != '/')
+    return failure_set(failure, FAILURE_CONFIG, "%s '%s' is not an absolute "
+                       "path: refusing it", name, value);
+  return 1;
+}
+
+static int
+joined(char **path, const char *first, const char *second,
+       struct failure *failure)
+{
+  *path = join_path(first, second);
+  if (!*path)
+    return failure_set(failure, FAILURE_MEMORY, "out of memory");
+  return 0;
+}
+
+int
+rules_default_path(const struct context *context, char **path,
+                   struct failure *failure)
+{
+  char *base = NULL;
+  int state;
+  *path = NULL;
   if (!context)
-    return NULL;
-  if (xdg_base(context->xdg_config_home))
-    base = strdup(context->xdg_config_home);
-  else if (context->home && *context->home)
-    base = join_path(context->home, ".config");
-  if (base) {
-    path = join_path(base, "backscatter-filter/rules.ini");
-    free(base);
-    if (path && exists(path))
-      return path;
-    free(path);
+    return 0;
+  state = check_xdg("XDG_CONFIG_HOME", context->xdg_config_home, failure);
+  if (state < 0)
+    return -1;
+  if (state > 0) {
+    if (joined(&base, context->xdg_config_home, "backscatter-filter/rules.ini",
+               failure) < 0)
+      return -1;
+  } else {
+    state = check_home(context, 1, failure);
+    if (state < 0)
+      return -1;
+    if (state > 0 && joined(&base, context->home,
+                            ".config/backscatter-filter/rules.ini",
+                            failure) < 0)
+      return -1;
   }
+  if (base && exists(base)) {
+    *path = base;
+    return 0;
+  }
+  free(base);
   if (context->system_config && *context->system_config
-      && exists(context->system_config))
-    return strdup(context->system_config);
-  return NULL;
+      && exists(context->system_config)) {
+    *path = strdup(context->system_config);
+    if (!*path)
+      return failure_set(failure, FAILURE_MEMORY, "out of memory");
+  }
+  return 0;
 }
 
-char *
-rules_store_path(const struct rules *rules, const struct context *context)
+int
+rules_expand_path(const char *written, const struct context *context,
+                  char **path, struct failure *failure)
 {
-  if (rules && rules->store_path) {
-    if (strncmp(rules->store_path, "~/", 2) != 0)
-      return strdup(rules->store_path);
-    if (!context || !context->home || !*context->home)
-      return NULL;
-    return join_path(context->home, rules->store_path + 2);
+  *path = NULL;
+  if (strncmp(written, "~/", 2) != 0) {
+    *path = strdup(written);
+    return *path ? 0 : failure_set(failure, FAILURE_MEMORY, "out of memory");
   }
+  int state = check_home(context, 0, failure);
+  if (state < 0)
+    return -1;
+  if (state == 0)
+    return failure_set(failure, FAILURE_CONFIG, "%s: '~/' needs HOME, which "
+                       "is not set", written);
+  return joined(path, context->home, written + 2, failure);
+}
+
+int
+rules_store_path(const struct rules *rules, const struct context *context,
+                 char **path, struct failure *failure)
+{
+  int state;
+  *path = NULL;
+  if (rules && rules->store_path)
+    return rules_expand_path(rules->store_path, context, path, failure);
   if (!context)
-    return NULL;
-  if (xdg_base(context->xdg_state_home))
-    return join_path(context->xdg_state_home, "backscatter-filter/sent.db");
-  if (context->home && *context->home)
-    return join_path(context->home, ".local/state/backscatter-filter/sent.db");
-  return NULL;
+    return failure_set(failure, FAILURE_CONFIG, "no store path");
+  state = check_xdg("XDG_STATE_HOME", context->xdg_state_home, failure);
+  if (state < 0)
+    return -1;
+  if (state > 0)
+    return joined(path, context->xdg_state_home, "backscatter-filter/sent.db",
+                  failure);
+  state = check_home(context, 0, failure);
+  if (state < 0)
+    return -1;
+  if (state == 0)
+    return failure_set(failure, FAILURE_CONFIG, "no store path: set HOME, "
+                       "XDG_STATE_HOME, --store or [store] path");
+  return joined(path, context->home,
+                ".local/state/backscatter-filter/sent.db", failure);
 }
 
 /* ---------- matching ---------- */

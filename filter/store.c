@@ -276,33 +276,48 @@ check_ownership(const struct stat *info, const char *what, const char *path,
 
 /* mkdir -p: every missing directory of the chain is created with mode
  * 0700, as the XDG base directory rules ask for ~/.local/state (missing on
- * a fresh account); existing ones are left as they are. 0, or -1 with
- * errno set. */
+ * a fresh account); existing ones are left as they are. Nothing is created
+ * inside a directory owned by another user than us or root
+ * (may_create_in()): root with a user's HOME must not leave a root-owned
+ * ~/.local there. 0, or -1 with *failure set. */
 static int
-make_directories(const char *directory)
+make_directories(const char *directory, struct failure *failure)
 {
   char *prefix = strdup(directory);
-  int result = 0, saved = 0;
-  if (!prefix) {
-    errno = ENOMEM;
-    return -1;
-  }
+  int result = 0;
+  if (!prefix)
+    return failure_set(failure, FAILURE_MEMORY, "store directory %s: out of "
+                       "memory", directory);
   size_t length = strlen(prefix);
-  for (size_t end = 1; end <= length; end++) {
+  for (size_t end = 1; end <= length && result == 0; end++) {
     if (end < length && prefix[end] != '/')
       continue;
     char kept = prefix[end];
     prefix[end] = '\0';
-    if (mkdir(prefix, 0700) != 0 && errno != EEXIST) {
-      result = -1;
-      saved = errno;
+    struct stat info;
+    if (stat(prefix, &info) != 0) {
+      /* Missing: its parent (the prefix so far) exists, or we made it. */
+      char *slash = strrchr(prefix, '/');
+      const char *parent = !slash ? "." : slash == prefix ? "/" : prefix;
+      uid_t owner = 0;
+      if (slash && slash != prefix)
+        *slash = '\0';
+      int allowed = may_create_in(parent, &owner);
+      if (slash && slash != prefix)
+        *slash = '/';
+      if (allowed == 0)
+        result = failure_set(failure, FAILURE_STORE, "refusing to create "
+                             "store directory %s: its parent is owned by uid "
+                             "%lu, neither us (uid %lu) nor root (run as "
+                             "that user, or give --store)", prefix,
+                             (unsigned long) owner, (unsigned long) geteuid());
+      else if (mkdir(prefix, 0700) != 0 && errno != EEXIST)
+        result = failure_set(failure, FAILURE_STORE, "cannot create store "
+                             "directory %s: %s", prefix, strerror(errno));
     }
     prefix[end] = kept;
-    if (result)
-      break;
   }
   free(prefix);
-  errno = saved;
   return result;
 }
 
@@ -334,10 +349,8 @@ prepare_directory(const char *path, enum store_mode mode,
     else if (errno != ENOENT)
       result = failure_set(failure, FAILURE_STORE, "store directory %s: %s",
                            directory, strerror(errno));
-    else if (make_directories(directory) != 0)
-      result = failure_set(failure, FAILURE_STORE,
-                           "cannot create store directory %s: %s", directory,
-                           strerror(errno));
+    else if (make_directories(directory, failure) != 0)
+      result = -1;
     else if (stat(directory, &info) != 0)
       result = failure_set(failure, FAILURE_STORE, "store directory %s: %s",
                            directory, strerror(errno));

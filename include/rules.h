@@ -100,16 +100,33 @@ int rules_load(struct rules *rules, const char *path, struct failure *failure);
 int rules_load_buffer(struct rules *rules, const char *name,
                       const char *text, size_t length, struct failure *failure);
 
+/* Paths. HOME is used only when a path is made from it, and then it must
+ * be an absolute path naming a directory owned by the effective uid: an
+ * empty or relative HOME would resolve against the working directory, and
+ * another user's HOME (root with a user's HOME) is refused, so that nothing
+ * of ours is read from or created in another user's home. An XDG_*_HOME
+ * variable that is unset or empty means its default (the XDG rule); a
+ * relative one is refused. Refusals are FAILURE_CONFIG with a message
+ * naming the variable; the caller delivers (check) or stops (the rest). */
+
 /* The rule file to use when none is given: $XDG_CONFIG_HOME (or
  * $HOME/.config)/backscatter-filter/rules.ini if it exists, else
- * context->system_config if it exists, else NULL (built-in defaults).
- * The result is malloc'ed. */
-char *rules_default_path(const struct context *context);
+ * context->system_config if it exists. 0 with *path malloc'ed, or NULL when
+ * there is none (built-in defaults); -1 when HOME or XDG_CONFIG_HOME is
+ * refused (a HOME that does not exist is fine here: no user file). */
+int rules_default_path(const struct context *context, char **path,
+                       struct failure *failure);
 
 /* The store path: rules->store_path with a leading "~/" expanded, or
  * $XDG_STATE_HOME (or $HOME/.local/state)/backscatter-filter/sent.db.
- * Returns a malloc'ed string or NULL (no HOME at all). */
-char *rules_store_path(const struct rules *rules, const struct context *context);
+ * 0 with *path malloc'ed, or -1 (no HOME at all, or refused). */
+int rules_store_path(const struct rules *rules, const struct context *context,
+                     char **path, struct failure *failure);
+
+/* A path as written in the rule file ("/..." or "~/..."), "~/" expanded
+ * from HOME. 0 with *path malloc'ed, or -1. */
+int rules_expand_path(const char *written, const struct context *context,
+                      char **path, struct failure *failure);
 
 /* Header lookup used by site rules: return the value of the first field
  * `name` (unfolded or not; matching trims it) or NULL. */

@@ -37,7 +37,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   rules_init_defaults(&rules);
   if (rules_load_buffer(&rules, "fuzz.ini", (const char *) data, size,
                         &failure) == 0) {
-    char *path = rules_store_path(&rules, &context);
+    char *path = NULL;
+    (void) rules_store_path(&rules, &context, &path, &failure);
     free(path);
     (void) rules_match_site(&rules, lookup_header, NULL);
     (void) rules_is_our_address(&rules, "user@example.org");

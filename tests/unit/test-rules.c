@@ -641,6 +641,26 @@ make_dirs(const char *base, const char *relative)
   mkdir(path, 0700);
 }
 
+static char *
+default_path(const struct context *context)
+{
+  struct failure failure = { 0 };
+  char *path = NULL;
+  if (rules_default_path(context, &path, &failure) < 0)
+    printf("# default path: %s\n", failure.message);
+  return path;
+}
+
+static char *
+store_path(const struct rules *rules, const struct context *context)
+{
+  struct failure failure = { 0 };
+  char *path = NULL;
+  if (rules_store_path(rules, context, &path, &failure) < 0)
+    printf("# store path: %s\n", failure.message);
+  return path;
+}
+
 static void
 test_paths(const char *dir)
 {
@@ -648,6 +668,7 @@ test_paths(const char *dir)
   char *got;
   struct context context;
   struct rules rules;
+  struct failure failure;
 
   snprintf(home, sizeof home, "%s/home", dir);
   snprintf(xdg, sizeof xdg, "%s/xdg", dir);
@@ -658,66 +679,137 @@ test_paths(const char *dir)
   memset(&context, 0, sizeof context);
   context.home = home;
   context.system_config = system;
-  TAP_OK(rules_default_path(&context) == NULL, "default path: nothing exists, NULL");
+  TAP_OK(default_path(&context) == NULL, "default path: nothing exists, NULL");
 
   write_file(system, "[store]\n");
-  got = rules_default_path(&context);
+  got = default_path(&context);
   TAP_STR(got, system, "default path: system file when no user file");
   free(got);
 
   snprintf(want, sizeof want, "%s/.config/backscatter-filter/rules.ini", home);
   write_file(want, "[store]\n");
-  got = rules_default_path(&context);
+  got = default_path(&context);
   TAP_STR(got, want, "default path: $HOME/.config file when XDG_CONFIG_HOME unset");
   free(got);
 
+  context.xdg_config_home = "";
+  got = default_path(&context);
+  TAP_STR(got, want, "default path: empty XDG_CONFIG_HOME means unset (XDG rule)");
+  free(got);
+
   context.xdg_config_home = xdg;
-  got = rules_default_path(&context);
+  got = default_path(&context);
   TAP_STR(got, system, "default path: XDG_CONFIG_HOME set but no file there: system file");
   free(got);
 
   snprintf(want, sizeof want, "%s/backscatter-filter/rules.ini", xdg);
   write_file(want, "[store]\n");
-  got = rules_default_path(&context);
+  got = default_path(&context);
   TAP_STR(got, want, "default path: XDG_CONFIG_HOME file first");
   free(got);
 
-  context.xdg_config_home = "relative/xdg";
-  snprintf(want, sizeof want, "%s/.config/backscatter-filter/rules.ini", home);
-  got = rules_default_path(&context);
-  TAP_STR(got, want, "default path: relative XDG_CONFIG_HOME ignored");
+  /* Relative or empty variables are refused, never resolved against the
+   * working directory (issue 10.8). */
+  static const struct {
+    const char *home, *xdg_config, *message;
+  } refused[] = {
+    { NULL, "relative/xdg", "XDG_CONFIG_HOME 'relative/xdg' is not an absolute path" },
+    { "relative/home", NULL, "HOME 'relative/home' is not an absolute path" },
+    { "", NULL, "HOME is empty" },
+  };
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+    memset(&failure, 0, sizeof failure);
+    context.home = refused[i].home ? refused[i].home : home;
+    context.xdg_config_home = refused[i].xdg_config;
+    got = (char *) "unset";
+    TAP_INT(rules_default_path(&context, &got, &failure), -1,
+            "default path: refused: %s", refused[i].message);
+    TAP_OK(got == NULL && failure.class == FAILURE_CONFIG
+           && contains(failure.message, refused[i].message),
+           "default path: refusal says why (%s)", failure.message);
+  }
+  context.home = home;
+  context.xdg_config_home = NULL;
+
+  /* Another user's HOME (root with a user's HOME: sudo -E, an MDA as
+   * root): refused, so nothing of theirs is read and nothing created. */
+  if (geteuid() == 0 && chown(home, 65534, (gid_t) -1) == 0) {
+    memset(&failure, 0, sizeof failure);
+    got = (char *) "unset";
+    TAP_INT(rules_default_path(&context, &got, &failure), -1,
+            "default path: a HOME owned by another user is refused");
+    TAP_OK(got == NULL && contains(failure.message, "is owned by uid 65534, not by us"),
+           "default path: ... saying so (%s)", failure.message);
+    rules_init_defaults(&rules);
+    memset(&failure, 0, sizeof failure);
+    TAP_INT(rules_store_path(&rules, &context, &got, &failure), -1,
+            "store path: a HOME owned by another user is refused");
+    TAP_OK(contains(failure.message, "is owned by uid 65534, not by us"),
+           "store path: ... saying so (%s)", failure.message);
+    if (chown(home, geteuid(), (gid_t) -1) != 0)
+      perror("chown");
+  } else {
+    printf("ok %d - another user's HOME # SKIP needs root to give it away\n", ++tap_count);
+    printf("ok %d - another user's HOME # SKIP needs root to give it away\n", ++tap_count);
+    printf("ok %d - another user's HOME # SKIP needs root to give it away\n", ++tap_count);
+    printf("ok %d - another user's HOME # SKIP needs root to give it away\n", ++tap_count);
+  }
+  /* A HOME that does not exist holds no user rule file: not an error. */
+  context.home = "/nonexistent-bsf-home";
+  got = default_path(&context);
+  TAP_STR(got, system, "default path: a missing HOME: the system file");
   free(got);
 
   memset(&context, 0, sizeof context);
-  TAP_OK(rules_default_path(&context) == NULL, "default path: empty context, NULL");
+  TAP_OK(default_path(&context) == NULL, "default path: empty context, NULL");
 
   /* Store paths. */
   rules_init_defaults(&rules);
   context.home = home;
   snprintf(want, sizeof want, "%s/.local/state/backscatter-filter/sent.db", home);
-  got = rules_store_path(&rules, &context);
+  got = store_path(&rules, &context);
   TAP_STR(got, want, "store path: $HOME/.local/state default");
   free(got);
   context.xdg_state_home = xdg;
   snprintf(want, sizeof want, "%s/backscatter-filter/sent.db", xdg);
-  got = rules_store_path(&rules, &context);
+  got = store_path(&rules, &context);
   TAP_STR(got, want, "store path: XDG_STATE_HOME");
   free(got);
+  context.xdg_state_home = "state";
+  memset(&failure, 0, sizeof failure);
+  TAP_INT(rules_store_path(&rules, &context, &got, &failure), -1,
+          "store path: a relative XDG_STATE_HOME is refused");
+  TAP_OK(contains(failure.message, "XDG_STATE_HOME 'state' is not an absolute path"),
+         "store path: ... saying so (%s)", failure.message);
+  context.xdg_state_home = xdg;
   rules.store_path = "~/mail/sent.db";
   snprintf(want, sizeof want, "%s/mail/sent.db", home);
-  got = rules_store_path(&rules, &context);
+  got = store_path(&rules, &context);
   TAP_STR(got, want, "store path: ~/ expanded with context home");
   free(got);
+  context.home = "relative";
+  memset(&failure, 0, sizeof failure);
+  TAP_INT(rules_store_path(&rules, &context, &got, &failure), -1,
+          "store path: ~/ with a relative HOME is refused");
+  context.home = home;
   rules.store_path = "/var/lib/bsf/sent.db";
-  got = rules_store_path(&rules, &context);
+  got = store_path(&rules, &context);
   TAP_STR(got, "/var/lib/bsf/sent.db", "store path: absolute kept");
   free(got);
   context.home = NULL;
   rules.store_path = "~/mail/sent.db";
-  TAP_OK(rules_store_path(&rules, &context) == NULL, "store path: ~/ without HOME is NULL");
+  memset(&failure, 0, sizeof failure);
+  TAP_INT(rules_store_path(&rules, &context, &got, &failure), -1,
+          "store path: ~/ without HOME fails");
+  TAP_OK(got == NULL && contains(failure.message, "needs HOME"),
+         "store path: ... saying so (%s)", failure.message);
   rules.store_path = NULL;
   context.xdg_state_home = NULL;
-  TAP_OK(rules_store_path(&rules, &context) == NULL, "store path: no HOME at all is NULL");
+  memset(&failure, 0, sizeof failure);
+  TAP_INT(rules_store_path(&rules, &context, &got, &failure), -1,
+          "store path: no HOME at all fails");
+  TAP_OK(got == NULL && contains(failure.message, "no store path"),
+         "store path: ... saying so (%s)", failure.message);
 }
 
 /* ---------- who may write the rule file ---------- */

@@ -205,6 +205,30 @@ test_create(void)
   TAP_OK(strstr(failure.message, "store directory") != NULL,
          "... saying so: %.300s", failure.message);
   TAP_OK(store == NULL, "... and leaves the handle NULL");
+
+  /* Root with a user's HOME (issue 10.8): nothing is created inside a
+   * directory owned by another user (here uid 65534), so no root-owned
+   * ~/.local is left in their home. */
+  if (geteuid() == 0) {
+    in_base(dir, sizeof dir, "alice");
+    mkdir(dir, 0755);
+    if (chown(dir, 65534, 65534) == 0) {
+      in_base(path, sizeof path, "alice/.local/state/backscatter-filter/sent.db");
+      failure = (struct failure) { 0 };
+      TAP_INT(sent_store_open(&store, path, STORE_WRITE, NO_WAIT_MS, &failure), -1,
+              "write open under another user's directory fails");
+      TAP_OK(strstr(failure.message, "refusing to create") != NULL
+             && strstr(failure.message, "owned by uid 65534") != NULL,
+             "... saying so: %.300s", failure.message);
+      in_base(dir, sizeof dir, "alice/.local");
+      TAP_OK(!exists(dir), "... and creates nothing there");
+    } else {
+      TAP_OK(0, "chown to 65534: %s", strerror(errno));
+    }
+  } else {
+    printf("ok %d - another user's directory # SKIP needs root to give it away\n",
+           ++tap_count);
+  }
 }
 
 static void
