@@ -89,19 +89,34 @@ look_up_all(const struct references *references, struct sent_store **store,
   }
 }
 
+/* The store's answer to query i (when the store works), else the
+ * journal's: what record could not put into the store yet counts too. */
+static int
+found_sent(const struct sent_store *store, const struct store_answers *answers,
+           size_t i, const struct journal_view *journal, enum journal_type type,
+           const char *name, time_t *when)
+{
+  if (store && answers->queries[i].found) {
+    *when = answers->queries[i].when;
+    return 1;
+  }
+  return journal_view_find(journal, type, name, when);
+}
+
 static int
 positive_evidence(const struct rules *rules, const struct context *context,
                   const struct references *references, struct sent_store *store,
-                  const struct store_answers *answers, struct decision *decision)
+                  const struct store_answers *answers,
+                  const struct journal_view *journal, struct decision *decision)
 {
+  int lookups = store || journal_view_count(journal) > 0;
   char when_text[32];
   time_t when;
 
-  for (size_t i = 0; store && i < references->id_count; i++) {
+  for (size_t i = 0; lookups && i < references->id_count; i++) {
     const struct reference *reference = &references->ids[i];
-    int found = answers->queries[i].found;
-    when = answers->queries[i].when;
-    if (found) {
+    if (found_sent(store, answers, i, journal, JOURNAL_MSGID, reference->msgid,
+                   &when)) {
       format_time(when, when_text, sizeof when_text);
       snprintf(decision->original_msgid, sizeof decision->original_msgid, "%s",
                reference->msgid);
@@ -113,11 +128,10 @@ positive_evidence(const struct rules *rules, const struct context *context,
     decision_note(decision, 0, "Message-ID <%s> (%s) is not in the store",
                   reference->msgid, reference_source_name(reference->source));
   }
-  for (size_t i = 0; store && i < references->recipient_count; i++) {
+  for (size_t i = 0; lookups && i < references->recipient_count; i++) {
     const char *recipient = references->recipients[i];
-    const struct store_query *query = &answers->queries[references->id_count + i];
-    int found = query->found;
-    when = query->when;
+    int found = found_sent(store, answers, references->id_count + i, journal,
+                           JOURNAL_RECIPIENT, recipient, &when);
     if (found && when >= context->now - rules->ttl) {
       format_time(when, when_text, sizeof when_text);
       decision_note(decision, 1, "failed recipient %s was sent to by us on %s",
@@ -178,7 +192,8 @@ void
 decide(const struct rules *rules, const struct context *context,
        const struct notice *notice, const struct classification *classification,
        const struct references *references, struct sent_store *store,
-       struct decision *decision, struct failure *failure)
+       const struct journal_view *journal, struct decision *decision,
+       struct failure *failure)
 {
   /* Every scalar and each string's first byte; trace entries are written
    * before trace_count covers them (zeroing all 11 KB cost as much as
@@ -226,7 +241,8 @@ decide(const struct rules *rules, const struct context *context,
   if (store)
     look_up_all(references, &store, &answers, decision, failure);
 
-  if (positive_evidence(rules, context, references, store, &answers, decision)) {
+  if (positive_evidence(rules, context, references, store, &answers, journal,
+                        decision)) {
     decision->verdict = VERDICT_GENUINE;
   } else if (references->original_from[0]
              && (rules->addresses.count > 0 || rules->domains.count > 0)

@@ -25,6 +25,7 @@ failure_class_name(enum failure_class class)
   case FAILURE_NONE: return "none";
   case FAILURE_INPUT: return "input";
   case FAILURE_STORE: return "store";
+  case FAILURE_MISSING: return "missing";
   case FAILURE_LOCKED: return "locked";
   case FAILURE_CONFIG: return "config";
   case FAILURE_MEMORY: return "memory";

@@ -15,11 +15,13 @@
 #include <fcntl.h>
 #include <mailutils/stream.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <mailutils/alloc.h>
@@ -28,6 +30,8 @@
 #include "context.h"
 #include "decision.h"
 #include "deliver.h"
+#include "journal.h"
+#include "mailid.h"
 #include "message.h"
 #include "record.h"
 #include "references.h"
@@ -52,6 +56,7 @@ struct options {
   enum output_mode output;
   int explain;
   int passthrough;
+  int keep_since;               /* import --keep-since */
   const char *deliver_to;       /* check --deliver MAILBOX */
   const char *folder;           /* check --folder MAILBOX: where "file" goes */
   char **sendmail;              /* record --sendmail PROGRAM ARGS...: argv */
@@ -71,7 +76,12 @@ struct run {
   struct signature_set signatures;  /* [classify] signatures, or empty */
   char *store_path;
   struct store_options store_options;   /* from the rules */
-  FILE *log_also;               /* --explain: log lines on stderr too */
+  FILE *log_also;               /* the [log] file, or NULL */
+  struct log_subject subject;   /* the user and the message, for log lines */
+  char user[64];                /* login of our uid (or "uid N") */
+  char msgid[CAP_ID_BYTES + 1]; /* the judged or recorded message's own ID */
+  int store_missing;            /* check: the store is not created yet */
+  size_t journal_entries;       /* check: entries waiting in the journal */
   struct failure failure;       /* the first trouble of this run */
   int trouble;
 };
@@ -94,6 +104,7 @@ static const char usage_text[] =
   "record:  --passthrough       copy the message to stdout; nothing on stderr; exit 0\n"
   "         --rcpt ADDRESS      an envelope recipient (repeatable)\n"
   "         --sendmail PROGRAM [ARGS...]  then send it with PROGRAM (last option)\n"
+  "import:  --keep-since        leave recording-since where it is\n"
   "Exit codes of check (rule file [exit]): deliver 0, drop 1, file 2, tempfail 75.\n";
 
 static void
@@ -123,7 +134,7 @@ parse_command(const char *word, enum command *command)
 
 enum { OPTION_STORE = 256, OPTION_EXPLAIN, OPTION_TAG, OPTION_VERDICT,
        OPTION_PASSTHROUGH, OPTION_RCPT, OPTION_HELP, OPTION_VERSION,
-       OPTION_DELIVER, OPTION_FOLDER };
+       OPTION_DELIVER, OPTION_FOLDER, OPTION_KEEP_SINCE };
 
 /* Returns 1 when --help or --version was answered, else 0; usage errors
  * are kept in options->usage_error so `check` can still deliver. */
@@ -140,6 +151,7 @@ parse_options(int argc, char **argv, struct options *options)
     { "rcpt", required_argument, NULL, OPTION_RCPT },
     { "deliver", required_argument, NULL, OPTION_DELIVER },
     { "folder", required_argument, NULL, OPTION_FOLDER },
+    { "keep-since", no_argument, NULL, OPTION_KEEP_SINCE },
     { "help", no_argument, NULL, OPTION_HELP },
     { "version", no_argument, NULL, OPTION_VERSION },
     { NULL, 0, NULL, 0 },
@@ -180,6 +192,7 @@ parse_options(int argc, char **argv, struct options *options)
     case OPTION_PASSTHROUGH: options->passthrough = 1; break;
     case OPTION_DELIVER: options->deliver_to = optarg; break;
     case OPTION_FOLDER: options->folder = optarg; break;
+    case OPTION_KEEP_SINCE: options->keep_since = 1; break;
     case OPTION_RCPT:
       if (options->envelope)
         options->envelope[options->envelope_count++] = optarg;
@@ -223,6 +236,12 @@ parse_options(int argc, char **argv, struct options *options)
     snprintf(options->usage_message, sizeof options->usage_message,
              "--passthrough, --rcpt and --sendmail go with record only");
   }
+  if (!options->usage_error && options->keep_since
+      && options->command != COMMAND_IMPORT) {
+    options->usage_error = 1;
+    snprintf(options->usage_message, sizeof options->usage_message,
+             "--keep-since goes with import only");
+  }
   if (!options->usage_error && options->passthrough && options->sendmail) {
     options->usage_error = 1;
     snprintf(options->usage_message, sizeof options->usage_message,
@@ -236,6 +255,17 @@ parse_options(int argc, char **argv, struct options *options)
              "--deliver goes with check alone, --folder with --deliver");
   }
   return 0;
+}
+
+/* The login of our uid, for log lines ("uid N" when it has none). */
+static void
+find_user(char *buffer, size_t size)
+{
+  struct passwd *entry = getpwuid(getuid());
+  if (entry && entry->pw_name && entry->pw_name[0])
+    snprintf(buffer, size, "%s", entry->pw_name);
+  else
+    snprintf(buffer, size, "uid %lu", (unsigned long) getuid());
 }
 
 static void
@@ -315,18 +345,20 @@ trouble_exit(const struct rules *rules)
 static void
 log_decision(struct run *run, const struct decision *decision)
 {
-  report_log_decision(&run->rules, decision, run->log_also);
+  report_log_decision(&run->rules, &run->subject, decision, run->log_also);
   if (run->options.explain)
-    report_log_decision(&(struct rules) { .log_syslog = 0 }, decision, stderr);
+    report_log_decision(&(struct rules) { .log_syslog = 0 }, &run->subject,
+                        decision, stderr);
 }
 
 static void
 log_failure(struct run *run, const char *what, const char *outcome)
 {
-  report_log_failure(&run->rules, what, &run->failure, outcome, run->log_also);
+  report_log_failure(&run->rules, &run->subject, what, &run->failure, outcome,
+                     run->log_also);
   if (run->options.explain)
-    report_log_failure(&(struct rules) { .log_syslog = 0 }, what, &run->failure,
-                       outcome, stderr);
+    report_log_failure(&(struct rules) { .log_syslog = 0 }, &run->subject, what,
+                       &run->failure, outcome, stderr);
 }
 
 /* check --deliver: put the message where the action says, ourselves.
@@ -379,12 +411,12 @@ out_of_memory_in_library(void)
              ? trouble_exit(&run->rules) : run->rules.tempfail_code;
   else if (run->options.command == COMMAND_RECORD) {
     what = "record";
-    status = run->options.passthrough ? run->rules.tempfail_code : 1;
+    status = run->rules.tempfail_code;     /* not recorded: the MTA retries */
   } else {
     what = "store";
     status = 1;
   }
-  report_log_failure(&run->rules, what, &failure,
+  report_log_failure(&run->rules, &run->subject, what, &failure,
                      status == 0 ? "deliver" : status == run->rules.tempfail_code
                                    ? "tempfail" : "failed", run->log_also);
   if (run->log_also)
@@ -426,6 +458,123 @@ check_keep_body(void *cookie, struct input *input)
   return notice_text_body_bytes(reading->notice);
 }
 
+/* The store's journal (journal.h): beside a GDBM store; for a Redis store,
+ * whose outages it is for, in the local state directory
+ * ($XDG_STATE_HOME/backscatter-filter/redis.journal). NULL when there is
+ * no place for it. malloc'ed. */
+static char *
+store_journal_path(const struct run *run)
+{
+  if (!run->store_path)
+    return NULL;
+  if (!store_path_is_redis(run->store_path))
+    return journal_path(run->store_path);
+  char *path = NULL;
+  int length = run->context.xdg_state_home && run->context.xdg_state_home[0] == '/'
+               ? asprintf(&path, "%s/backscatter-filter/redis.journal",
+                          run->context.xdg_state_home)
+               : run->context.home
+               ? asprintf(&path, "%s/.local/state/backscatter-filter/redis.journal",
+                          run->context.home)
+               : -1;
+  return length < 0 ? NULL : path;
+}
+
+/* The judged message's own Message-ID, for the log line. */
+static void
+take_own_msgid(void *cookie, const char *token, size_t length)
+{
+  struct run *run = cookie;
+  if (!run->msgid[0])
+    msgid_normalise(token, length, run->msgid, sizeof run->msgid);
+}
+
+static void
+note_own_msgid(struct run *run, const struct notice *notice)
+{
+  char value[CAP_ID_BYTES + 64];
+  int capped;
+  long length = notice->header ? header_field(notice->header, notice->header_length,
+                                              "Message-ID", value, sizeof value)
+                               : -1;
+  if (length > 0)
+    msgid_scan(value, (size_t) length, 1, take_own_msgid, run, &capped);
+}
+
+/* Nothing recorded for longer than this: stats warns, check logs it (at
+ * most once a day). */
+#define SILENT_STORE_SECONDS (7L * 24 * 3600)
+#define WARNING_INTERVAL_SECONDS (24L * 3600)
+
+/* check: log that the store has taken nothing for over a week, at most once
+ * a day (PATH.warned's time says when it was last said; a store whose
+ * directory we cannot write stays quiet rather than say it every time). */
+static void
+warn_if_silent(struct run *run, struct sent_store *store)
+{
+  struct failure failure = { 0 };
+  time_t last = 0;
+  if (sent_store_last_recorded(store, &last, &failure) != 1
+      || run->context.now - last <= SILENT_STORE_SECONDS)
+    return;
+  char *stamp = NULL;
+  struct stat info;
+  if (asprintf(&stamp, "%s.warned", run->store_path) < 0)
+    return;
+  if (stat(stamp, &info) != 0 || run->context.now - info.st_mtime >= WARNING_INTERVAL_SECONDS) {
+    int fd = open(stamp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0 && futimens(fd, NULL) == 0) {
+      failure_set(&failure, FAILURE_NONE, "nothing recorded for %lld days "
+                  "(last on the store: %lld): is record still wired into "
+                  "outgoing mail?", (long long) ((run->context.now - last) / 86400),
+                  (long long) last);
+      report_log_failure(&run->rules, &run->subject, "store", &failure, "warning",
+                         run->log_also);
+    }
+    if (fd >= 0)
+      close(fd);
+  }
+  free(stamp);
+}
+
+/* Open the store and read its journal for a check. A store not created yet
+ * is no trouble (nothing to check against: unknown, delivered); a broken
+ * or locked one is. */
+static void
+open_for_check(struct run *run, struct sent_store **store,
+               struct journal_view **journal)
+{
+  struct failure failure = { 0 };
+  char *journal_file = store_journal_path(run);
+  if (sent_store_open_with(store, run->store_path, STORE_READ,
+                           &run->store_options, &failure) < 0) {
+    if (failure.class == FAILURE_MISSING)
+      run->store_missing = 1;
+    else
+      note_trouble(run, &failure);
+  } else {
+    warn_if_silent(run, *store);
+  }
+  if (journal_file && journal_read(journal_file, journal, &failure) < 0)
+    note_trouble(run, &failure);
+  run->journal_entries = journal_view_count(*journal);
+  free(journal_file);
+}
+
+/* --explain starts with what the decision rests on: the rule file and the
+ * store. */
+static void
+explain_sources(struct run *run, FILE *out)
+{
+  fprintf(out, "%-12s %s\n", "rules:", run->rules.source ? run->rules.source
+                                         : "(none: built-in defaults)");
+  fprintf(out, "%-12s %s%s", "store:", run->store_path ? run->store_path : "(none)",
+          run->store_missing ? " (not created yet: nothing to check against)" : "");
+  if (run->journal_entries)
+    fprintf(out, " (+%zu journal entries)", run->journal_entries);
+  fputc('\n', out);
+}
+
 static int
 command_check(struct run *run)
 {
@@ -437,6 +586,7 @@ command_check(struct run *run)
   struct references *references = malloc(sizeof *references);
   struct decision *decision = malloc(sizeof *decision);
   struct sent_store *store = NULL;
+  struct journal_view *journal = NULL;
   struct failure failure = { 0 };
   int have_input = 0, status;
 
@@ -466,18 +616,17 @@ command_check(struct run *run)
     if (classification.kind != KIND_NONE && references->id_count == 0
         && notice_load_raw_body(&input, &notice, &failure) == 0)
       references_extract(&notice, &classification, references);
+    note_own_msgid(run, &notice);
     /* Ordinary mail never opens the store: start-up cost and no lock. */
     if (classification.kind != KIND_NONE && run->store_path
-        && (references->id_count > 0 || references->recipient_count > 0)) {
-      if (sent_store_open_with(&store, run->store_path, STORE_READ,
-                               &run->store_options, &failure) < 0)
-        note_trouble(run, &failure);
-    }
+        && (references->id_count > 0 || references->recipient_count > 0))
+      open_for_check(run, &store, &journal);
     decide(&run->rules, &run->context, &notice, &classification, references,
-           store, decision, &failure);
+           store, journal, decision, &failure);
     if (decision->store_failed)
       note_trouble(run, &failure);
     sent_store_close(&store);
+    journal_view_free(&journal);
   } else if (decision) {
     memset(decision, 0, sizeof *decision);
     decision->verdict = VERDICT_UNKNOWN;
@@ -512,8 +661,10 @@ command_check(struct run *run)
   }
   if (run->options.deliver_to)
     status = deliver_myself(run, have_input ? &input : NULL, decision);
-  if (run->options.explain && decision)
+  if (run->options.explain && decision) {
+    explain_sources(run, stderr);
     report_explain(decision, stderr);
+  }
   if (run->trouble)
     log_failure(run, "check", status == run->rules.tempfail_code
                               ? "tempfail" : "deliver");
@@ -606,78 +757,123 @@ keep_no_body(void *cookie, struct input *input)
   return 0;
 }
 
+/* Put a collected message into the store, or, when the store cannot be
+ * locked within lock_wait or cannot be opened or written, into its journal
+ * (journal.h): either way it is recorded. *journaled says which. Pending
+ * journal entries are merged first. 0, or -1 when neither worked. */
+static int
+record_or_journal(struct run *run, const struct sent_message *message,
+                  int *journaled, struct failure *failure)
+{
+  struct sent_store *store = NULL;
+  struct failure store_failure = { 0 };
+  char *journal = store_journal_path(run);
+  int result = -1;
+
+  *journaled = 0;
+  if (!journal)
+    return failure_set(failure, FAILURE_MEMORY, "out of memory");
+  if (sent_store_open_with(&store, run->store_path, STORE_WRITE,
+                           &run->store_options, &store_failure) == 0
+      && journal_replay(journal, store, NULL, &store_failure) == 0
+      && record_store_message(store, message, run->context.now, &store_failure) == 0
+      && sent_store_mark_recorded(store, run->context.now, &store_failure) == 0)
+    result = 0;
+  sent_store_close(&store);
+  if (result != 0 && store_failure.class != FAILURE_LIMIT
+      && store_failure.class != FAILURE_MEMORY) {
+    if (record_journal_message(journal, message, run->context.now,
+                               run->rules.lock_wait_ms, failure) == 0) {
+      *journaled = 1;
+      /* Said once in the log: why the entry waits in the journal. */
+      *failure = store_failure;
+      result = 0;
+    } else {
+      char journal_message[sizeof failure->message];
+      snprintf(journal_message, sizeof journal_message, "%s", failure->message);
+      failure_set(failure, failure->class, "%.240s; %.240s",
+                  store_failure.message, journal_message);
+    }
+  } else if (result != 0) {
+    *failure = store_failure;
+  }
+  free(journal);
+  return result;
+}
+
+/* record: any failure to record is a temporary failure (EX_TEMPFAIL, the
+ * MTA retries); usage errors are 64 (main). A store that cannot be locked
+ * or reached is no failure: the entry goes to the journal. With --sendmail
+ * nothing is sent unless it was recorded; --passthrough has written the
+ * message to stdout as it read it. */
 static int
 command_record(struct run *run)
 {
   struct input input = { 0 };
   struct notice notice = { 0 };
-  struct sent_store *store = NULL;
-  struct record_counts counts = { 0 };
   struct failure failure = { 0 };
-  int echo_failed = 0, read_failed = 0, status = 0;
+  struct sent_message *message = sent_message_create();
+  int echo_failed = 0, journaled = 0, recorded = 0, status = 0;
   int passthrough = run->options.passthrough;
 
   if (run->options.sendmail)
     add_sendmail_recipients(&run->options);
+  if (!message) {
+    failure_set(&failure, FAILURE_MEMORY, "out of memory");
+    note_trouble(run, &failure);
+  }
   /* record reads only the header; the body is kept for --sendmail. */
   if (input_read_kept(STDIN_FILENO, passthrough ? STDOUT_FILENO : -1, &input,
                       &echo_failed, run->options.sendmail ? NULL : keep_no_body,
                       NULL, &failure) < 0) {
-    read_failed = 1;            /* what was passed through is not all of it */
-    note_trouble(run, &failure);
-    if (run->options.sendmail) {
-      report_log_failure(&run->rules, "record", &run->failure, "not sent",
-                         run->log_also);
-      return 75;
-    }
+    note_trouble(run, &failure);  /* not all passed through: tempfail */
   } else {
     if (!run->trouble && notice_parse_header(&input, &notice, &failure) < 0)
       note_trouble(run, &failure);
-    if (!run->trouble
-        && sent_store_open_with(&store, run->store_path, STORE_WRITE,
-                                &run->store_options, &failure) < 0)
-      note_trouble(run, &failure);
-    if (!run->trouble
-        && record_header(store, notice.header, notice.header_length,
-                         run->options.envelope, run->options.envelope_count,
-                         run->context.now, &counts, &failure) < 0)
-      note_trouble(run, &failure);
-    sent_store_close(&store);
-    if (run->options.sendmail) {
-      /* Sent whatever happened to the recording. */
-      int sent = run_sendmail(run, &input);
-      input_free(&input);
-      notice_free(&notice);
-      if (run->trouble)
-        report_log_failure(&run->rules, "record", &run->failure,
-                           "sent, not recorded", run->log_also);
-      return sent;
+    if (!run->trouble) {
+      record_collect(notice.header, notice.header_length, run->options.envelope,
+                     run->options.envelope_count, message);
+      snprintf(run->msgid, sizeof run->msgid, "%s", message->msgid);
+      if (record_or_journal(run, message, &journaled, &failure) < 0)
+        note_trouble(run, &failure);
+      else
+        recorded = 1;
     }
-    input_free(&input);
   }
   notice_free(&notice);
-
   if (echo_failed) {
     failure_set(&failure, FAILURE_IO, "cannot pass the message through: %s",
                 strerror(echo_failed));
     note_trouble(run, &failure);
   }
-  if (run->trouble) {
-    if (passthrough)
-      status = echo_failed || read_failed ? run->rules.tempfail_code : 0;
-    else
-      status = run->failure.class == FAILURE_LOCKED ? run->rules.tempfail_code : 1;
-    report_log_failure(&run->rules, "record", &run->failure,
-                       status == 0 ? "passed through, not recorded"
-                                   : "not recorded", run->log_also);
+
+  if (run->options.sendmail && recorded)
+    status = run_sendmail(run, &input);
+  else if (run->trouble)
+    status = run->rules.tempfail_code;
+  input_free(&input);
+
+  if (!recorded) {
+    report_log_failure(&run->rules, &run->subject, "record", &run->failure,
+                       run->options.sendmail ? "not sent, not recorded"
+                                             : "not recorded", run->log_also);
     if (!passthrough)
       fprintf(stderr, "backscatter-filter: record: %s\n", run->failure.message);
+  } else if (run->trouble) {
+    /* Recorded, but the message did not get through. */
+    report_log_failure(&run->rules, &run->subject, "record", &run->failure,
+                       "recorded, not passed through", run->log_also);
   } else {
     struct failure summary;
-    failure_set(&summary, FAILURE_NONE, "recorded %zu Message-ID(s) and %zu recipient(s)",
-                counts.msgids, counts.recipients);
-    report_log_failure(&run->rules, "record", &summary, "ok", run->log_also);
+    failure_set(&summary, journaled ? failure.class : FAILURE_NONE,
+                "%s %zu Message-ID(s) and %zu recipient(s)%s%.300s",
+                journaled ? "journaled" : "recorded", message->msgid[0] ? 1 : (size_t) 0,
+                message->recipient_count, journaled ? ": " : "",
+                journaled ? failure.message : "");
+    report_log_failure(&run->rules, &run->subject, "record", &summary,
+                       journaled ? "journaled" : "ok", run->log_also);
   }
+  sent_message_free(&message);
   return status;
 }
 
@@ -692,28 +888,57 @@ show_progress(void *cookie, size_t done, size_t total)
   fflush(stderr);
 }
 
+static void
+format_utc(time_t when, char *buffer, size_t size)
+{
+  struct tm tm;
+  if (when <= 0 || !gmtime_r(&when, &tm)
+      || strftime(buffer, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    snprintf(buffer, size, "-");
+}
+
+/* How long import holds the store's lock before letting waiting records
+ * and checks in: a quarter of their lock_wait, at most a second. */
+static long
+import_hold_ms(long lock_wait_ms)
+{
+  long hold = lock_wait_ms / 4;
+  return hold < 10 ? 10 : hold > 1000 ? 1000 : hold;
+}
+
 static int
 command_import(struct run *run)
 {
-  struct sent_store *store = NULL;
   struct failure failure = { 0 };
   int status = 0;
   int tty = isatty(STDERR_FILENO);
+  struct import_session session = {
+    .store_path = run->store_path,
+    .store_options = &run->store_options,
+    /* Import is in no hurry: it waits for the lock longer than a delivery. */
+    .lock_wait_ms = run->rules.lock_wait_ms > 60000 ? run->rules.lock_wait_ms : 60000,
+    .hold_ms = import_hold_ms(run->rules.lock_wait_ms),
+    .now = run->context.now,
+    .ttl = run->rules.ttl,
+  };
 
-  if (sent_store_open_with(&store, run->store_path, STORE_WRITE,
-                           &run->store_options, &failure) < 0) {
+  session.journal = store_journal_path(run);
+  if (import_session_open(&session, &failure) < 0) {
     fprintf(stderr, "backscatter-filter: import: %s\n", failure.message);
+    import_session_close(&session, 1, NULL, &failure);
     return 1;
   }
   for (int i = 0; i < run->options.operand_count; i++) {
     struct record_counts counts = { 0 };
     const char *mailbox = run->options.operands[i];
-    if (record_mailbox(store, mailbox, run->context.now,
-                       tty ? show_progress : NULL, NULL, &counts, &failure) < 0) {
+    if (record_mailbox(&session, mailbox, tty ? show_progress : NULL, NULL,
+                       &counts, &failure) < 0) {
       if (tty)
         fputc('\n', stderr);
       fprintf(stderr, "backscatter-filter: import: %s\n", failure.message);
       status = 1;
+      if (!session.store)
+        break;                  /* the store could not be taken again */
       continue;
     }
     if (tty)
@@ -723,65 +948,138 @@ command_import(struct run *run)
            counts.skipped);
     if (counts.unreadable)
       printf(" (%zu unreadable)", counts.unreadable);
+    if (counts.known)
+      printf(", %zu already known", counts.known);
     putchar('\n');
   }
-  sent_store_close(&store);
+  time_t since = 0;
+  char since_text[32];
+  if (import_session_close(&session, run->options.keep_since, &since,
+                           &failure) < 0) {
+    fprintf(stderr, "backscatter-filter: import: %s\n", failure.message);
+    status = 1;
+  }
+  format_utc(since, since_text, sizeof since_text);
+  if (since && !run->options.keep_since)
+    printf("the store covers mail sent since %s\n", since_text);
+  else if (since)
+    printf("recording-since left at %s (--keep-since)\n", since_text);
+  if (session.merged)
+    printf("merged %zu journal entries\n", session.merged);
   return status;
+}
+
+/* When the store last took something: "!last", or for a store written
+ * before that key existed, its newest entry. */
+static time_t
+last_recorded_of(const struct store_stats *stats)
+{
+  return stats->last_recorded ? stats->last_recorded : stats->newest;
+}
+
+static void
+print_stats(struct run *run, struct sent_store *store,
+            const struct store_stats *stats, int missing, size_t journal_entries)
+{
+  char oldest[32], newest[32], since[32], last[32];
+  time_t last_time = last_recorded_of(stats);
+  format_utc(stats->oldest, oldest, sizeof oldest);
+  format_utc(stats->newest, newest, sizeof newest);
+  format_utc(stats->since, since, sizeof since);
+  format_utc(last_time, last, sizeof last);
+  printf("store: %s%s\nmessage-ids: %zu\nrecipients: %zu\noldest: %s\n"
+         "newest: %s\nrecording-since: %s\nlast-recorded: %s\n"
+         "journal: %zu entries\n",
+         store ? sent_store_name(store) : run->store_path,
+         missing ? " (not created yet)" : "", stats->msgids,
+         stats->recipients, oldest, newest, since, last, journal_entries);
+  if (stats->file_bytes >= 0)
+    printf("size: %lld bytes\n", stats->file_bytes);
+  else
+    printf("backend: %s\n", sent_store_backend(store));
+  if (last_time == 0 && journal_entries == 0)
+    printf("warning: nothing recorded yet: bounces cannot be checked until "
+           "record or import fills the store\n");
+  else if (last_time && run->context.now - last_time > SILENT_STORE_SECONDS)
+    printf("warning: nothing recorded for %lld days: is record still wired "
+           "into outgoing mail?\n",
+           (long long) ((run->context.now - last_time) / 86400));
+}
+
+static void
+dump_journal(const struct journal_view *view)
+{
+  for (size_t i = 0; i < journal_view_count(view); i++) {
+    const struct journal_entry *entry = journal_view_entry(view, i);
+    char stamp[32];
+    format_utc(entry->when, stamp, sizeof stamp);
+    printf("%s journal-%s %s\n", stamp,
+           entry->type == JOURNAL_MSGID ? "msgid" : "recipient", entry->name);
+  }
 }
 
 static int
 command_store(struct run *run)
 {
   struct sent_store *store = NULL;
+  struct journal_view *journal = NULL;
   struct failure failure = { 0 };
   enum command command = run->options.command;
-  int status = 0;
+  char *journal_file = store_journal_path(run);
+  int status = 0, missing = 0;
 
+  if (!journal_file) {
+    fprintf(stderr, "backscatter-filter: out of memory\n");
+    return 1;
+  }
   if (sent_store_open_with(&store, run->store_path,
                            command == COMMAND_EXPIRE ? STORE_WRITE : STORE_READ,
                            &run->store_options, &failure) < 0) {
-    fprintf(stderr, "backscatter-filter: %s\n", failure.message);
-    return 1;
+    if (failure.class != FAILURE_MISSING) {
+      fprintf(stderr, "backscatter-filter: %s\n", failure.message);
+      free(journal_file);
+      return 1;
+    }
+    missing = 1;          /* stats and dump of a store not created yet */
   }
-  if (command == COMMAND_EXPIRE && sent_store_expires_itself(store)) {
+  size_t merged = 0;
+  if (command == COMMAND_EXPIRE
+      && journal_replay(journal_file, store, &merged, &failure) < 0) {
+    status = 1;
+  } else if (command == COMMAND_EXPIRE && sent_store_expires_itself(store)) {
     printf("nothing to do: %s expires entries itself (TTL %lld days)\n",
            sent_store_name(store), (long long) run->rules.ttl / 86400);
+    if (merged)
+      printf("merged %zu journal entries\n", merged);
   } else if (command == COMMAND_EXPIRE) {
     size_t removed = 0;
     if (sent_store_expire(store, run->context.now - run->rules.ttl, &removed,
                           &failure) < 0)
       status = 1;
-    else
+    else {
       printf("removed %zu entries older than %lld days\n", removed,
              (long long) run->rules.ttl / 86400);
-  } else if (command == COMMAND_STATS) {
-    struct store_stats stats;
-    char oldest[ISO_TIME_BYTES] = "-", newest[ISO_TIME_BYTES] = "-";
-    char since[ISO_TIME_BYTES] = "-";
-    if (sent_store_stats(store, &stats, &failure) < 0) {
-      status = 1;
-    } else {
-      if (stats.oldest)
-        iso_time(stats.oldest, oldest);
-      if (stats.newest)
-        iso_time(stats.newest, newest);
-      if (stats.since)
-        iso_time(stats.since, since);
-      printf("store: %s\nmessage-ids: %zu\nrecipients: %zu\noldest: %s\n"
-             "newest: %s\nrecording-since: %s\n",
-             sent_store_name(store), stats.msgids, stats.recipients, oldest,
-             newest, since);
-      if (stats.file_bytes >= 0)
-        printf("size: %lld bytes\n", stats.file_bytes);
-      else
-        printf("backend: %s\n", sent_store_backend(store));
+      if (merged)
+        printf("merged %zu journal entries\n", merged);
     }
-  } else if (sent_store_dump(store, stdout, &failure) < 0) {
+  } else if (journal_read(journal_file, &journal, &failure) < 0) {
     status = 1;
+  } else if (command == COMMAND_STATS) {
+    struct store_stats stats = { 0 };
+    if (!missing && sent_store_stats(store, &stats, &failure) < 0)
+      status = 1;
+    else
+      print_stats(run, store, &stats, missing, journal_view_count(journal));
+  } else if (!missing && sent_store_dump(store, stdout, &failure) < 0) {
+    status = 1;
+  } else {
+    dump_journal(journal);
   }
   if (status)
     fprintf(stderr, "backscatter-filter: %s\n", failure.message);
+  journal_view_free(&journal);
   sent_store_close(&store);
+  free(journal_file);
   if (fflush(stdout) != 0)
     status = 1;
   return status;
@@ -825,6 +1123,9 @@ main(int argc, char **argv)
     return 0;
   }
   build_context(&run.context);
+  find_user(run.user, sizeof run.user);
+  run.subject.user = run.user;
+  run.subject.msgid = run.msgid;
   if (run.options.usage_error) {
     struct failure failure;
     failure_set(&failure, FAILURE_CONFIG, "%s (see --help)",

@@ -39,9 +39,11 @@
 #include <strings.h>
 #include <unistd.h>
 #include <mailutils/mailutils.h>
+#include <mailutils/datetime.h>
 #include "caps.h"
 #include "mailid.h"
 #include "message.h"
+#include "journal.h"
 #include "record.h"
 
 enum {
@@ -51,18 +53,39 @@ enum {
   ENVELOPE_SCAN_BYTES = 4 * CAP_ADDRESS_BYTES,
 };
 
-/* One record_header() call. */
+/* One record_collect() call. */
 struct record_run {
-  struct sent_store *store;
-  time_t now;
-  struct failure *failure;
-  char msgid[CAP_ID_BYTES + 1];         /* first valid Message-ID, or "" */
-  size_t recipients;                    /* addresses recorded so far */
-  int failed;                           /* a store write failed: stop */
+  struct sent_message *message;         /* what is collected */
+  int failed;                           /* unused by collecting; kept for the
+                                         * list splitter's early stop */
   char item[ITEM_BYTES];                /* the current list item, cleaned */
   size_t item_used;
   int item_overflow;
 };
+
+struct sent_message *
+sent_message_create(void)
+{
+  struct sent_message *message = calloc(1, sizeof *message);
+  if (message)
+    message->recipients = calloc(CAP_RECORD_RECIPIENTS,
+                                 sizeof *message->recipients);
+  if (message && !message->recipients) {
+    free(message);
+    message = NULL;
+  }
+  return message;
+}
+
+void
+sent_message_free(struct sent_message **message)
+{
+  if (!message || !*message)
+    return;
+  free((*message)->recipients);
+  free(*message);
+  *message = NULL;
+}
 
 static int
 name_is(const char *name, size_t length, const char *wanted)
@@ -85,17 +108,13 @@ is_recipient_field(const char *name, size_t length)
 static void
 record_address(struct record_run *run, const char *text, size_t length)
 {
-  char address[CAP_ADDRESS_BYTES + 1];
-
-  if (run->failed || run->recipients >= CAP_RECORD_RECIPIENTS)
+  struct sent_message *message = run->message;
+  if (message->recipient_count >= CAP_RECORD_RECIPIENTS)
     return;
-  if (address_normalise(text, length, address, sizeof address) == 0)
+  if (address_normalise(text, length, message->recipients[message->recipient_count],
+                        CAP_ADDRESS_BYTES + 1) == 0)
     return;
-  if (sent_store_add_recipient(run->store, address, run->now, run->failure) < 0) {
-    run->failed = 1;
-    return;
-  }
-  run->recipients++;
+  message->recipient_count++;
 }
 
 /* ------------------------------------------------------ address lists */
@@ -204,8 +223,23 @@ static void
 take_first_msgid(void *cookie, const char *token, size_t length)
 {
   struct record_run *run = cookie;
-  if (run->msgid[0] == '\0')
-    msgid_normalise(token, length, run->msgid, sizeof run->msgid);
+  if (run->message->msgid[0] == '\0')
+    msgid_normalise(token, length, run->message->msgid,
+                    sizeof run->message->msgid);
+}
+
+/* The Date field, parsed by Mailutils; 0 when absent or unparsable. */
+static void
+take_date(struct sent_message *message, const char *value, size_t length)
+{
+  char text[256];
+  time_t when = 0;
+  if (length >= sizeof text)
+    return;
+  memcpy(text, value, length);
+  text[length] = '\0';
+  if (mu_parse_date(text, &when, NULL) == 0 && when > 0)
+    message->date = when;
 }
 
 static void
@@ -214,15 +248,76 @@ visit_field(void *cookie, const char *name, size_t name_length,
 {
   struct record_run *run = cookie;
 
-  if (run->failed)
-    return;
-  if (run->msgid[0] == '\0' && name_is(name, name_length, "message-id")) {
+  if (run->message->msgid[0] == '\0' && name_is(name, name_length, "message-id")) {
     int capped;
     msgid_scan(value, value_length, CAP_IDS_PER_FIELD, take_first_msgid, run,
                &capped);
+  } else if (run->message->date == 0 && name_is(name, name_length, "date")) {
+    take_date(run->message, value, value_length);
   } else if (is_recipient_field(name, name_length)) {
     record_address_list(run, value, value_length);
   }
+}
+
+void
+record_collect(const char *header, size_t length,
+               const char *const *envelope, size_t envelope_count,
+               struct sent_message *message)
+{
+  struct record_run run = { .message = message };
+  message->msgid[0] = '\0';
+  message->recipient_count = 0;
+  message->date = 0;
+  /* Envelope recipients first: they are the ones the mail really went to. */
+  for (size_t i = 0; envelope && i < envelope_count; i++)
+    if (envelope[i])
+      record_address(&run, envelope[i], strnlen(envelope[i], ENVELOPE_SCAN_BYTES));
+  if (header)
+    header_each(header, length < CAP_HEADER_BLOCK_BYTES ? length
+                                                        : CAP_HEADER_BLOCK_BYTES,
+                visit_field, &run);
+}
+
+int
+record_store_message(struct sent_store *store, const struct sent_message *message,
+                     time_t when, struct failure *failure)
+{
+  for (size_t i = 0; i < message->recipient_count; i++)
+    if (sent_store_add_recipient(store, message->recipients[i], when, failure) < 0)
+      return -1;
+  if (message->msgid[0]
+      && sent_store_add_msgid(store, message->msgid, when, failure) < 0)
+    return -1;
+  return 0;
+}
+
+int
+record_journal_message(const char *journal, const struct sent_message *message,
+                       time_t when, long lock_wait_ms, struct failure *failure)
+{
+  size_t count = message->recipient_count + (message->msgid[0] ? 1 : 0);
+  struct journal_entry *entries = calloc(count ? count : 1, sizeof *entries);
+  if (!entries)
+    return failure_set(failure, FAILURE_MEMORY, "out of memory");
+  size_t used = 0;
+  for (size_t i = 0; i < message->recipient_count; i++)
+    entries[used++] = (struct journal_entry) { JOURNAL_RECIPIENT, when,
+                                               message->recipients[i] };
+  if (message->msgid[0])
+    entries[used++] = (struct journal_entry) { JOURNAL_MSGID, when, message->msgid };
+  int result = journal_append(journal, entries, used, lock_wait_ms, failure);
+  free(entries);
+  return result;
+}
+
+static void
+count_message(const struct sent_message *message, struct record_counts *counts)
+{
+  counts->recipients += message->recipient_count;
+  if (message->msgid[0])
+    counts->msgids++;
+  else if (message->recipient_count == 0)
+    counts->skipped++;
 }
 
 int
@@ -232,34 +327,168 @@ record_header(struct sent_store *store, const char *header, size_t length,
               struct failure *failure)
 {
   struct record_counts ignored = { 0 };
-  struct record_run run_storage = { 0 };
-  struct record_run *run = &run_storage;
-
   if (!counts)
     counts = &ignored;
-  run->store = store;
-  run->now = now;
-  run->failure = failure;
+  struct sent_message *message = sent_message_create();
+  if (!message)
+    return failure_set(failure, FAILURE_MEMORY, "out of memory");
+  record_collect(header, length, envelope, envelope_count, message);
   counts->messages++;
+  int result = record_store_message(store, message, now, failure);
+  if (result == 0)
+    count_message(message, counts);
+  sent_message_free(&message);
+  return result;
+}
 
-  for (size_t i = 0; envelope && i < envelope_count && !run->failed; i++)
-    if (envelope[i])
-      record_address(run, envelope[i], strnlen(envelope[i], ENVELOPE_SCAN_BYTES));
-  if (header && !run->failed)
-    header_each(header, length < CAP_HEADER_BLOCK_BYTES ? length
-                                                        : CAP_HEADER_BLOCK_BYTES,
-                visit_field, run);
-  if (!run->failed && run->msgid[0]
-      && sent_store_add_msgid(store, run->msgid, now, failure) < 0)
-    run->failed = 1;
-  counts->recipients += run->recipients;
-  if (run->failed)
+/* ------------------------------------------------------------ import */
+
+/* Between batches the lock is let go for this long: longer than the store's
+ * longest retry sleep (10 ms), so that a record or check polling for it
+ * gets in. */
+enum { IMPORT_PAUSE_MS = 25 };
+
+static long
+held_ms(const struct timespec *since)
+{
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - since->tv_sec) * 1000
+         + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* Open the store for writing and merge the journal into it. */
+static int
+session_lock(struct import_session *session, struct failure *failure)
+{
+  struct store_options options = { .lock_wait_ms = session->lock_wait_ms };
+  if (session->store_options) {
+    options = *session->store_options;
+    options.lock_wait_ms = session->lock_wait_ms;
+  }
+  if (!session->store
+      && sent_store_open_with(&session->store, session->store_path, STORE_WRITE,
+                              &options, failure) < 0)
     return -1;
-  if (run->msgid[0])
-    counts->msgids++;
-  else if (run->recipients == 0)
-    counts->skipped++;
+  clock_gettime(CLOCK_MONOTONIC, &session->held_since);
+  if (session->journal) {
+    size_t merged = 0;
+    if (journal_replay(session->journal, session->store, &merged, failure) < 0)
+      return -1;
+    session->merged += merged;
+  }
   return 0;
+}
+
+int
+import_session_open(struct import_session *session, struct failure *failure)
+{
+  session->message = sent_message_create();
+  if (!session->message)
+    return failure_set(failure, FAILURE_MEMORY, "out of memory");
+  if (session->store_path && !session->journal
+      && !store_path_is_redis(session->store_path)
+      && !(session->journal = journal_path(session->store_path)))
+    return failure_set(failure, FAILURE_MEMORY, "out of memory");
+  if (session_lock(session, failure) < 0)
+    return -1;
+  int known = sent_store_since(session->store, &session->since_before, failure);
+  if (known < 0)
+    return -1;
+  if (known == 0)
+    session->since_before = 0;
+  return 0;
+}
+
+/* Let go of the lock when it has been held for hold_ms, pause so that
+ * whoever waits for it gets it, and take it again. */
+static int
+session_breathe(struct import_session *session, struct failure *failure)
+{
+  if (!session->store_path || session->hold_ms <= 0
+      || held_ms(&session->held_since) < session->hold_ms)
+    return 0;
+  sent_store_close(&session->store);
+  struct timespec pause = { 0, IMPORT_PAUSE_MS * 1000000L };
+  nanosleep(&pause, NULL);
+  session->batches++;
+  return session_lock(session, failure);
+}
+
+/* The time an imported message is stamped with: its Date, else the
+ * fallback (the mbox From_ line's date or the file's mtime), never in the
+ * future and never before now - TTL (it would only expire at once). */
+static time_t
+import_stamp(const struct import_session *session, time_t date, time_t fallback)
+{
+  time_t stamp = date > 0 ? date : fallback > 0 ? fallback : session->now;
+  if (stamp > session->now)
+    stamp = session->now;
+  if (session->ttl > 0 && stamp < session->now - session->ttl)
+    stamp = session->now - session->ttl;
+  return stamp;
+}
+
+/* Import one message's header block: a message whose Message-ID the store
+ * already holds is passed over without writing (import is incremental). */
+static int
+import_message(struct import_session *session, const char *header, size_t length,
+               time_t fallback, struct record_counts *counts,
+               struct failure *failure)
+{
+  struct sent_message *message = session->message;
+  record_collect(header, length, NULL, 0, message);
+  counts->messages++;
+  if (message->msgid[0] == '\0' && message->recipient_count == 0) {
+    counts->skipped++;
+    return session_breathe(session, failure);
+  }
+  if (message->msgid[0]) {
+    int found = sent_store_find_msgid(session->store, message->msgid, NULL,
+                                      failure);
+    if (found < 0)
+      return -1;
+    if (found) {
+      counts->known++;
+      return session_breathe(session, failure);
+    }
+  }
+  time_t stamp = import_stamp(session, message->date, fallback);
+  if (record_store_message(session->store, message, stamp, failure) < 0)
+    return -1;
+  count_message(message, counts);
+  session->added++;
+  if (session->oldest == 0 || stamp < session->oldest)
+    session->oldest = stamp;
+  return session_breathe(session, failure);
+}
+
+int
+import_session_close(struct import_session *session, int keep_since,
+                     time_t *since, struct failure *failure)
+{
+  int result = 0;
+  time_t final = session->since_before;
+  if (session->store && session->added > 0) {
+    /* A Sent folder that holds what was sent is as good as having recorded
+     * it: recording-since moves back to its oldest message (within the
+     * TTL). --keep-since leaves it where it was (or, on a store new to
+     * this import, at the time of the import). */
+    if (keep_since)
+      final = final ? final : session->now;
+    else if (final == 0 || session->oldest < final)
+      final = session->oldest;
+    if (sent_store_set_since(session->store, final, failure) < 0
+        || sent_store_mark_recorded(session->store, session->now, failure) < 0)
+      result = -1;
+  }
+  if (since)
+    *since = final;
+  sent_store_close(&session->store);
+  sent_message_free(&session->message);
+  free(session->journal);
+  session->journal = NULL;
+  return result;
 }
 
 /* ------------------------------------------------------------ mailbox */
@@ -289,6 +518,20 @@ read_header_block(mu_message_t message, char *buffer, size_t cap, size_t *length
   return rc;
 }
 
+/* The envelope date Mailutils gives a message (an IMAP INTERNALDATE, an
+ * mbox From_ line), or 0. */
+static time_t
+envelope_date(mu_message_t message)
+{
+  mu_envelope_t envelope;
+  const char *date;
+  time_t when = 0;
+  if (mu_message_get_envelope(message, &envelope) != 0
+      || mu_envelope_sget_date(envelope, &date) != 0 || !date)
+    return 0;
+  return mu_parse_date(date, &when, NULL) == 0 && when > 0 ? when : 0;
+}
+
 /* mbox files are read here, line by line, rather than through Mailutils:
  * its mbox driver keeps every message it has handed out (with two 8 KB
  * stream buffers each) until the mailbox is closed, which measured 1.2 GB
@@ -302,21 +545,39 @@ struct mbox_reader {
   char *header;                /* CAP_HEADER_BLOCK_BYTES */
   size_t header_used;
   int in_header;
+  time_t from_line_date;       /* the date of the "From " line, or 0 */
 };
 
 static int
-mbox_finish_header(struct mbox_reader *reader, struct sent_store *store,
-                   time_t now, struct record_counts *counts,
-                   struct failure *failure)
+mbox_finish_header(struct mbox_reader *reader, struct import_session *session,
+                   struct record_counts *counts, struct failure *failure)
 {
   reader->in_header = 0;
-  return record_header(store, reader->header, reader->header_used, NULL, 0, now,
-                       counts, failure);
+  return import_message(session, reader->header, reader->header_used,
+                        reader->from_line_date, counts, failure);
+}
+
+/* "From SENDER DATE": the date, or 0. */
+static time_t
+from_line_date(const char *line)
+{
+  const char *date = line + 5;
+  date += strspn(date, " ");
+  date += strcspn(date, " \t\n");          /* the sender */
+  date += strspn(date, " \t");
+  char text[128];
+  size_t length = strcspn(date, "\r\n");
+  time_t when = 0;
+  if (length == 0 || length >= sizeof text)
+    return 0;
+  memcpy(text, date, length);
+  text[length] = '\0';
+  return mu_parse_date(text, &when, NULL) == 0 && when > 0 ? when : 0;
 }
 
 static int
-record_mbox_file(struct sent_store *store, const char *mailbox, const char *path,
-                 time_t now, record_progress_fn progress, void *cookie,
+record_mbox_file(struct import_session *session, const char *mailbox,
+                 const char *path, record_progress_fn progress, void *cookie,
                  struct record_counts *counts, struct failure *failure)
 {
   struct mbox_reader reader = { 0 };
@@ -339,10 +600,11 @@ record_mbox_file(struct sent_store *store, const char *mailbox, const char *path
     at_line_start = length > 0 && chunk[length - 1] == '\n';
     if (line_start && previous_blank && strncmp(chunk, "From ", 5) == 0) {
       if (reader.in_header
-          && mbox_finish_header(&reader, store, now, counts, failure) < 0)
+          && mbox_finish_header(&reader, session, counts, failure) < 0)
         goto done;
       reader.in_header = 1;
       reader.header_used = 0;
+      reader.from_line_date = from_line_date(chunk);
       done++;
       if (progress && done > 1 && (done - 1) % PROGRESS_EVERY == 0)
         progress(cookie, done - 1, 0);      /* total unknown while reading */
@@ -361,7 +623,7 @@ record_mbox_file(struct sent_store *store, const char *mailbox, const char *path
     if (!reader.in_header)
       continue;
     if (blank) {
-      if (mbox_finish_header(&reader, store, now, counts, failure) < 0)
+      if (mbox_finish_header(&reader, session, counts, failure) < 0)
         goto done;
       continue;
     }
@@ -376,7 +638,7 @@ record_mbox_file(struct sent_store *store, const char *mailbox, const char *path
     goto done;
   }
   if (reader.in_header
-      && mbox_finish_header(&reader, store, now, counts, failure) < 0)
+      && mbox_finish_header(&reader, session, counts, failure) < 0)
     goto done;
   if (progress)
     progress(cookie, done, done);
@@ -456,8 +718,8 @@ enum file_outcome { FILE_RECORDED, FILE_NOT_A_MESSAGE, FILE_UNREADABLE, FILE_FAI
 
 /* Record one message file of an open folder directory. */
 static enum file_outcome
-record_folder_file(struct sent_store *store, int directory_fd, const char *name,
-                   char *buffer, time_t now, struct record_counts *counts,
+record_folder_file(struct import_session *session, int directory_fd,
+                   const char *name, char *buffer, struct record_counts *counts,
                    struct failure *failure)
 {
   /* O_NOFOLLOW: a link put there since readdir() is not followed out of the
@@ -476,7 +738,8 @@ record_folder_file(struct sent_store *store, int directory_fd, const char *name,
     outcome = FILE_NOT_A_MESSAGE;
   else if (read_file_header(fd, buffer, CAP_HEADER_BLOCK_BYTES, &length) != 0)
     outcome = FILE_UNREADABLE;
-  else if (record_header(store, buffer, length, NULL, 0, now, counts, failure) < 0)
+  else if (import_message(session, buffer, length, info.st_mtime, counts,
+                          failure) < 0)
     outcome = FILE_FAILED;
   else
     outcome = FILE_RECORDED;
@@ -543,10 +806,10 @@ count_folder_messages(const char *path, enum folder_kind kind)
 }
 
 static int
-record_folder(struct sent_store *store, const char *mailbox, const char *path,
-              enum folder_kind kind, time_t now, record_progress_fn progress,
-              void *cookie, struct record_counts *counts,
-              struct failure *failure)
+record_folder(struct import_session *session, const char *mailbox,
+              const char *path, enum folder_kind kind,
+              record_progress_fn progress, void *cookie,
+              struct record_counts *counts, struct failure *failure)
 {
   size_t total = progress ? count_folder_messages(path, kind) : 0;
   size_t done = 0;
@@ -571,8 +834,8 @@ record_folder(struct sent_store *store, const char *mailbox, const char *path,
           || !may_be_message(dirfd(directory), entry))
         continue;
       enum file_outcome outcome
-        = record_folder_file(store, dirfd(directory), entry->d_name, buffer,
-                             now, counts, failure);
+        = record_folder_file(session, dirfd(directory), entry->d_name, buffer,
+                             counts, failure);
       if (outcome == FILE_FAILED)
         result = -1;
       if (outcome == FILE_NOT_A_MESSAGE || outcome == FILE_FAILED)
@@ -681,7 +944,7 @@ record_register_mailbox_formats(struct failure *failure)
 }
 
 int
-record_mailbox(struct sent_store *store, const char *mailbox, time_t now,
+record_mailbox(struct import_session *session, const char *mailbox,
                record_progress_fn progress, void *cookie,
                struct record_counts *counts, struct failure *failure)
 {
@@ -701,7 +964,7 @@ record_mailbox(struct sent_store *store, const char *mailbox, time_t now,
                        mailbox, mu_strerror(rc));
   const char *mbox_path = mbox_file_path(box);
   if (mbox_path) {
-    result = record_mbox_file(store, mailbox, mbox_path, now, progress, cookie,
+    result = record_mbox_file(session, mailbox, mbox_path, progress, cookie,
                               counts, failure);
     mu_mailbox_destroy(&box);
     return result;
@@ -709,7 +972,7 @@ record_mailbox(struct sent_store *store, const char *mailbox, time_t now,
   enum folder_kind kind;
   const char *directory = folder_path(box, &kind);
   if (directory) {
-    result = record_folder(store, mailbox, directory, kind, now, progress,
+    result = record_folder(session, mailbox, directory, kind, progress,
                            cookie, counts, failure);
     mu_mailbox_destroy(&box);
     return result;
@@ -741,8 +1004,8 @@ record_mailbox(struct sent_store *store, const char *mailbox, time_t now,
       counts->messages++;           /* unreadable: nothing to record */
       counts->skipped++;
       counts->unreadable++;
-    } else if (record_header(store, buffer, length, NULL, 0, now, counts,
-                             failure) < 0) {
+    } else if (import_message(session, buffer, length,
+                              envelope_date(message), counts, failure) < 0) {
       goto done;
     }
     if (progress && number % PROGRESS_EVERY == 0 && number < total)

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 #include <mailutils/mailutils.h>
 #include "caps.h"
@@ -306,20 +307,42 @@ emit_log_line(const struct rules *rules, int priority, const char *line,
     closelog();
   }
   if (also) {
+    if (rules && rules->log_file) {
+      char stamp[32] = "";
+      struct tm utc;
+      time_t now = time(NULL);
+      if (gmtime_r(&now, &utc))
+        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+      fprintf(also, "%s [%ld] ", stamp, (long) getpid());
+    }
     fprintf(also, "%s\n", line);
     fflush(also);
   }
 }
 
+/* "user=LOGIN msgid=<ID> " at the start of a line. */
+static void
+line_add_subject(struct line *line, const struct log_subject *subject)
+{
+  if (!subject)
+    return;
+  if (subject->user && subject->user[0])
+    line_add_value(line, "user=", subject->user, " ", CLEAN_WORD);
+  if (subject->msgid && subject->msgid[0])
+    line_add_value(line, "msgid=<", subject->msgid, "> ",
+                   CLEAN_WORD | CLEAN_ANGLE);
+}
+
 void
-report_log_decision(const struct rules *rules, const struct decision *decision,
-                    FILE *also)
+report_log_decision(const struct rules *rules, const struct log_subject *subject,
+                    const struct decision *decision, FILE *also)
 {
   char text[LOG_LINE_MAX];
   struct line line = { text, 0, sizeof text - 1 };
   char caps[256];
 
   text[0] = '\0';
+  line_add_subject(&line, subject);
   line_addf(&line, "verdict=%s kind=%s action=%s", verdict_name(decision->verdict),
             kind_name(decision->kind), action_name(decision->action));
   if (decision->original_msgid[0])
@@ -338,14 +361,15 @@ report_log_decision(const struct rules *rules, const struct decision *decision,
 }
 
 void
-report_log_failure(const struct rules *rules, const char *what,
-                   const struct failure *failure, const char *outcome,
-                   FILE *also)
+report_log_failure(const struct rules *rules, const struct log_subject *subject,
+                   const char *what, const struct failure *failure,
+                   const char *outcome, FILE *also)
 {
   char text[LOG_LINE_MAX];
   struct line line = { text, 0, sizeof text - 1 };
 
   text[0] = '\0';
+  line_add_subject(&line, subject);
   line_add_value(&line, "error=",
                  failure_class_name(failure ? failure->class : FAILURE_NONE), "",
                  CLEAN_WORD);

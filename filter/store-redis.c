@@ -369,6 +369,42 @@ redis_backend_add(struct sent_store *store, const char *key, int size,
   return result;
 }
 
+/* A mark ("!since", "!last"): SET without expiry, one round trip. */
+static int
+redis_backend_set_mark(struct sent_store *store, const char *key, int size,
+                       time_t when, struct failure *failure)
+{
+  struct redis_store *redis = store->redis;
+  if (require_connection(store, failure) != 0)
+    return -1;
+  char full[FULL_KEY_MAX_BYTES];
+  size_t full_size = full_key(redis, key, (size_t) size, full);
+  char value[VALUE_MAX_BYTES + 1];
+  int value_size = snprintf(value, sizeof value, "%lld", (long long) when);
+  const char *argv[] = { "SET", full, value };
+  size_t lengths[] = { 3, full_size, (size_t) value_size };
+  struct pipe_guard guard;
+  guard_begin(&guard);
+  int result = 0;
+  if (redisAppendCommandArgv(redis->context, 3, argv, lengths) != REDIS_OK)
+    result = connection_failure(store, failure, "record a time");
+  if (result == 0 && read_pending(store, failure) != 0)
+    result = -1;
+  if (result == 0) {
+    redisReply *reply = read_reply(store, "record a time", failure);
+    if (!reply)
+      result = -1;
+    else if (reply->type != REDIS_REPLY_STATUS)
+      result = unexpected_reply(store, failure, "record a time");
+    freeReplyObject(reply);
+  }
+  guard_end(&guard);
+  if (result == 0 && size == (int) strlen(STORE_KEY_SINCE)
+      && memcmp(key, STORE_KEY_SINCE, (size_t) size) == 0)
+    redis->since_set = true;
+  return result;
+}
+
 static int
 redis_backend_expire(struct sent_store *store, time_t cutoff, size_t *removed,
                      struct failure *failure)
@@ -535,6 +571,7 @@ static const struct store_ops redis_backend_ops = {
   .close = redis_backend_close,
   .find_all = redis_backend_find_all,
   .add = redis_backend_add,
+  .set_mark = redis_backend_set_mark,
   .expire = redis_backend_expire,
   .stats = redis_backend_stats,
   .dump = redis_backend_dump,

@@ -55,6 +55,7 @@
 #define KEY_MSGID_PREFIX     STORE_KEY_MSGID_PREFIX
 #define KEY_RECIPIENT_PREFIX STORE_KEY_RECIPIENT_PREFIX
 #define KEY_SINCE            STORE_KEY_SINCE
+#define KEY_LAST             STORE_KEY_LAST
 #define KEY_PREFIX_BYTES     STORE_KEY_PREFIX_BYTES
 /* Longest value we accept: a 64-bit decimal number. */
 #define VALUE_MAX_BYTES      20
@@ -62,7 +63,8 @@
 #define LOCK_SLEEP_MIN_MS    1
 #define LOCK_SLEEP_MAX_MS    10
 
-enum entry_type { ENTRY_MSGID, ENTRY_RECIPIENT, ENTRY_SINCE, ENTRY_OTHER };
+enum entry_type { ENTRY_MSGID, ENTRY_RECIPIENT, ENTRY_SINCE, ENTRY_LAST,
+                  ENTRY_OTHER };
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -217,6 +219,8 @@ entry_type_of_bytes(const char *key, size_t size)
 {
   if (size == strlen(KEY_SINCE) && memcmp(key, KEY_SINCE, size) == 0)
     return ENTRY_SINCE;
+  if (size == strlen(KEY_LAST) && memcmp(key, KEY_LAST, size) == 0)
+    return ENTRY_LAST;
   if (size > KEY_PREFIX_BYTES
       && memcmp(key, KEY_MSGID_PREFIX, KEY_PREFIX_BYTES) == 0)
     return ENTRY_MSGID;
@@ -343,7 +347,7 @@ prepare_directory(const char *path, enum store_mode mode,
   struct stat info;
   if (stat(directory, &info) != 0) {
     if (errno == ENOENT && mode == STORE_READ)
-      result = failure_set(failure, FAILURE_STORE,
+      result = failure_set(failure, FAILURE_MISSING,
                            "store %s does not exist (no directory %s)", path,
                            directory);
     else if (errno != ENOENT)
@@ -393,7 +397,7 @@ open_lock_file(const char *path, enum store_mode mode, int *lock_fd,
     if (*lock_fd < 0 && errno == ENOENT) {
       /* Do not leave a lock file behind for a store that is not there. */
       if (access(path, F_OK) != 0 && errno == ENOENT)
-        result = failure_set(failure, FAILURE_STORE,
+        result = failure_set(failure, FAILURE_MISSING,
                              "store %s does not exist", path);
       else {
         *lock_fd = open(lock_path, flags | O_RDONLY | O_CREAT, 0600);
@@ -480,8 +484,9 @@ open_database(struct sent_store *store, struct failure *failure)
   int fd = open(store->path, flags, 0600);
   if (fd < 0) {
     if (errno == ENOENT)
-      return failure_set(failure, FAILURE_STORE, "store %s does not exist",
-                         store->path);
+      return failure_set(failure, store->mode == STORE_READ ? FAILURE_MISSING
+                                                            : FAILURE_STORE,
+                         "store %s does not exist", store->path);
     return failure_set(failure, FAILURE_STORE, "cannot open store %s: %s",
                        store->path, strerror(errno));
   }
@@ -606,6 +611,10 @@ store_query_key(const struct store_query *query, char *buffer)
     size = (int) strlen(KEY_SINCE);
     memcpy(buffer, KEY_SINCE, (size_t) size);
     break;
+  case STORE_ENTRY_LAST:
+    size = (int) strlen(KEY_LAST);
+    memcpy(buffer, KEY_LAST, (size_t) size);
+    break;
   default:
     size = 0;
   }
@@ -652,6 +661,26 @@ gdbm_backend_add(struct sent_store *store, const char *key_bytes, int size,
   datum since_key = { (char *) KEY_SINCE, (int) strlen(KEY_SINCE) };
   if (store_repairing(store, since_key, value, GDBM_INSERT) < 0)
     return store_gdbm_failure(store, failure, "record start time");
+  return 0;
+}
+
+static int
+gdbm_backend_set_mark(struct sent_store *store, const char *key_bytes, int size,
+                      time_t when, struct failure *failure)
+{
+  char text[VALUE_MAX_BYTES + 1];
+  datum key = { (char *) key_bytes, size };
+  datum value = { text, snprintf(text, sizeof text, "%lld", (long long) when) };
+  if (store_repairing(store, key, value, GDBM_REPLACE) != 0)
+    return store_gdbm_failure(store, failure, "record a time");
+  return 0;
+}
+
+static int
+gdbm_backend_sync(struct sent_store *store, struct failure *failure)
+{
+  if (gdbm_sync(store->db) != 0)
+    return store_gdbm_failure(store, failure, "sync");
   return 0;
 }
 
@@ -727,7 +756,7 @@ walk_entries(struct sent_store *store, entry_visitor *visit, void *data,
 static bool
 entry_expired(enum entry_type type, bool time_valid, time_t when, time_t cutoff)
 {
-  if (type == ENTRY_SINCE || type == ENTRY_OTHER)
+  if (type == ENTRY_SINCE || type == ENTRY_LAST || type == ENTRY_OTHER)
     return false;
   return !time_valid || when < cutoff;
 }
@@ -848,6 +877,10 @@ store_count_entry(struct sent_store *store, struct store_stats *stats,
     stats->since = when;
     return 0;
   }
+  if (type == ENTRY_LAST) {
+    stats->last_recorded = when;
+    return 0;
+  }
   if (type == ENTRY_MSGID)
     stats->msgids++;
   else
@@ -908,7 +941,8 @@ store_dump_line(FILE *out, const char *key, size_t size, bool time_valid,
 
   static const char *const type_names[] = {
     [ENTRY_MSGID] = "msgid", [ENTRY_RECIPIENT] = "recipient",
-    [ENTRY_SINCE] = "since", [ENTRY_OTHER] = "other",
+    [ENTRY_SINCE] = "since", [ENTRY_LAST] = "last-recorded",
+    [ENTRY_OTHER] = "other",
   };
   fprintf(out, "%s %s", stamp, type_names[type]);
   if (type == ENTRY_MSGID || type == ENTRY_RECIPIENT) {
@@ -952,6 +986,8 @@ static const struct store_ops gdbm_backend_ops = {
   .close = gdbm_backend_close,
   .find_all = gdbm_backend_find_all,
   .add = gdbm_backend_add,
+  .set_mark = gdbm_backend_set_mark,
+  .sync = gdbm_backend_sync,
   .expire = gdbm_backend_expire,
   .stats = gdbm_backend_stats,
   .dump = gdbm_backend_dump,
@@ -1098,6 +1134,47 @@ require_writer(struct sent_store *store, struct failure *failure)
     return failure_set(failure, FAILURE_STORE,
                        "store %s was opened read-only", store->path);
   return 0;
+}
+
+int
+sent_store_last_recorded(struct sent_store *store, time_t *when,
+                         struct failure *failure)
+{
+  return find_one(store, STORE_ENTRY_LAST, NULL, when, failure);
+}
+
+static int
+set_mark(struct sent_store *store, const char *mark, time_t when,
+         struct failure *failure)
+{
+  if (require_writer(store, failure) != 0)
+    return -1;
+  if (when < 0)
+    return failure_set(failure, FAILURE_STORE, "store %s: negative time %lld",
+                       store->path, (long long) when);
+  return store->ops->set_mark(store, mark, (int) strlen(mark), when, failure);
+}
+
+int
+sent_store_set_since(struct sent_store *store, time_t since,
+                     struct failure *failure)
+{
+  return set_mark(store, KEY_SINCE, since, failure);
+}
+
+int
+sent_store_mark_recorded(struct sent_store *store, time_t when,
+                         struct failure *failure)
+{
+  return set_mark(store, KEY_LAST, when, failure);
+}
+
+int
+sent_store_sync(struct sent_store *store, struct failure *failure)
+{
+  if (require_writer(store, failure) != 0)
+    return -1;
+  return store->ops->sync ? store->ops->sync(store, failure) : 0;
 }
 
 static int

@@ -58,6 +58,11 @@
 #define CAP_IDENTITY_ITEMS       256
 /* Signatures in a site's own signatures file. */
 #define CAP_SITE_SIGNATURES      512
+/* Size of the store's journal (PATH.journal), where record puts entries
+ * while the store is locked or unreachable: an append past it fails
+ * (tempfail) rather than growing a file check must read. About 40,000
+ * entries, weeks of one person's mail. */
+#define CAP_JOURNAL_BYTES        (4UL * 1024 * 1024)
 /* Evidence lines kept for --explain. */
 #define CAP_EVIDENCE             32
 /* check --deliver: the longest wait for a mailbox's locks (fcntl and

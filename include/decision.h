@@ -17,6 +17,7 @@
 #include "caps.h"
 #include "classify.h"
 #include "context.h"
+#include "journal.h"
 #include "kinds.h"
 #include "references.h"
 #include "rules.h"
@@ -41,15 +42,17 @@ struct decision {
 };
 
 /* Decide. `store` may be NULL (no store: no ID can be confirmed, so nothing
- * becomes backscatter on negative evidence). A store error during a lookup
+ * becomes backscatter on negative evidence). `journal` (may be NULL) holds
+ * what record could not put into the store yet: its entries confirm an ID
+ * or a recipient as the store's do. A store error during a lookup
  * is recorded in *failure and in the trace, and the decision goes on
  * without the store. Always fills *decision. */
 void decide(const struct rules *rules, const struct context *context,
             const struct notice *notice,
             const struct classification *classification,
             const struct references *references,
-            struct sent_store *store, struct decision *decision,
-            struct failure *failure);
+            struct sent_store *store, const struct journal_view *journal,
+            struct decision *decision, struct failure *failure);
 
 /* Add an evidence line (bounded by CAP_EVIDENCE). */
 void decision_note(struct decision *decision, int decisive, const char *format, ...)

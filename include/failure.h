@@ -11,7 +11,8 @@
 enum failure_class {
   FAILURE_NONE = 0,
   FAILURE_INPUT,      /* unreadable or malformed message */
-  FAILURE_STORE,      /* store missing, corrupt or unwritable */
+  FAILURE_STORE,      /* store corrupt, unreadable or unwritable */
+  FAILURE_MISSING,    /* store not created yet (read-only open): not trouble */
   FAILURE_LOCKED,     /* store locked past the bounded wait */
   FAILURE_CONFIG,     /* bad rule file or option */
   FAILURE_MEMORY,     /* out of memory */

@@ -32,12 +32,23 @@ int report_write_verdict(const struct decision *decision, FILE *out);
 /* The decision and every piece of evidence, for --explain. */
 void report_explain(const struct decision *decision, FILE *out);
 
-/* Logging: one line per judged message, or one line for a failure.
- * Goes to syslog when rules->log_syslog, and to `also` when not NULL. */
-void report_log_decision(const struct rules *rules, const struct decision *decision,
-                         FILE *also);
-void report_log_failure(const struct rules *rules, const char *what,
-                        const struct failure *failure, const char *outcome,
-                        FILE *also);
+/* Who and what a log line is about, so that the lines of many users on one
+ * host can be told apart: the user (login of our uid) and the judged (or
+ * recorded) message's own Message-ID. Either may be NULL. */
+struct log_subject {
+  const char *user;
+  const char *msgid;
+};
+
+/* Logging: one line per judged message, or one line for a failure, each
+ * starting "user=LOGIN msgid=<ID> " (what is known of them). Goes to syslog
+ * when rules->log_syslog, and to `also` when not NULL; when `also` is the
+ * [log] file (rules->log_file set) its lines start with the UTC time in ISO
+ * 8601 and [PID], as syslog's do. */
+void report_log_decision(const struct rules *rules, const struct log_subject *subject,
+                         const struct decision *decision, FILE *also);
+void report_log_failure(const struct rules *rules, const struct log_subject *subject,
+                        const char *what, const struct failure *failure,
+                        const char *outcome, FILE *also);
 
 #endif

@@ -29,6 +29,12 @@ struct store_ops {
    * recipient): key/size is "m:ID" or "r:ADDRESS". */
   int (*add)(struct sent_store *store, const char *key, int size, time_t when,
              struct failure *failure);
+  /* Set a mark ("!since", "!last": key/size without namespace) to `when`,
+   * never expiring. */
+  int (*set_mark)(struct sent_store *store, const char *key, int size,
+                  time_t when, struct failure *failure);
+  /* Make the records durable; NULL when there is nothing to do. */
+  int (*sync)(struct sent_store *store, struct failure *failure);
   int (*expire)(struct sent_store *store, time_t cutoff, size_t *removed,
                 struct failure *failure);
   int (*stats)(struct sent_store *store, struct store_stats *stats,
@@ -51,6 +57,7 @@ struct sent_store {
 #define STORE_KEY_MSGID_PREFIX     "m:"
 #define STORE_KEY_RECIPIENT_PREFIX "r:"
 #define STORE_KEY_SINCE            "!since"
+#define STORE_KEY_LAST             "!last"
 #define STORE_KEY_PREFIX_BYTES     2
 
 /* Parse a stored time value: ASCII decimal digits only. */

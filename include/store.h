@@ -14,11 +14,13 @@
  * Entries (both backends):
  *   "m:" normalised Message-ID     -> time recorded
  *   "r:" lower-case address        -> time last sent to
- *   "!since"                        -> time recording started (first record)
+ *   "!since"                        -> time recording started (first record,
+ *                                      or moved back by import)
+ *   "!last"                         -> when record or import last added
  * Values are decimal seconds since the epoch, ASCII, no NUL. In Redis every
  * key is prefixed with "NAMESPACE:" (default "bsf") and carries its expiry
- * (SET ... EXAT time+ttl), so Redis expires entries itself; "!since" never
- * expires.
+ * (SET ... EXAT time+ttl), so Redis expires entries itself; "!since" and
+ * "!last" never expire.
  *
  * GDBM concurrency: GDBM never waits for its lock, so the store takes its own
  * flock() on a separate lock file PATH.lock (shared for readers, exclusive
@@ -42,7 +44,7 @@
 struct sent_store;
 
 enum store_mode {
-  STORE_READ,    /* lookups only; a missing store is an error (FAILURE_STORE) */
+  STORE_READ,    /* lookups only; a missing store is FAILURE_MISSING */
   STORE_WRITE,   /* record/expire; creates the file and its directory */
 };
 
@@ -61,7 +63,8 @@ struct store_options {
 };
 
 /* Open the store at `path` (a GDBM path or a Redis URL). Errors:
- * FAILURE_STORE (missing, unreadable, not a GDBM file, directory not
+ * FAILURE_MISSING (STORE_READ of a GDBM store never created: nothing to
+ * check against, not trouble), FAILURE_STORE (unreadable, not a GDBM file, directory not
  * writable, Redis unreachable/refused/slow, URL malformed), FAILURE_LOCKED
  * (GDBM lock not obtained within lock_wait_ms), FAILURE_CONFIG (a Redis URL
  * in a build without Redis). */
@@ -97,10 +100,11 @@ int sent_store_find_recipient(struct sent_store *store, const char *address,
 /* Several lookups at once: for Redis one round trip (one MGET) whatever the
  * count; GDBM looks them up one by one. Each query's found (1/0) and when
  * are set. Returns 0, or -1 with *failure set (then no result is valid). */
-enum store_entry { STORE_ENTRY_MSGID, STORE_ENTRY_RECIPIENT, STORE_ENTRY_SINCE };
+enum store_entry { STORE_ENTRY_MSGID, STORE_ENTRY_RECIPIENT, STORE_ENTRY_SINCE,
+                   STORE_ENTRY_LAST };
 struct store_query {
   enum store_entry entry;
-  const char *name;         /* ignored for STORE_ENTRY_SINCE */
+  const char *name;         /* ignored for STORE_ENTRY_SINCE and _LAST */
   int found;                /* out */
   time_t when;              /* out, when found */
 };
@@ -116,6 +120,23 @@ int sent_store_add_recipient(struct sent_store *store, const char *address,
 /* When recording began: 1 and *since set, 0 if never, -1 error. */
 int sent_store_since(struct sent_store *store, time_t *since,
                      struct failure *failure);
+
+/* Set "!since" to `since` (import moves it back to the oldest message it
+ * covers; the caller decides). 0 or -1. */
+int sent_store_set_since(struct sent_store *store, time_t since,
+                         struct failure *failure);
+
+/* When record or import last added something ("!last"): 1 and *when set,
+ * 0 if never, -1 error. sent_store_mark_recorded() sets it. */
+int sent_store_last_recorded(struct sent_store *store, time_t *when,
+                             struct failure *failure);
+int sent_store_mark_recorded(struct sent_store *store, time_t when,
+                             struct failure *failure);
+
+/* Make what was recorded durable (GDBM: written to the file; Redis: the
+ * server has it already): the journal is emptied only after its entries
+ * are safely in the store. 0 or -1. */
+int sent_store_sync(struct sent_store *store, struct failure *failure);
 
 /* Remove entries recorded before `cutoff` (and entries whose time is not
  * valid; never "!since"). GDBM leaves a compact file: the kept entries are
@@ -135,12 +156,14 @@ struct store_stats {
   time_t oldest;        /* 0 when empty */
   time_t newest;        /* 0 when empty */
   time_t since;         /* 0 when never recorded */
+  time_t last_recorded; /* "!last", 0 when never set */
   long long file_bytes; /* GDBM file size; -1 for Redis */
 };
 int sent_store_stats(struct sent_store *store, struct store_stats *stats,
                      struct failure *failure);
 
-/* One entry a line: "TIME TYPE KEY" with TYPE msgid|recipient|since and
+/* One entry a line: "TIME TYPE KEY" with TYPE
+ * msgid|recipient|since|last-recorded and
  * TIME in UTC ISO 8601 (2026-11-23T11:27:09Z). */
 int sent_store_dump(struct sent_store *store, FILE *out,
                     struct failure *failure);

@@ -23,7 +23,7 @@ ln -s ../../outside.eml "$box/cur/1795000006.M6P1.host:2,S"
 
 "$BSF_BIN" import -c "$RULES" "$box/" > "$WORK/imp.out" 2> "$WORK/imp.err"
 equal "import of a maildir: exit 0" "$?" 0
-equal "import of a maildir: cur/ and new/ only (sent.eml has two recipients)" "$(cat "$WORK/imp.out")" \
+equal "import of a maildir: cur/ and new/ only (sent.eml has two recipients)" "$(head -1 "$WORK/imp.out")" \
   "$box/: 2 messages, 2 Message-IDs, 3 recipients, 0 skipped"
 equal "import without a terminal: no progress line" "$(cat "$WORK/imp.err")" ""
 "$BSF_BIN" dump -c "$RULES" > "$WORK/dump" 2>&1
@@ -49,7 +49,7 @@ if [ "$(id -u)" = 0 ]; then
 else
   "$BSF_BIN" import -c "$RULES" "$box" > "$WORK/imp.out" 2> "$WORK/imp.err"
   equal "import with an unreadable message: exit 0" "$?" 0
-  equal "import: an unreadable message is skipped" "$(cat "$WORK/imp.out")" \
+  equal "import: an unreadable message is skipped" "$(head -1 "$WORK/imp.out")" \
     "$box: 3 messages, 2 Message-IDs, 3 recipients, 1 skipped (1 unreadable)"
 fi
 rm -f "$box/new/1795000007.M7P1.host"
@@ -60,7 +60,7 @@ message mh-2@example.org mh.friend@example.net > "$WORK/mh/2"
 message mh-notes@example.org mh.notes@example.net > "$WORK/mh/notes"
 : > "$WORK/mh/.mh_sequences"
 "$BSF_BIN" import -c "$RULES" "mh:$WORK/mh" > "$WORK/imp.out" 2> "$WORK/imp.err"
-equal "import of an MH folder: numbered files only" "$(cat "$WORK/imp.out")" \
+equal "import of an MH folder: numbered files only" "$(head -1 "$WORK/imp.out")" \
   "mh:$WORK/mh: 2 messages, 2 Message-IDs, 2 recipients, 0 skipped"
 
 # On a terminal, a progress line ends at the total.

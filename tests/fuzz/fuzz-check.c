@@ -165,7 +165,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       && notice_load_raw_body(&input, &notice, &failure) == 0)
     references_extract(&notice, &classification, &references);
   memset(&decision, 0, sizeof decision);
-  decide(&rules, &context, &notice, &classification, &references, lookup,
+  decide(&rules, &context, &notice, &classification, &references, lookup, NULL,
          &decision, &failure);
   report_tag_header(&decision, header, sizeof header);
   (void) report_write_tagged(&input, &decision, null_fd, &failure);

@@ -31,7 +31,9 @@
 . "$BSF_SRCDIR/tests/integration/harness.inc"
 
 all_tests="exim record: message reaches the sink byte for byte
-exim record: broken store, message still goes out unchanged
+exim record: broken store, nothing recordable: deferred (75), not sent unrecorded
+exim record: broken store, after the store is fixed a queue run sends it unchanged
+exim record: broken store, ... and records it
 exim check --tag: forged bounce filed by ~/.forward filter
 exim: failing filter defers, loses nothing"
 
@@ -258,8 +260,12 @@ else
   tap_not_ok "exim record: the store knows the envelope recipient (\$pipe_addresses)"
 fi
 
-# The store broken (its directory is a file), then locked: the message must
-# still go out, unchanged, at once. A copy with a new Message-ID each time.
+# The store broken (its directory is a file: no journal can be written
+# either), then locked (the entry goes to the journal). Broken: record
+# exits 75 and Exim keeps the message (issue 12: a failure to record is a
+# temporary failure, retried), and a queue run once the store is fixed
+# sends it unchanged and records it. Locked: the message goes out at once,
+# unchanged, its entry in the journal. A copy with a new Message-ID each time.
 : >"$WORK/not-a-dir"
 chown "$TEST_UID:$TEST_UID" "$WORK/not-a-dir"
 for trouble in broken locked; do
@@ -279,15 +285,39 @@ for trouble in broken locked; do
     sleep 0.2
   fi
   chown -R "$TEST_UID:$TEST_UID" "$WORK/.config" "$WORK/state"
-  desc="exim record: $trouble store, message still goes out unchanged"
   send_out "$WORK/msg/out-$trouble"
+  if [ "$trouble" = broken ]; then
+    if [ "$(queue_size)" = 1 ] && [ -z "$(sink_file_for "$WORK/msg/out-$trouble")" ]; then
+      tap_ok "exim record: broken store, nothing recordable: deferred (75), not sent unrecorded"
+    else
+      tap_not_ok "exim record: broken store, nothing recordable: deferred (75), not sent unrecorded" \
+        "queue: $(queue_size)"; exim_log
+    fi
+    write_rules file
+    chown -R "$TEST_UID:$TEST_UID" "$WORK/.config" "$WORK/state"
+    as_bsftest "$EXIM_BIN" -C "$WORK/exim.conf" -qff >/dev/null 2>&1
+    expect_at_sink "exim record: broken store, after the store is fixed a queue run sends it unchanged" \
+      "$WORK/msg/out-$trouble"
+    if dump_store 2>/dev/null | grep -qF "broken.$tag@"; then
+      tap_ok "exim record: broken store, ... and records it"
+    else
+      tap_not_ok "exim record: broken store, ... and records it"
+    fi
+    continue
+  fi
+  desc="exim record: $trouble store, message still goes out unchanged"
   expect_at_sink "$desc" "$WORK/msg/out-$trouble"
   tap_check "exim record: $trouble store, nothing deferred" test "$(queue_size)" = 0
   if [ -n "$locker" ]; then
-    if dump_store 2>/dev/null | grep -qF "locked.$tag@"; then
+    if dump_store 2>/dev/null | grep -qF "msgid locked.$tag@"; then
       tap_not_ok "exim record: locked store was not written behind the lock"
     else
       tap_ok "exim record: locked store was not written behind the lock"
+    fi
+    if grep -qF " m locked.$tag@" "$STORE.journal" 2>/dev/null; then
+      tap_ok "exim record: locked store, the entry waits in the journal"
+    else
+      tap_not_ok "exim record: locked store, the entry waits in the journal" "$(ls -la "$STORE"* 2>&1)"
     fi
     kill "$locker" 2>/dev/null; wait "$locker" 2>/dev/null
   fi

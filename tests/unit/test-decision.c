@@ -127,7 +127,7 @@ main(void)
     }
     classify_notice(&notice, &context, NULL, &classification);
     references_extract(&notice, &classification, &references);
-    decide(&rules, &context, &notice, &classification, &references, store,
+    decide(&rules, &context, &notice, &classification, &references, store, NULL,
            &decision, &failure);
     TAP_STR(verdict_name(decision.verdict), verdict_name(c->verdict), "%s: verdict",
             c->name);
@@ -157,7 +157,7 @@ main(void)
     classify_notice(&notice, &context, NULL, &classification);
     references_extract(&notice, &classification, &references);
     notice.caps_hit |= CAP_HIT_MIME_PARTS;
-    decide(&rules, &context, &notice, &classification, &references, NULL, &decision,
+    decide(&rules, &context, &notice, &classification, &references, NULL, NULL, &decision,
            &failure);
     TAP_STR(verdict_name(decision.verdict), "unknown", "a cap hit is never backscatter");
     TAP_OK(strstr(decision.reason, "mime-parts") != NULL, "the cap is named: %s",

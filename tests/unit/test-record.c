@@ -217,6 +217,20 @@ test_read_only_store(void)
   sent_store_close(&store);
 }
 
+/* record_mailbox() into an open store, holding its lock throughout. */
+static int
+import_mailbox(struct sent_store *store, const char *mailbox,
+               record_progress_fn progress, void *cookie,
+               struct record_counts *counts, struct failure *failure)
+{
+  struct import_session session = { .store = store, .now = NOW };
+  int status = import_session_open(&session, failure);
+  if (status == 0)
+    status = record_mailbox(&session, mailbox, progress, cookie, counts, failure);
+  sent_message_free(&session.message);
+  return status;
+}
+
 /* ------------------------------------------------------ record_mailbox */
 
 struct progress_log {
@@ -348,7 +362,7 @@ test_mailboxes(struct sent_store *store)
       continue;
     }
     snprintf(name, sizeof name, "%s%s", cases[i].url_prefix, path);
-    int status = record_mailbox(store, name, NOW, note_progress, &progress,
+    int status = import_mailbox(store, name, note_progress, &progress,
                                 &counts, &failure);
     TAP_INT(status, 0, "import %s: returns 0 (%s)", cases[i].kind,
             status ? failure.message : "");
@@ -375,7 +389,7 @@ test_mailboxes(struct sent_store *store)
     struct failure failure = { 0 };
     struct record_counts counts = { 0 };
     snprintf(path, sizeof path, "%s/%s", temp_dir, missing[i]);
-    TAP_INT(record_mailbox(store, path, NOW, NULL, NULL, &counts, &failure), -1,
+    TAP_INT(import_mailbox(store, path, NULL, NULL, &counts, &failure), -1,
             "missing mailbox %s: returns -1", missing[i]);
     TAP_INT(failure.class, FAILURE_INPUT, "missing mailbox %s: FAILURE_INPUT",
             missing[i]);
@@ -486,7 +500,7 @@ import_into(const char *mailbox, const char *store_file, struct import_result *r
   memset(result, 0, sizeof *result);
   result->status = sent_store_open(&store, store_file, STORE_WRITE, 1000, &failure);
   if (result->status == 0)
-    result->status = record_mailbox(store, mailbox, NOW, note_progress,
+    result->status = import_mailbox(store, mailbox, note_progress,
                                     &result->progress, &result->counts, &failure);
   sent_store_close(&store);
   if (result->status != 0)
@@ -618,7 +632,7 @@ test_mh_edges(struct sent_store *store)
   snprintf(mailbox, sizeof mailbox, "mh:%s/mh-edge", temp_dir);
   struct record_counts counts = { 0 };
   struct failure failure = { 0 };
-  TAP_INT(record_mailbox(store, mailbox, NOW, NULL, NULL, &counts, &failure), 0,
+  TAP_INT(import_mailbox(store, mailbox, NULL, NULL, &counts, &failure), 0,
           "mh edges: returns 0 (%s)", failure.message);
   TAP_INT(counts.messages, 2, "mh edges: only the numbered files are messages");
   static const struct { const char *id; int found; } expect[] = {

@@ -338,7 +338,7 @@ test_verdict_and_logs(void)
     free(text);
 
     out = capture(&text, &size);
-    report_log_decision(&rules, &decision, out);
+    report_log_decision(&rules, NULL, &decision, out);
     fclose(out);
     TAP_STR(text, cases[i].log_line, "log %s: line", cases[i].what);
     free(text);
@@ -351,13 +351,13 @@ test_verdict_and_logs(void)
   size_t size;
   char *text;
   out = capture(&text, &size);
-  report_log_failure(&rules, "open \"store\"", &failure, "deliver", out);
+  report_log_failure(&rules, NULL, "open \"store\"", &failure, "deliver", out);
   fclose(out);
   TAP_STR(text, "error=locked what=\"open 'store'\" outcome=deliver"
           " message=\"store /s/sent.db: locked  FAKE: x\"\n", "log failure: line");
   free(text);
   out = capture(&text, &size);
-  report_log_failure(&rules, NULL, NULL, NULL, out);
+  report_log_failure(&rules, NULL, NULL, NULL, NULL, out);
   fclose(out);
   TAP_STR(text, "error=none\n", "log failure: nothing known");
   free(text);
