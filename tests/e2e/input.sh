@@ -80,7 +80,7 @@ contains "read error: record --passthrough logs it" "$(new_log)" "cannot read th
 equal "stdin closed: record --passthrough exits tempfail (75)" "$?" 75
 
 "$BSF_BIN" record -c "$RULES" < "$WORK" > "$WORK/re3.out" 2> "$WORK/re3.err"
-equal "read error: record exits 1" "$?" 1
+equal "read error: record exits tempfail (75): any failure to record is temporary (issue 12)" "$?" 75
 
 run_check "$WORK/re4" "$WORK" --tag
 equal "read error: check --tag exits tempfail (75)" "$status" 75
