@@ -31,7 +31,7 @@ if [ "$(id -u)" -eq 0 ]; then
     "$BSF_BIN" check --explain < "$WORK/fresh-forged.eml" > "$WORK/alice.out" 2> "$WORK/alice.err"
   equal "another user's HOME: check delivers (exit 0)" "$?" 0
   equal "another user's HOME: check logs one error line" \
-    "$(grep -c '^error=config.*owned by uid 65534' "$WORK/alice.err")" 1
+    "$(grep -c ' error=config.*owned by uid 65534' "$WORK/alice.err")" 1
   equal "another user's HOME: still nothing created in it" \
     "$(find "$WORK/alice" -mindepth 1 | wc -l)" 0
 else
