@@ -9,10 +9,11 @@
  * names and anything iniparser would misread, and puts each value into an
  * iniparser dictionary under the names iniparser_load() would use
  * ("section:key", lower case, the value cut and unquoted as iniparser 4.1
- * does). iniparser 4.1 parses only files named by a path
- * (iniparser_load_file(FILE *) came in 4.2): letting it reopen the file by
- * path, or through /proc/self/fd/N, would be a second open and a second
- * parse of what may by then be different bytes, without line numbers.
+ * does). iniparser 4.1 (Debian 12) parses only a file named by a path
+ * (iniparser_load(const char *) is its only loader): letting it reopen the
+ * file by path, or through /proc/self/fd/N, would be a second open and a
+ * second parse of what may by then be different bytes, without line
+ * numbers; its dictionary (dictionary_set, iniparser_getstring) is public.
  * The values are then validated ourselves, because iniparser alone is too
  * forgiving for a file that decides where mail goes: it lower-cases names
  * (so [Rule X] merges with [rule x]), lets a repeated key win silently,

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-rules.c: libFuzzer target for the rule-file loader: any bytes go
- * through rules_load_buffer (our own line pass, then iniparser, then value
- * validation); a file that loads is then used: site rules matched against a
- * fixed header, identity and relay lookups, actions, the store path.
- * Limits: rules_load_buffer writes each input to a temp file under /tmp
- * (iniparser reads only named files), so this target runs slower than
- * fuzz-check; inputs over CAP_RULE_FILE_BYTES are refused by the loader.
+ * through rules_load_buffer (the one parse, values into an iniparser
+ * dictionary, then value validation: the same code rules_load runs on a
+ * file's bytes after its checks); a file that loads is then used: site
+ * rules matched against a fixed header, identity and relay lookups,
+ * actions, the store path.
+ * Limits: inputs over CAP_RULE_FILE_BYTES are refused by the loader; the
+ * file checks (conffile.c) are not fuzzed, they read no file content.
  */
 #include <stdint.h>
 #include <stdlib.h>
