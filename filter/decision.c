@@ -3,8 +3,10 @@
  *
  * Positive evidence (an ID or recipient in the store, one of our relays in
  * the original's Received lines) makes a notice genuine. Backscatter needs
- * proof: the original's From is none of our addresses, or the store was
- * recording when the original was sent and knows none of its IDs. Any
+ * proof from the notice's own original (references.h: never the thread an
+ * ordinary reply's In-Reply-To or References names): the original's From
+ * is none of our addresses, or the store was recording when the original
+ * was sent and knows none of its IDs. Any
  * doubt (a cap hit, a body Mailutils could not parse, store trouble, a store
  * younger than the original) leaves the notice unknown, which delivers.
  */
@@ -241,27 +243,36 @@ decide(const struct rules *rules, const struct context *context,
   if (store)
     look_up_all(references, &store, &answers, decision, failure);
 
+  /* Only the notice's original is evidence against us (references.h). */
+  size_t against = 0;
+  for (size_t i = 0; i < references->id_count; i++)
+    against += references->ids[i].against != 0;
+  int original_is_evidence = classify_original_is_evidence(classification);
+
   if (positive_evidence(rules, context, references, store, &answers, journal,
                         decision)) {
     decision->verdict = VERDICT_GENUINE;
-  } else if (references->original_from[0]
+  } else if (references->original_from[0] && original_is_evidence
              && (rules->addresses.count > 0 || rules->domains.count > 0)
              && !rules_is_our_address(rules, references->original_from)) {
     decision->verdict = VERDICT_BACKSCATTER;
     decision_note(decision, 1, "the original's From %s is none of our addresses",
                   references->original_from);
-  } else if (references->id_count > 0 && store
+  } else if (against > 0 && store
              && store_should_know(rules, context, references, &answers,
                                   decision)) {
     decision->verdict = VERDICT_BACKSCATTER;
     decision_note(decision, 1, "none of the %zu referenced Message-IDs was sent by us",
-                  references->id_count);
+                  against);
   } else {
     decision->verdict = VERDICT_UNKNOWN;
     if (references->id_count == 0 && references->recipient_count == 0)
       decision_note(decision, 1, "nothing in the notice can be checked");
     else if (!store)
       decision_note(decision, 1, "no store to check against");
+    else if (against == 0 && references->id_count > 0)
+      decision_note(decision, 1, "the notice names no original of its own, only "
+                    "the thread it answers (In-Reply-To, References)");
     else
       decision_note(decision, 1, "not enough evidence either way");
   }

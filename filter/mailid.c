@@ -104,6 +104,64 @@ msgid_scan(const char *value, size_t length, size_t max,
   return seen;
 }
 
+size_t
+msgid_normalise_own(const char *token, size_t length, char *out, size_t size)
+{
+  if (memchr(token, '@', length))
+    return msgid_normalise(token, length, out, size);
+  size_t used = 0;
+  int digit = 0;
+  if (size == 0)
+    return 0;
+  for (size_t i = 0; i < length; i++) {
+    unsigned char c = (unsigned char) token[i];
+    if (c == '<' || c == '>' || (is_space((char) c) && (used == 0 || i + 1 == length
+                                                        || token[i + 1] == '>'
+                                                        || is_space(token[i + 1]))))
+      continue;                       /* brackets and the blanks around them */
+    if (c <= 0x20 || c >= 0x7f || c == '"' || c == '(' || c == ')' || c == ','
+        || c == ';' || used + 1 >= size || used >= CAP_ID_BYTES)
+      goto invalid;
+    digit |= c >= '0' && c <= '9';
+    out[used++] = (char) c;
+  }
+  if (used < 8 || !digit)
+    goto invalid;
+  out[used] = '\0';
+  return used;
+invalid:
+  out[0] = '\0';
+  return 0;
+}
+
+size_t
+msgid_scan_own(const char *value, size_t length, size_t max,
+               msgid_found_fn found, void *cookie, int *capped)
+{
+  size_t seen = msgid_scan(value, length, max, found, cookie, capped);
+  if (seen > 0 || memchr(value, '<', length) || max == 0)
+    return seen;
+  size_t start = 0, end = length;
+  while (start < end && is_space(value[start]))
+    start++;
+  while (end > start && is_space(value[end - 1]))
+    end--;
+  for (size_t i = start; i < end; i++)
+    if (is_space(value[i]))
+      return 0;                       /* prose, not an ID */
+  if (end > start) {
+    found(cookie, value + start, end - start);
+    seen++;
+  }
+  return seen;
+}
+
+int
+msgid_is_bare(const char *msgid)
+{
+  return msgid && msgid[0] && !strchr(msgid, '@');
+}
+
 /* The token that looks like an address in free text: what is inside <>, or
  * after a "type;" prefix, or the whole word that contains '@'. */
 size_t

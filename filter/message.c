@@ -401,7 +401,9 @@ struct walk {
 };
 
 /* Replace CRLF by LF and NUL by space in place; returns the new length.
- * Text that has neither (most of it) is only scanned, with memchr. */
+ * Text with CRs and no LF at all has classic-Mac line ends: each CR
+ * becomes an LF. Text that has neither (most of it) is only scanned, with
+ * memchr. */
 static size_t
 normalise_text(char *data, size_t length)
 {
@@ -410,8 +412,13 @@ normalise_text(char *data, size_t length)
     data[length] = '\0';
     return length;
   }
+  int cr_only = cr && !memchr(data, '\n', length);
   size_t first = (size_t) ((cr && (!nul || cr < nul) ? cr : nul) - data), out = first;
   for (size_t i = first; i < length; i++) {
+    if (data[i] == '\r' && cr_only) {
+      data[out++] = '\n';
+      continue;
+    }
     if (data[i] == '\r' && i + 1 < length && data[i + 1] == '\n')
       continue;
     data[out++] = data[i] == '\0' ? ' ' : data[i];
@@ -888,9 +895,12 @@ role_of(const char *type, int *known)
 /* Lines of a stream, read READ_CHUNK bytes at a time (Mailutils' own MIME
  * code reads line by line through stacked streams, ~400 instructions a
  * byte). A CR before the LF is dropped, so CRLF input needs no normalised
- * copy. A line longer than CAP_LINE_BYTES comes in pieces, none of them
- * "whole", so a piece is never taken for a boundary or an empty line.
- * `offset` counts the LF-normalised bytes delivered. */
+ * copy; a stream whose first READ_CHUNK bytes hold a CR and no LF has
+ * classic-Mac line ends, and there every CR ends a line (one "\r\r\n" in
+ * LF or CRLF mail must not split). A line longer than CAP_LINE_BYTES comes
+ * in pieces, none of them "whole", so a piece is never taken for a
+ * boundary or an empty line. `offset` counts the LF-normalised bytes
+ * delivered. */
 struct line_reader {
   mu_stream_t stream;
   char *buffer;               /* READ_CHUNK bytes */
@@ -898,6 +908,8 @@ struct line_reader {
   int at_eof;
   int read_error;             /* Mailutils error code that ended the input */
   int in_line;                /* the last piece did not end its line */
+  int filled;                 /* the first read is done: cr_only is known */
+  int cr_only;                /* classic-Mac line ends: CR ends a line */
   unsigned long long offset, line_offset;
   const char *line;           /* the current line, CR LF / LF removed */
   size_t length;
@@ -935,6 +947,11 @@ reader_fill(struct line_reader *reader)
   if (rc || n == 0)
     reader->at_eof = 1;
   reader->end += n;
+  if (!reader->filled && reader->end > 0) {
+    reader->filled = 1;
+    reader->cr_only = memchr(reader->buffer, '\r', reader->end)
+                      && !memchr(reader->buffer, '\n', reader->end);
+  }
 }
 
 /* The next line (or piece of one) into reader->line; 0 at the end. Each
@@ -947,11 +964,12 @@ reader_next(struct line_reader *reader)
   for (;;) {
     size_t left = reader->end - reader->start, length, consumed;
     const char *data = reader->buffer + reader->start;
-    const char *newline = memchr(data, '\n', left < window ? left : window);
+    const char *newline = memchr(data, reader->cr_only ? '\r' : '\n',
+                                 left < window ? left : window);
     if (newline) {
       consumed = (size_t) (newline - data) + 1;
       length = consumed - 1;
-      if (length > 0 && data[length - 1] == '\r')
+      if (length > 0 && data[length - 1] == '\r' && !reader->cr_only)
         length--;
     } else if (left >= window || (reader->at_eof && left > 0)) {
       length = consumed = left < CAP_LINE_BYTES ? left : CAP_LINE_BYTES;
@@ -1556,6 +1574,10 @@ notice_parse_header(struct input *input, struct notice *notice,
     char skip[CAP_LINE_BYTES];
     size_t n = 0;
     rc = mu_stream_readline(input->raw, skip, sizeof skip, &n);
+    /* With classic-Mac line ends the "From " line ends at its first CR. */
+    const char *cr = rc == 0 ? memchr(skip, '\r', n) : NULL;
+    if (cr && cr + 1 < skip + n && cr[1] != '\n')
+      rc = mu_stream_seek(input->raw, cr + 1 - skip, MU_SEEK_SET, NULL);
   }
   if (rc == 0)
     rc = read_bounded_until(input->raw, CAP_HEADER_BLOCK_BYTES, 1,

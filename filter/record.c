@@ -224,8 +224,8 @@ take_first_msgid(void *cookie, const char *token, size_t length)
 {
   struct record_run *run = cookie;
   if (run->message->msgid[0] == '\0')
-    msgid_normalise(token, length, run->message->msgid,
-                    sizeof run->message->msgid);
+    msgid_normalise_own(token, length, run->message->msgid,
+                        sizeof run->message->msgid);
 }
 
 /* The Date field, parsed by Mailutils; 0 when absent or unparsable. */
@@ -250,8 +250,8 @@ visit_field(void *cookie, const char *name, size_t name_length,
 
   if (run->message->msgid[0] == '\0' && name_is(name, name_length, "message-id")) {
     int capped;
-    msgid_scan(value, value_length, CAP_IDS_PER_FIELD, take_first_msgid, run,
-               &capped);
+    msgid_scan_own(value, value_length, CAP_IDS_PER_FIELD, take_first_msgid, run,
+                   &capped);
   } else if (run->message->date == 0 && name_is(name, name_length, "date")) {
     take_date(run->message, value, value_length);
   } else if (is_recipient_field(name, name_length)) {

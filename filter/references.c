@@ -29,9 +29,19 @@ reference_source_name(enum reference_source source)
   return "?";
 }
 
+/* Where IDs go: the references themselves, or (for an original that is
+ * itself a notice) a list read after every other original. */
+struct deferred_ids {
+  struct reference ids[CAP_REFERENCED_IDS];
+  size_t count;
+};
+
 struct id_sink {
   struct references *references;
   enum reference_source source;
+  int against;                      /* the IDs may count against the notice */
+  int own_field;                    /* a Message-ID field: bare IDs count */
+  struct deferred_ids *deferred;    /* non-NULL: into this list instead */
 };
 
 static void
@@ -45,25 +55,50 @@ add_id(void *cookie, const char *token, size_t length)
     references->caps_hit |= CAP_HIT_ID_BYTES;
     return;
   }
-  if (msgid_normalise(token, length, normalised, sizeof normalised) == 0)
+  if ((sink->own_field ? msgid_normalise_own(token, length, normalised, sizeof normalised)
+                       : msgid_normalise(token, length, normalised, sizeof normalised)) == 0)
     return;
-  for (size_t i = 0; i < references->id_count; i++)
-    if (strcmp(references->ids[i].msgid, normalised) == 0)
+  struct reference *list = sink->deferred ? sink->deferred->ids : references->ids;
+  size_t *count = sink->deferred ? &sink->deferred->count : &references->id_count;
+  for (size_t i = 0; i < *count; i++)
+    if (strcmp(list[i].msgid, normalised) == 0)
       return;
-  if (references->id_count == CAP_REFERENCED_IDS) {
+  if (*count == CAP_REFERENCED_IDS) {
     references->caps_hit |= CAP_HIT_IDS;
     return;
   }
-  struct reference *reference = &references->ids[references->id_count++];
+  struct reference *reference = &list[(*count)++];
   reference->source = sink->source;
+  /* A bare ID may be one `record` stored before it knew bare IDs: its
+   * absence proves nothing. */
+  reference->against = sink->against && !msgid_is_bare(normalised);
   memcpy(reference->msgid, normalised, strlen(normalised) + 1);
+}
+
+/* Append the deferred IDs (those not found already). */
+static void
+add_deferred(struct references *references, const struct deferred_ids *deferred)
+{
+  for (size_t d = 0; d < deferred->count; d++) {
+    const struct reference *reference = &deferred->ids[d];
+    int known = 0;
+    for (size_t i = 0; i < references->id_count && !known; i++)
+      known = strcmp(references->ids[i].msgid, reference->msgid) == 0;
+    if (known)
+      continue;
+    if (references->id_count == CAP_REFERENCED_IDS) {
+      references->caps_hit |= CAP_HIT_IDS;
+      return;
+    }
+    references->ids[references->id_count++] = *reference;
+  }
 }
 
 static void
 add_ids_from_value(struct references *references, enum reference_source source,
-                   const char *value, size_t length)
+                   int against, const char *value, size_t length)
 {
-  struct id_sink sink = { references, source };
+  struct id_sink sink = { references, source, against, 0, NULL };
   int capped = 0;
   msgid_scan(value, length, CAP_IDS_PER_FIELD, add_id, &sink, &capped);
   if (capped)
@@ -152,20 +187,33 @@ add_received(struct references *references, const char *value, size_t length)
   }
 }
 
-/* Fields of an original's header block that matter. */
+/* Fields of an original's header block that matter. An original that is
+ * itself a notice gives only its IDs (deferred): its From and Date are a
+ * mail server's, not those of the message we would have sent. */
 static void
 original_field(void *cookie, const char *name, size_t name_length,
                const char *value, size_t value_length)
 {
   struct id_sink *sink = cookie;
   struct references *references = sink->references;
+  int capped = 0;
 
-  if (name_length == 10 && strncasecmp(name, "Message-ID", 10) == 0)
-    add_ids_from_value(references, sink->source, value, value_length);
-  else if (name_length == 31
-           && strncasecmp(name, "X-Microsoft-Original-Message-ID", 31) == 0)
-    add_ids_from_value(references, SOURCE_MICROSOFT_ORIGINAL, value, value_length);
-  else if (name_length == 4 && strncasecmp(name, "From", 4) == 0
+  if (name_length == 10 && strncasecmp(name, "Message-ID", 10) == 0) {
+    struct id_sink own = *sink;
+    own.own_field = 1;
+    msgid_scan_own(value, value_length, CAP_IDS_PER_FIELD, add_id, &own, &capped);
+    if (capped)
+      references->caps_hit |= CAP_HIT_IDS;
+  } else if (name_length == 31
+             && strncasecmp(name, "X-Microsoft-Original-Message-ID", 31) == 0) {
+    struct id_sink microsoft = *sink;
+    microsoft.source = SOURCE_MICROSOFT_ORIGINAL;
+    msgid_scan(value, value_length, CAP_IDS_PER_FIELD, add_id, &microsoft, &capped);
+    if (capped)
+      references->caps_hit |= CAP_HIT_IDS;
+  } else if (sink->deferred) {
+    return;
+  } else if (name_length == 4 && strncasecmp(name, "From", 4) == 0
            && references->original_from[0] == '\0')
     address_normalise(value, value_length, references->original_from,
                       sizeof references->original_from);
@@ -182,11 +230,21 @@ original_field(void *cookie, const char *name, size_t name_length,
   }
 }
 
+/* The state of one extraction: what every original's IDs share. */
+struct extraction {
+  struct references *references;
+  int against;                      /* classify_original_is_evidence */
+  struct deferred_ids deferred;
+};
+
 static void
-scan_original(struct references *references, enum reference_source source,
+scan_original(struct extraction *extraction, enum reference_source source,
               const char *block, size_t length)
 {
-  struct id_sink sink = { references, source };
+  struct references *references = extraction->references;
+  struct id_sink sink = { references, source, extraction->against, 0, NULL };
+  if (classify_header_is_notice(block, length))
+    sink.deferred = &extraction->deferred;
   if (header_each(block, length, original_field, &sink) < 0)
     references->caps_hit |= CAP_HIT_HEADER_FIELDS;
 }
@@ -196,9 +254,11 @@ static void
 status_field(void *cookie, const char *name, size_t name_length,
              const char *value, size_t value_length)
 {
-  struct references *references = cookie;
+  struct extraction *extraction = cookie;
+  struct references *references = extraction->references;
   if (name_length == 20 && strncasecmp(name, "Original-Envelope-Id", 20) == 0)
-    add_ids_from_value(references, SOURCE_ENVELOPE_ID, value, value_length);
+    add_ids_from_value(references, SOURCE_ENVELOPE_ID, extraction->against, value,
+                       value_length);
   else if ((name_length == 15 && strncasecmp(name, "Final-Recipient", 15) == 0)
            || (name_length == 18 && strncasecmp(name, "Original-Recipient", 18) == 0))
     add_recipient(references, value, value_length);
@@ -209,8 +269,10 @@ static void
 disposition_field(void *cookie, const char *name, size_t name_length,
                   const char *value, size_t value_length)
 {
+  struct extraction *extraction = cookie;
   if (name_length == 19 && strncasecmp(name, "Original-Message-ID", 19) == 0)
-    add_ids_from_value(cookie, SOURCE_MDN_ORIGINAL, value, value_length);
+    add_ids_from_value(extraction->references, SOURCE_MDN_ORIGINAL, extraction->against,
+                       value, value_length);
 }
 
 /* Lines where a bounce's own text stops naming failed recipients: the
@@ -279,7 +341,7 @@ scan_ndr_text(struct references *references, const char *text, size_t length,
 /* A delivery-status body is a series of header-like groups separated by
  * empty lines; visit each group. */
 static void
-scan_delivery_status(struct references *references, const char *text, size_t length)
+scan_delivery_status(struct extraction *extraction, const char *text, size_t length)
 {
   size_t start = 0;
   int groups = 0;
@@ -301,7 +363,7 @@ scan_delivery_status(struct references *references, const char *text, size_t len
         break;
     }
     size_t group_length = (size_t) (end - (text + start));
-    header_each(text + start, group_length, status_field, references);
+    header_each(text + start, group_length, status_field, extraction);
     start += group_length;
   }
 }
@@ -323,8 +385,9 @@ unquote(const char **line, size_t length)
  * (any case, quoted or indented). The lines around one, up to the blank
  * lines, are read as the original's header block. */
 static void
-scan_quoted_text(struct references *references, const char *text, size_t length)
+scan_quoted_text(struct extraction *extraction, const char *text, size_t length)
 {
+  struct references *references = extraction->references;
   char block[8192];
   size_t line_start = 0;
 
@@ -394,7 +457,7 @@ scan_quoted_text(struct references *references, const char *text, size_t length)
         position = end + 1;
       }
       block[used] = '\0';
-      scan_original(references, SOURCE_QUOTED_TEXT, block, used);
+      scan_original(extraction, SOURCE_QUOTED_TEXT, block, used);
       line_end = to;
     }
     line_start = line_end + 1;
@@ -430,6 +493,11 @@ references_extract(const struct notice *notice,
   references->caps_hit = 0;
   references->original_from[0] = '\0';
   references->original_date[0] = '\0';
+  /* Not zeroed either (64 KB): only deferred.count is read first. */
+  static struct extraction extraction;
+  extraction.references = references;
+  extraction.against = classify_original_is_evidence(classification);
+  extraction.deferred.count = 0;
   static const enum part_role order[] = {
     PART_ORIGINAL_MESSAGE, PART_ORIGINAL_HEADERS, PART_TEXT,
   };
@@ -440,20 +508,20 @@ references_extract(const struct notice *notice,
         continue;
       if (part->role == PART_TEXT) {
         if (classification->kind != KIND_NONE)
-          scan_quoted_text(references, part->content, part->length);
+          scan_quoted_text(&extraction, part->content, part->length);
       } else {
-        scan_original(references, part->role == PART_ORIGINAL_MESSAGE
-                                  ? SOURCE_ATTACHED_MESSAGE
-                                  : SOURCE_ATTACHED_HEADERS,
+        scan_original(&extraction, part->role == PART_ORIGINAL_MESSAGE
+                                   ? SOURCE_ATTACHED_MESSAGE
+                                   : SOURCE_ATTACHED_HEADERS,
                       part->content, part->length);
       }
     }
   for (size_t i = 0; i < notice->part_count; i++) {
     const struct notice_part *part = &notice->parts[i];
     if (part->role == PART_DELIVERY_STATUS && part->content)
-      scan_delivery_status(references, part->content, part->length);
+      scan_delivery_status(&extraction, part->content, part->length);
     else if (part->role == PART_DISPOSITION && part->content)
-      header_each(part->content, part->length, disposition_field, references);
+      header_each(part->content, part->length, disposition_field, &extraction);
   }
   /* A non-standard bounce names the failed recipients in its first text. */
   if (classification->kind == KIND_NDR && references->recipient_count == 0)
@@ -471,17 +539,23 @@ references_extract(const struct notice *notice,
   header_each(notice->header, notice->header_length, top_field, references);
 
   /* Last resort: header blocks anywhere in the raw body. */
-  if (references->id_count == 0 && notice->raw_body && classification->kind != KIND_NONE)
-    scan_quoted_text(references, notice->raw_body, notice->raw_body_length);
+  if (references->id_count == 0 && extraction.deferred.count == 0 && notice->raw_body
+      && classification->kind != KIND_NONE)
+    scan_quoted_text(&extraction, notice->raw_body, notice->raw_body_length);
+  /* Then the IDs of originals that are notices themselves. */
+  add_deferred(references, &extraction.deferred);
 
-  /* An auto-reply or challenge names the original in its own header. */
+  /* An auto-reply names the original in its own header; any other
+   * message's In-Reply-To and References name a thread. */
   char value[CAP_LINE_BYTES];
   long length = header_field(notice->header, notice->header_length, "In-Reply-To",
                              value, sizeof value);
   if (length >= 0)
-    add_ids_from_value(references, SOURCE_IN_REPLY_TO, value, strlen(value));
+    add_ids_from_value(references, SOURCE_IN_REPLY_TO,
+                       classify_in_reply_to_names_original(classification),
+                       value, strlen(value));
   length = header_field(notice->header, notice->header_length, "References",
                         value, sizeof value);
   if (length >= 0)
-    add_ids_from_value(references, SOURCE_REFERENCES, value, strlen(value));
+    add_ids_from_value(references, SOURCE_REFERENCES, 0, value, strlen(value));
 }

@@ -28,6 +28,22 @@ typedef void (*msgid_found_fn)(void *cookie, const char *token, size_t length);
 size_t msgid_scan(const char *value, size_t length, size_t max,
                   msgid_found_fn found, void *cookie, int *capped);
 
+/* A message's own Message-ID field (a sent message's, an original's):
+ * as msgid_normalise, and a bare token without '@' counts too (some
+ * servers write "Message-ID: 20140913142357"): 8 to CAP_ID_BYTES
+ * printable bytes with a digit, no blank, quote, '(' or ')', kept as
+ * written. */
+size_t msgid_normalise_own(const char *token, size_t length, char *out, size_t size);
+
+/* msgid_scan for a Message-ID field: a value with no <> that is one bare
+ * word counts as one token even without '@' (normalise it with
+ * msgid_normalise_own). */
+size_t msgid_scan_own(const char *value, size_t length, size_t max,
+                      msgid_found_fn found, void *cookie, int *capped);
+
+/* Does a normalised ID lack its '@' (msgid_normalise_own's bare form)? */
+int msgid_is_bare(const char *msgid);
+
 /* Normalise one address ("Name <a@b>", "<a@b>", "rfc822; a@b", "a@b").
  * Writes lower-case "local@domain" into out (size at least
  * CAP_ADDRESS_BYTES + 1) and returns its length, or 0 if none. */

@@ -3,8 +3,8 @@
  *
  * Sources, in order of trust: the attached original's header block, attached
  * original headers, headers quoted in the text ("Message-ID:" lines of a
- * copy), Original-Envelope-Id and X-Microsoft-Original-Message-ID, and for
- * auto-replies In-Reply-To and References. Also: failed recipients
+ * copy), Original-Envelope-Id and X-Microsoft-Original-Message-ID, then
+ * In-Reply-To and References. Also: failed recipients
  * (Final-Recipient, Original-Recipient, X-Failed-Recipients, and for
  * non-standard bounces the addresses their text names before the copy of
  * the original), the original's From and Date, and the hosts of its
@@ -30,6 +30,8 @@ enum reference_source {
 
 struct reference {
   enum reference_source source;
+  int against;                    /* may its absence from the store count
+                                     against the notice? (references_extract) */
   char msgid[CAP_ID_BYTES + 1];   /* normalised (mailid.h) */
 };
 
@@ -45,7 +47,16 @@ struct references {
   unsigned caps_hit;
 };
 
-/* Fill *references from a notice (never fails; duplicates are dropped). */
+/* Fill *references from a notice (never fails; duplicates are dropped).
+ * Only the notice's original is evidence against us: IDs of the attached
+ * or copied original, of the DSN/MDN fields, and the In-Reply-To of a
+ * notice that answers by its headers (classify_in_reply_to_names_original)
+ * get `against`; the References and any other In-Reply-To only name a
+ * thread, and may only show that we did send the original. An original
+ * that is itself a notice (a bounce of a bounce) is read after the
+ * originals inside it, so ids[0] names the message we would have sent. A
+ * bare Message-ID without '@' in an original's Message-ID field counts
+ * (mailid.h msgid_scan_own). */
 void references_extract(const struct notice *notice,
                         const struct classification *classification,
                         struct references *references);

@@ -35,7 +35,7 @@ function anchor_of(text,    best, i) {
   phrase = $0
   sub(/^[ \t]*[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]+/, "", phrase)
   sub(/[ \t]+$/, "", phrase)
-  if (place !~ /^(subject|body|strong|from)$/ || kind !~ /^(ndr|autoreply|challenge|virus)$/ || phrase == "") {
+  if (place !~ /^(subject|body|strong|from)$/ || kind !~ /^(ndr|autoreply|challenge|virus|arf)$/ || phrase == "") {
     printf("%s:%d: bad signature line\n", FILENAME, FNR) > "/dev/stderr"
     failed = 1
     exit 1

@@ -190,7 +190,7 @@ equal "unknown option in stats: EX_USAGE (64)" "$?" 64
 printf 'subject\tchallenge\tmysite\tplease whitelist me\n' > "$WORK/signatures.txt"
 write_rules "[classify]
 signatures = $WORK/signatures.txt"
-printf 'From: gate@example.net\nSubject: Please whitelist me first\n\nclick\n' > "$WORK/site.eml"
+printf 'From: gate@example.net\nAuto-Submitted: auto-replied\nSubject: Please whitelist me first\n\nclick\n' > "$WORK/site.eml"
 run_check "$WORK/site" "$WORK/site.eml"
 contains "a site signature classifies (kind challenge)" "$log_line" "kind=challenge"
 printf 'not a signature\n' > "$WORK/signatures.txt"

@@ -41,6 +41,31 @@ static const struct file_case file_cases[] = {
   { "tests/fixtures/bounceparser/polish-autoreply.msg", NULL, KIND_AUTOREPLY },
   { "tests/fixtures/bounceparser/bluebottle.msg", NULL, KIND_CHALLENGE },
   { "tests/fixtures/bounceparser/boxbe-cr.msg", NULL, KIND_CHALLENGE },
+  /* Issue 13: ordinary mail that speaks of viruses, vacations and
+   * undeliverable things, and the notices nobody here wrote. */
+  { "tests/messages/rt-virus-alert.eml", NULL, KIND_NONE },
+  { "tests/messages/jira-out-of-office.eml", NULL, KIND_NONE },
+  { "tests/messages/vacation-schedule.eml", NULL, KIND_NONE },
+  { "tests/messages/invoice-thanks.eml", NULL, KIND_NONE },
+  { "tests/messages/calendar-accepted.eml", NULL, KIND_NONE },
+  { "tests/messages/calendar-accepted.eml", "", KIND_NONE },
+  { "tests/messages/autoreply-foreign.eml", NULL, KIND_AUTOREPLY },
+  { "tests/messages/sms-gateway-bounce.eml", NULL, KIND_NDR },
+  { "tests/messages/sisimai/bsd-arf-22.eml", NULL, KIND_ARF },          /* Hotmail JMRP */
+  { "tests/messages/sisimai/bsd-arf-26.eml", NULL, KIND_ARF },          /* unsubscribe */
+  { "tests/messages/sisimai/bsd-lhost-amazonses-09.eml", NULL, KIND_NDR },
+  { "tests/messages/sisimai/bsd-lhost-amazonses-10.eml", NULL, KIND_NDR },
+  { "tests/messages/sisimai/bsd-lhost-amazonses-11.eml", NULL, KIND_ARF },
+  { "tests/messages/sisimai/bsd-lhost-amazonses-12.eml", NULL, KIND_NONE }, /* delivered */
+  { "tests/messages/sisimai/bsd-lhost-fml-02.eml", NULL, KIND_NDR },    /* not member */
+  { "tests/messages/sisimai/bsd-lhost-googlegroups-14.eml", NULL, KIND_NDR },
+  { "tests/messages/sisimai/bsd-lhost-kddi-01.eml", NULL, KIND_NDR },   /* ISO-2022-JP */
+  { "tests/messages/sisimai/bsd-lhost-postfix-09.eml", NULL, KIND_DSN },
+  { "tests/messages/sisimai/bsd-lhost-postfix-49.eml", NULL, KIND_NDR },
+  { "tests/messages/sisimai/bsd-lhost-sendmail-14.eml", NULL, KIND_NONE }, /* Fwd by a person */
+  { "tests/messages/sisimai/bsd-lhost-x5-01.eml", NULL, KIND_DSN },
+  { "tests/messages/sisimai/mac-lhost-ezweb-01.eml", NULL, KIND_NDR },  /* CR only */
+  { "tests/messages/sisimai/mac-lhost-x5-01.eml", NULL, KIND_DSN },
 };
 
 struct text_case {
@@ -73,15 +98,22 @@ static const struct text_case text_cases[] = {
   { "Precedence: auto_reply is an auto-reply",
     "From: a@example.net\nPrecedence: auto_reply\nSubject: Re: x\n\nback soon\n",
     NULL, KIND_AUTOREPLY },
-  { "out-of-office subject",
-    "From: a@example.net\nSubject: Out of Office: Re: x\n\nback soon\n",
+  { "out-of-office subject with a null Return-Path",
+    "Return-Path: <>\nFrom: a@example.net\nSubject: Out of Office: Re: x\n\nback soon\n",
     NULL, KIND_AUTOREPLY },
+  { "an out-of-office subject alone is a person's mail",
+    "From: a@example.net\nSubject: Out of Office: Re: x\n\nback soon\n",
+    NULL, KIND_NONE },
   { "virus notice subject",
     "From: postmaster@example.net\nSubject: VIRUS in message you sent\n\nremoved\n",
     NULL, KIND_VIRUS },
-  { "challenge subject",
-    "From: verify@example.net\nSubject: Please confirm your message\n\nclick\n",
+  { "challenge subject on an auto-reply",
+    "From: verify@example.net\nAuto-Submitted: auto-replied\n"
+    "Subject: Please confirm your message\n\nclick\n",
     NULL, KIND_CHALLENGE },
+  { "a challenge subject alone is ordinary",
+    "From: verify@example.net\nSubject: Please confirm your message\n\nclick\n",
+    NULL, KIND_NONE },
   { "MDN by report-type",
     "From: a@example.net\nContent-Type: multipart/report; "
     "report-type=disposition-notification; boundary=B\n\n--B\nContent-Type: text/plain\n\n"
@@ -107,6 +139,46 @@ static const struct text_case text_cases[] = {
   { "an encoded virus subject early wins over a later bounce word",
     "From: postmaster@example.net\nSubject: =?utf-8?q?Virus_found_in_undeliverable_mail?=\n\nx\n",
     NULL, KIND_VIRUS },
+  { "Auto-Submitted: auto-generated with a virus subject is ordinary (tickets)",
+    "From: help@help.example\nAuto-Submitted: auto-generated\n"
+    "Subject: [help #1] Virus alert on my laptop\nIn-Reply-To: <t@help.example>\n\nscanned\n",
+    NULL, KIND_NONE },
+  { "a subject phrase alone makes nothing a notice",
+    "From: a@example.net\nSubject: Undeliverable parcels\n\nback to the desk\n",
+    NULL, KIND_NONE },
+  { "a strong phrase alone makes nothing a notice",
+    "From: a@example.net\nSubject: hi\n\nI use a challenge-response filter.\n",
+    NULL, KIND_NONE },
+  { "a body phrase with an auto-generated header is ordinary",
+    "From: ci@example.net\nAuto-Submitted: auto-generated\nSubject: build\n\n"
+    "This message was created automatically by mail delivery software.\n",
+    NULL, KIND_NONE },
+  { "a vendor notice field: X-Failed-Recipients",
+    "From: someone@example.net\nX-Failed-Recipients: lost@far.example\nSubject: x\n\ngone\n",
+    NULL, KIND_NDR },
+  { "a list manager's rejection from -admin@",
+    "From: dev-admin@lists.example\nSubject: You user@example.org are not member (dev ML)\n\n"
+    "You are not a member of this mailing list <dev@lists.example>.\n",
+    NULL, KIND_NDR },
+  { "an administrator's reply in a thread stays a person",
+    "From: System Administrator <it@example.net>\nSubject: Re: Vacation schedule\n"
+    "In-Reply-To: <v@example.org>\n\nI am on vacation too.\n",
+    NULL, KIND_NONE },
+  { "an attached original with a notice's subject (no sender signal)",
+    "From: staff@mail.example\nSubject: complaint about message from 192.0.2.1\n"
+    "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: message/rfc822\n\n"
+    "From: user@example.org\nMessage-ID: <c@example.org>\nSubject: hi\n\nhi\n--B--\n",
+    NULL, KIND_ARF },
+  { "a person forwarding a message as an attachment stays a person",
+    "From: a@example.net\nSubject: Fwd: Undeliverable: report\n"
+    "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: message/rfc822\n\n"
+    "From: MAILER-DAEMON@x.example\nMessage-ID: <c@x.example>\nSubject: Undeliverable\n\nx\n--B--\n",
+    NULL, KIND_NONE },
+  { "a copy of the original's X-Virus-Scanned does not make a virus notice",
+    "Return-Path: <>\nFrom: Mail Delivery Subsystem <mailer-daemon@x.example>\n"
+    "Subject: Delivery Status Notification (Failure)\n\nThe group may not exist.\n\n"
+    "----- Original message -----\n\nX-Virus-Scanned: ClamAV\nMessage-ID: <o@example.org>\n\nhi\n",
+    NULL, KIND_NDR },
   { "a postmaster writing a normal message stays ordinary",
     "From: postmaster@example.net\nSubject: maintenance tonight\n\nthe server reboots\n",
     NULL, KIND_NONE },
@@ -237,7 +309,7 @@ test_phrase_search(void)
     { strong, "Subject: hi\n\nA Yellow Kiwi only.\n",
       "virus/first-in-text", "a later signature when the first is absent" },
     { strong, "Subject: hi\n\nyellow kiw\n",
-      "none/", "a phrase cut short at the end of the text does not match" },
+      "ndr/null-sender", "a phrase cut short at the end of the text does not match" },
     { subject, "Subject: beta alpha Beta\n\nx\n",
       "virus/beta", "subject: earliest position, in any case, of a found phrase" },
     { subject, "Subject: beta alpha beta\n\nx\n",
@@ -247,10 +319,99 @@ test_phrase_search(void)
   };
   for (size_t i = 0; i < sizeof order_cases / sizeof order_cases[0]; i++) {
     char message[256], out[128];
-    snprintf(message, sizeof message, "From: a@example.net\n%s", order_cases[i].message);
+    snprintf(message, sizeof message, "Return-Path: <>\nFrom: a@example.net\n%s",
+             order_cases[i].message);
     TAP_STR(classify_with(message, order_cases[i].site, 2, out, sizeof out),
             order_cases[i].want, "%s", order_cases[i].name);
   }
+}
+
+/* The message with every line end (LF or CRLF) made `end` ("\r" classic
+ * Mac, "\r\n" DOS, "\n"). */
+static char *
+with_line_ends(const char *data, size_t length, const char *end, size_t *out_length)
+{
+  size_t end_length = strlen(end), used = 0;
+  char *out = malloc(length * 2 + 1);
+  for (size_t i = 0; out && i < length; i++) {
+    if (data[i] == '\r' && i + 1 < length && data[i + 1] == '\n')
+      continue;
+    if (data[i] == '\n' || data[i] == '\r') {
+      memcpy(out + used, end, end_length);
+      used += end_length;
+    } else {
+      out[used++] = data[i];
+    }
+  }
+  *out_length = used;
+  return out;
+}
+
+static enum notice_kind
+kind_of_buffer(const char *data, size_t length, const char *sender)
+{
+  struct input input;
+  struct notice notice;
+  struct failure failure;
+  struct classification classification;
+  struct context context = { .sender = sender };
+  if (input_from_buffer(data, length, &input, &failure) < 0)
+    return KIND_COUNT;
+  notice_parse(&input, &notice, &failure);
+  classify_notice(&notice, &context, NULL, &classification);
+  notice_free(&notice);
+  input_free(&input);
+  return classification.kind;
+}
+
+/* CR-only and CRLF line ends are judged exactly like LF ones, at any
+ * depth (issue 13: classic-Mac files were read as one header line). */
+static void
+test_line_ends(void)
+{
+  static const char *const ends[] = { "\r", "\r\n" };
+  for (size_t i = 0; i < sizeof file_cases / sizeof file_cases[0]; i++) {
+    size_t length;
+    char *data = fixture_read(file_cases[i].file, &length);
+    if (!data) {
+      TAP_OK(0, "%s readable", file_cases[i].file);
+      continue;
+    }
+    enum notice_kind want = kind_of_buffer(data, length, file_cases[i].sender);
+    for (size_t e = 0; e < 2; e++) {
+      size_t converted_length;
+      char *converted = with_line_ends(data, length, ends[e], &converted_length);
+      TAP_STR(kind_name(kind_of_buffer(converted, converted_length, file_cases[i].sender)),
+              kind_name(want), "%s with %s line ends: as with LF", file_cases[i].file,
+              e ? "CRLF" : "CR-only");
+      free(converted);
+    }
+    free(data);
+  }
+  /* An attached original whose own lines end in CR only (base64 inside
+   * an LF message): its header block is still read. */
+  static const char nested[] =
+    "Return-Path: <>\nFrom: MAILER-DAEMON@x.example\nSubject: Returned mail\n"
+    "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\n"
+    "User unknown\n--B\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n"
+    /* "From: user@example.org\rMessage-ID: <cr@example.org>\rSubject: hi\r\rhi\r" */
+    "RnJvbTogdXNlckBleGFtcGxlLm9yZw1NZXNzYWdlLUlEOiA8Y3JAZXhhbXBsZS5vcmc+DVN1Ympl\n"
+    "Y3Q6IGhpDQ1oaQ0=\n--B--\n";
+  struct input input;
+  struct notice notice;
+  struct failure failure;
+  struct classification classification;
+  input_from_buffer(nested, sizeof nested - 1, &input, &failure);
+  notice_parse(&input, &notice, &failure);
+  classify_notice(&notice, NULL, NULL, &classification);
+  int found = 0;
+  for (size_t i = 0; i < notice.part_count; i++)
+    if (notice.parts[i].role == PART_ORIGINAL_MESSAGE && notice.parts[i].content)
+      found |= strstr(notice.parts[i].content, "Message-ID: <cr@example.org>\n") != NULL;
+  TAP_OK(found, "a CR-only original inside an LF bounce: its header read line by line");
+  TAP_STR(kind_name(classification.kind), "ndr", "a CR-only original inside: kind ndr");
+  notice_free(&notice);
+  input_free(&input);
 }
 
 int
@@ -294,7 +455,12 @@ main(void)
     { "From: MAILER-DAEMON@x.example\n\n", NULL, 1 },
     { "From: a@b.example\nContent-Type: multipart/report; report-type=x\n\n", NULL, 1 },
     { "From: a@b.example\nAuto-Submitted: auto-replied\n\n", NULL, 1 },
-    { "From: a@b.example\nSubject: Undeliverable: x\n\n", NULL, 1 },
+    { "From: a@b.example\nSubject: Undeliverable: x\n\n", NULL, 0 },
+    { "From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n"
+      "Subject: Undeliverable: x\n\n", NULL, 1 },
+    { "From: a@b.example\nAuto-Submitted: auto-generated\n\n", NULL, 0 },
+    { "From: a@b.example\nX-Failed-Recipients: b@c.example\n\n", NULL, 1 },
+    { "From: list-admin@b.example\n\n", NULL, 1 },
     { "From: a@b.example\nSubject: Re: Undeliverable: x\n\n", NULL, 0 },
     { "From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n\n", NULL, 0 },
   };
@@ -320,5 +486,6 @@ main(void)
     TAP_INT(classify_is_null_sender(senders[i].sender), senders[i].null,
             "null sender '%s'", senders[i].sender ? senders[i].sender : "(unset)");
   test_phrase_search();
+  test_line_ends();
   return tap_done();
 }

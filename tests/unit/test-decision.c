@@ -61,6 +61,33 @@ static const struct decision_case cases[] = {
     NOW + 5 * DAY, VERDICT_CLEAN, ACTION_DELIVER, "site rule" },
   { "backscatter action from the rule file", "examples/messages/exim-forged.eml",
     drop_rules, 1, NOW + 5 * DAY, VERDICT_BACKSCATTER, ACTION_DROP, "referenced" },
+  /* Issue 13: with a store recording for weeks, ordinary mail that speaks
+   * of viruses, vacations and out-of-office replies, in a thread the user
+   * did not start, came out backscatter (and was dropped with drop_rules). */
+  { "RT ticket update 'Virus alert' (auto-generated): clean",
+    "tests/messages/rt-virus-alert.eml", drop_rules, 1, NOW + 30 * DAY,
+    VERDICT_CLEAN, ACTION_DELIVER, "not bounce-like" },
+  { "RT ticket update with [identity]: clean",
+    "tests/messages/rt-virus-alert.eml", identity_rules, 1, NOW + 30 * DAY,
+    VERDICT_CLEAN, ACTION_DELIVER, "not bounce-like" },
+  { "Jira 'Out of office calendar integration': clean",
+    "tests/messages/jira-out-of-office.eml", drop_rules, 1, NOW + 30 * DAY,
+    VERDICT_CLEAN, ACTION_DELIVER, "not bounce-like" },
+  { "a colleague's 'Vacation schedule for December': clean",
+    "tests/messages/vacation-schedule.eml", drop_rules, 1, NOW + 30 * DAY,
+    VERDICT_CLEAN, ACTION_DELIVER, "not bounce-like" },
+  { "a customer's 'Thank you for your email about the invoice': clean",
+    "tests/messages/invoice-thanks.eml", identity_rules, 1, NOW + 30 * DAY,
+    VERDICT_CLEAN, ACTION_DELIVER, "not bounce-like" },
+  { "an iTIP 'Accepted:' with a null Return-Path: clean",
+    "tests/messages/calendar-accepted.eml", drop_rules, 1, NOW + 30 * DAY,
+    VERDICT_CLEAN, ACTION_DELIVER, "not bounce-like" },
+  { "an auto-reply by its headers about a message we never sent: backscatter",
+    "tests/messages/autoreply-foreign.eml", NULL, 1, NOW + 30 * DAY,
+    VERDICT_BACKSCATTER, ACTION_FILE, "referenced Message-IDs" },
+  { "a bounce whose only ID is its In-Reply-To (no null sender): unknown",
+    "tests/messages/sms-gateway-bounce.eml", drop_rules, 1, NOW + 30 * DAY,
+    VERDICT_UNKNOWN, ACTION_DELIVER, "only the thread" },
 };
 
 static char store_dir[] = "/tmp/bsf-test-decision-XXXXXX";

@@ -105,5 +105,39 @@ main(void)
   }
   TAP_STR(address_domain("a@b.example"), "b.example", "address_domain");
   TAP_OK(address_domain("nodomain") == NULL, "address_domain without @");
+  /* A message's own Message-ID field: bare IDs without '@' count there
+   * (issue 13: "Message-ID: 20140913142357"), and nowhere else. */
+  static const struct { const char *input; const char *want; } own_cases[] = {
+    { "20140913142357", "20140913142357" },
+    { " <20140913142357> ", "20140913142357" },
+    { "<abc@Example.ORG>", "abc@example.org" },
+    { "short1", "" },                       /* under 8 bytes */
+    { "no-digits-here", "" },               /* a word, not an ID */
+    { "two words 1234567", "" },
+    { "a(b)c12345678", "" },
+  };
+  for (size_t i = 0; i < sizeof own_cases / sizeof own_cases[0]; i++) {
+    char out[CAP_ID_BYTES + 1];
+    struct collected collected = { .count = 0 };
+    int capped;
+    const char *value = own_cases[i].input;
+    msgid_scan_own(value, strlen(value), CAP_IDS_PER_FIELD, collect, &collected, &capped);
+    const char *got = "";
+    if (collected.count == 1
+        && msgid_normalise_own(collected.tokens[0], strlen(collected.tokens[0]), out,
+                               sizeof out) > 0)
+      got = out;
+    TAP_STR(got, own_cases[i].want, "own Message-ID field '%s'", value);
+  }
+  {
+    char out[CAP_ID_BYTES + 1];
+    struct collected collected = { .count = 0 };
+    int capped;
+    msgid_scan("20140913142357", 14, CAP_IDS_PER_FIELD, collect, &collected, &capped);
+    TAP_INT(collected.count, 0, "msgid_scan: a bare word without '@' is no ID");
+    TAP_INT(msgid_normalise("20140913142357", 14, out, sizeof out), 0,
+            "msgid_normalise: still needs its '@'");
+    TAP_OK(msgid_is_bare("20140913142357") && !msgid_is_bare("a@b"), "msgid_is_bare");
+  }
   return tap_done();
 }

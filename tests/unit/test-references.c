@@ -32,6 +32,51 @@ static const struct id_case id_cases[] = {
   { "tests/fixtures/flufl.bounce/exim_01.txt",
     "19990920022322.a19735@stereo.rotzorg.org", SOURCE_QUOTED_TEXT,
     "userx@its.example.nl", "sgr@rotzorg.org" },
+  /* Issue 13: the true original of a bounce of a bounce (attached, and
+   * quoted in the text), a bare Message-ID, shapes nobody here wrote. */
+  { "tests/messages/sisimai/bsd-lhost-x5-01.eml",
+    "2222222222.0000000000002.JavaMail.nekogate@cat.example.jp",
+    SOURCE_ATTACHED_MESSAGE, NULL, NULL },
+  { "tests/messages/sisimai/mac-lhost-x5-01.eml",
+    "2222222222.0000000000002.JavaMail.nekogate@cat.example.jp",
+    SOURCE_ATTACHED_MESSAGE, NULL, NULL },
+  { "tests/messages/sisimai/bsd-lhost-postfix-49.eml",
+    "1409050600.12984636501178305590.JavaMail.root@mz-cb000p.noc-kyoto2jo.ocn.ad.jp",
+    SOURCE_QUOTED_TEXT, NULL, "kijitora-neko@example.com" },
+  { "tests/messages/sisimai/bsd-lhost-postfix-09.eml", "20140913142357",
+    SOURCE_ATTACHED_HEADERS, NULL, NULL },
+  { "tests/messages/sisimai/bsd-arf-22.eml", "0000000000fffffffff0000000000000@example.com",
+    SOURCE_ATTACHED_MESSAGE, NULL, "sironeko@example.com" },
+  { "tests/messages/sisimai/bsd-lhost-kddi-01.eml", "2013000000000000@example.jp",
+    SOURCE_ATTACHED_MESSAGE, NULL, "shironeko@example.com" },
+  { "tests/messages/sisimai/mac-lhost-ezweb-01.eml",
+    "20080907124011.12ABCD8@lsean.ezweb.ne.jp", SOURCE_QUOTED_TEXT, NULL, NULL },
+};
+
+/* Which references may count against a notice (decision.h): only its
+ * original's, and the In-Reply-To of an answer by its headers. */
+struct against_case {
+  const char *name;
+  const char *message;
+  const char *sender;
+  size_t against;            /* IDs with `against` set */
+  size_t ids;                /* IDs in all */
+};
+
+static const struct against_case against_cases[] = {
+  { "an RT ticket update: its In-Reply-To and References are a thread",
+    "tests/messages/rt-virus-alert.eml", NULL, 0, 2 },
+  { "a colleague's reply: nothing against", "tests/messages/vacation-schedule.eml",
+    NULL, 0, 1 },
+  { "a customer's reply: nothing against", "tests/messages/invoice-thanks.eml", NULL, 0, 1 },
+  { "an auto-reply by its headers: its In-Reply-To names the original",
+    "tests/messages/autoreply-foreign.eml", NULL, 1, 1 },
+  { "an SMS gateway's bounce (no null sender): In-Reply-To only for us",
+    "tests/messages/sms-gateway-bounce.eml", NULL, 0, 1 },
+  { "a bare Message-ID never counts against (record may predate it)",
+    "tests/messages/sisimai/bsd-lhost-postfix-09.eml", NULL, 0, 1 },
+  { "an attached original counts", "tests/messages/sisimai/bsd-lhost-kddi-01.eml",
+    NULL, 1, 1 },
 };
 
 static const char *
@@ -82,6 +127,45 @@ main(void)
     notice_free(&notice);
     input_free(&input);
   }
+
+  for (size_t i = 0; i < sizeof against_cases / sizeof against_cases[0]; i++) {
+    const struct against_case *c = &against_cases[i];
+    struct input input;
+    struct notice notice;
+    struct classification classification;
+    struct context context = { .sender = c->sender };
+    if (fixture_notice(c->message, &input, &notice) < 0) {
+      TAP_OK(0, "%s readable", c->message);
+      continue;
+    }
+    classify_notice(&notice, &context, NULL, &classification);
+    references_extract(&notice, &classification, &references);
+    size_t against = 0;
+    for (size_t r = 0; r < references.id_count; r++)
+      against += references.ids[r].against != 0;
+    TAP_INT(against, c->against, "%s: IDs against", c->name);
+    TAP_INT(references.id_count, c->ids, "%s: IDs in all", c->name);
+    notice_free(&notice);
+    input_free(&input);
+  }
+  /* A bounce of a bounce: the intermediate bounce's From is a server's,
+   * not the original's (identity would otherwise call it foreign). */
+  extract("Return-Path: <>\nFrom: MAILER-DAEMON@outer.example\nSubject: failure notice\n"
+          "Content-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\n"
+          "User unknown\n--B\nContent-Type: message/rfc822\n\n"
+          "From: MAILER-DAEMON@inner.example\nSubject: Returned mail: User unknown\n"
+          "Message-ID: <inner-bounce@inner.example>\n"
+          "Content-Type: multipart/report; report-type=delivery-status; boundary=C\n\n"
+          "--C\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; x@y.example\n\n"
+          "--C\nContent-Type: message/rfc822\n\nFrom: user@ours.example\n"
+          "Message-ID: <ours@ours.example>\nSubject: hi\n\nhi\n--C--\n--B--\n",
+          &references, 1);
+  TAP_STR(references.id_count ? references.ids[0].msgid : "", "ours@ours.example",
+          "bounce of a bounce: the innermost original first");
+  TAP_STR(references.id_count > 1 ? references.ids[1].msgid : "",
+          "inner-bounce@inner.example", "bounce of a bounce: the intermediate bounce after");
+  TAP_STR(references.original_from, "user@ours.example",
+          "bounce of a bounce: the original's From, not the intermediate server's");
 
   /* Folded and multiple IDs; duplicates dropped; References after In-Reply-To. */
   extract("From: a@b.example\nIn-Reply-To: <one@x.example>\nReferences: <zero@x.example>\n"
