@@ -271,7 +271,7 @@ static const struct {
   INDEXED("List-Post"), INDEXED("X-Failed-Recipients"),
   INDEXED("X-MS-Exchange-Message-Is-Ndr"), INDEXED("X-Amz-Sns-Message-Id"),
   INDEXED("X-Apple-Unsubscribe"), INDEXED("X-POST-MessageClass"),
-  INDEXED("X-Bluebottle-Request"),
+  INDEXED("X-Bluebottle-Request"), INDEXED("X-MIMETrack"),
 #undef INDEXED
 };
 #define INDEXED_FIELD_COUNT (sizeof indexed_fields / sizeof indexed_fields[0])
@@ -369,12 +369,13 @@ enum vendor_notice {
   VENDOR_UNSUBSCRIBE,        /* Apple Mail's one-click unsubscribe request */
   VENDOR_ADMINISTRIVIA,      /* Mailman's own notices */
   VENDOR_CHALLENGE,          /* Bluebottle's challenge */
+  VENDOR_NOTES_AUTO,         /* Lotus Notes' out-of-office agent: "AUTO: " */
 };
 
 static enum vendor_notice
 vendor_notice_header(const struct header_index *index)
 {
-  char value[128];
+  char value[CAP_LINE_BYTES];
   if (field(index, "X-Failed-Recipients", value, sizeof value) && value[0])
     return VENDOR_FAILED_RECIPIENTS;
   if (field(index, "X-MS-Exchange-Message-Is-Ndr", value, sizeof value))
@@ -389,6 +390,12 @@ vendor_notice_header(const struct header_index *index)
     return VENDOR_ADMINISTRIVIA;
   if (field(index, "X-Bluebottle-Request", value, sizeof value) && value[0])
     return VENDOR_CHALLENGE;
+  /* Lotus Notes/Domino's out-of-office agent sets no header, but tags the
+   * subject the same way every time, in capitals, the way no person
+   * starts one; its words still have to say it is away. */
+  if (field(index, "Subject", value, sizeof value) && strncmp(value, "AUTO: ", 6) == 0
+      && field(index, "X-MIMETrack", value, sizeof value))
+    return VENDOR_NOTES_AUTO;
   return VENDOR_NONE;
 }
 
