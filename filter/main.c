@@ -101,7 +101,7 @@ static const char usage_text[] =
   "         --verdict           print 'VERDICT ACTION'; exit 0\n"
   "         --deliver MAILBOX   deliver the message there yourself (file: --folder)\n"
   "         --folder MAILBOX    with --deliver: where filed messages go\n"
-  "record:  --passthrough       copy the message to stdout; nothing on stderr; exit 0\n"
+  "record:  --passthrough       copy the message to stdout, silent; 75 if the copy failed\n"
   "         --rcpt ADDRESS      an envelope recipient (repeatable)\n"
   "         --sendmail PROGRAM [ARGS...]  then send it with PROGRAM (last option)\n"
   "import:  --keep-since        leave recording-since where it is\n"

@@ -6,7 +6,7 @@
 # is a failed copy: where the message was to come out on stdout (record
 # --passthrough, check --tag) or be delivered by us (--deliver), tempfail
 # (75) so that the MTA defers; where the caller keeps the message (check's
-# exit code), deliver (0) with one log line; plain record fails (1).
+# exit code), deliver (0) with one log line; plain record tempfails (75).
 # The O_NONBLOCK pipes need tests/e2e/probe (BSF_PROBE, set by make check);
 # without it those cases are skipped.
 . "$BSF_SRCDIR/tests/e2e/lib.inc"
