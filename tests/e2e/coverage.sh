@@ -231,6 +231,28 @@ printf 'From user@example.org %s\nFrom: user@example.org\nTo: x@example.net\nMes
 contains "import of an mbox, no Date: the From_ line's date" "$("$BSF_BIN" dump -c "$RULES")" \
   "$(iso_days_ago 4 | cut -c1-13)"
 
+# --- 3. the shipped rule file changes nothing until edited -------------------
+# Copied unedited for a user (only its log sent to a file instead of
+# syslog), a genuine bounce of yesterday's mail, sent From an address of the
+# user's that is no example's, must not be backscatter: the shipped
+# [identity] and site rules are examples, commented out.
+sed -e "s#^;syslog = yes#syslog = no#" -e "s#^;file = ~/.*#file = $LOG#" \
+  "$BSF_SRCDIR/rules/backscatter-filter.ini" > "$XDG_CONFIG_HOME/backscatter-filter/rules.ini"
+chmod 600 "$XDG_CONFIG_HOME/backscatter-filter/rules.ini"
+sent_message "today.1@home.example" "$(date -R)" > "$WORK/today.eml"
+"$BSF_BIN" record < "$WORK/today.eml" > /dev/null 2> "$WORK/today.err"
+equal "shipped rule file: record works with it" "$?" 0 "$(cat "$WORK/today.err")"
+bounce_about "yesterday.1@home.example" "$(days_ago 1)" | sed 's/^From: user@example.org$/From: me@home.example/' > "$WORK/genuine-1d.eml"
+"$BSF_BIN" check --verdict < "$WORK/genuine-1d.eml" > "$WORK/shipped.out" 2>&1
+equal "shipped rule file: a genuine bounce of yesterday's mail is not backscatter" "$(cat "$WORK/shipped.out")" "unknown deliver"
+"$BSF_BIN" check --explain < "$WORK/genuine-1d.eml" > /dev/null 2> "$WORK/shipped.err"
+contains "shipped rule file: --explain names it" "$(head -1 "$WORK/shipped.err")" "$XDG_CONFIG_HOME/backscatter-filter/rules.ini"
+case $(cat "$WORK/shipped.err") in
+  *"none of our addresses"*|*"site rule"*) not_ok "shipped rule file: no identity or site rule decides" "$(cat "$WORK/shipped.err")" ;;
+  *) ok "shipped rule file: no identity or site rule decides" ;;
+esac
+rm -f "$XDG_CONFIG_HOME/backscatter-filter/rules.ini"
+
 # --- 4. what the store says about itself; log lines ------------------------
 STORE=$WORK/store5/sent.db
 write_rules

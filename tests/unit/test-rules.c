@@ -1055,26 +1055,62 @@ test_example(void)
   TAP_INT(result, 0, "example rule file loads");
   if (result != 0)
     printf("#   %s\n", failure.message);
-  TAP_OK(rules.site_rule_count >= 2, "example: at least two site rules");
+  /* Issue 12: copied unedited, the shipped file changes nothing. */
+  TAP_INT(rules.site_rule_count, 0, "example as shipped: no site rule");
+  TAP_INT(rules.addresses.count + rules.domains.count + rules.relays.count, 0,
+          "example as shipped: no identity, no relay");
+  TAP_INT(rules.ttl, 30L * 86400, "example: ttl shows the default");
+  TAP_INT(rules.verdict_action[VERDICT_BACKSCATTER], ACTION_FILE,
+          "example: backscatter action shows the default");
+  rules_free(&rules);
+
+  /* Its examples, uncommented (";key" and ";[section]" lines lose their
+   * ';'), make a valid rule file that does what their comments say. */
+  FILE *file = fopen(path, "r");
+  char *text = NULL;
+  size_t size = 0;
+  FILE *edited = open_memstream(&text, &size);
+  char line[1100];
+  while (file && edited && fgets(line, sizeof line, file))
+    fputs(line[0] == ';' && line[1] != ' ' && line[1] != '\n'
+          && (line[1] == '[' || strncmp(line + 1, "addresses", 9) == 0
+              || strncmp(line + 1, "domains", 7) == 0
+              || strncmp(line + 1, "relays", 6) == 0
+              || strncmp(line + 1, "header", 6) == 0
+              || strncmp(line + 1, "glob", 4) == 0
+              || strncmp(line + 1, "regex", 5) == 0
+              || strncmp(line + 1, "verdict", 7) == 0
+              || strncmp(line + 1, "action ", 7) == 0)
+          ? line + 1 : line, edited);
+  if (file)
+    fclose(file);
+  if (edited)
+    fclose(edited);
+  rules_init_defaults(&rules);
+  result = text ? rules_load_buffer(&rules, "uncommented example", text, size,
+                                    &failure) : -1;
+  TAP_INT(result, 0, "example uncommented: loads");
+  if (result != 0)
+    printf("#   %s\n", failure.message);
+  TAP_OK(rules.site_rule_count >= 2, "example uncommented: at least two site rules");
   TAP_OK(rules.addresses.count >= 1 && rules_is_our_address(&rules, rules.addresses.items[0]),
-         "example: an identity address");
+         "example uncommented: an identity address");
+  TAP_OK(rules.relays.count >= 1, "example uncommented: relays");
   {
     struct header lists = { { { "List-Id", "Talk <talk.lists.example.org>" } } };
     struct header daemon = { { { "From", "MAILER-DAEMON@fwd.example.net" } } };
     struct header person = { { { "From", "bob@fwd.example.net" } } };
     const struct site_rule *rule = rules_match_site(&rules, lookup_field, &lists);
     TAP_OK(rule && rule->has_verdict && rule->verdict == VERDICT_CLEAN,
-           "example: the List-Id rule forces clean");
+           "example uncommented: the List-Id rule forces clean");
     rule = rules_match_site(&rules, lookup_field, &daemon);
     TAP_OK(rule && rule->match == MATCH_REGEX && rule->has_action,
-           "example: the From regex matches a daemon");
+           "example uncommented: the From regex matches a daemon");
     TAP_OK(rules_match_site(&rules, lookup_field, &person) == NULL,
-           "example: the From regex leaves people alone");
+           "example uncommented: the From regex leaves people alone");
   }
-  TAP_INT(rules.ttl, 30L * 86400, "example: ttl shows the default");
-  TAP_INT(rules.verdict_action[VERDICT_BACKSCATTER], ACTION_FILE,
-          "example: backscatter action shows the default");
   rules_free(&rules);
+  free(text);
 }
 
 int
