@@ -826,7 +826,7 @@ deliver_maildir(struct input *input, const char *dir, struct failure *failure)
   for (unsigned tries = 0;; tries++) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(name, sizeof name, "%lld.M%ldP%ldQ%llx.%s", (long long) ts.tv_sec,
+    snprintf(name, sizeof name, "%lld.M%ldP%ldR%llx.%s", (long long) ts.tv_sec,
              ts.tv_nsec / 1000, (long) getpid(), random_number() & 0xffffffULL, host);
     free(tmp_path);
     free(new_path);

@@ -6,7 +6,8 @@
  * made LF, quoting, separator, a previous message without its final
  * newline), MH numbering after existing messages, dotlocks left by a dead
  * process or too old, a live dotlock and a live fcntl lock waited for
- * (released by a child after 200 ms, far inside the 30 s cap), a FIFO
+ * (released by a child after 200 ms, far inside the 30 s cap), an mbox
+ * replaced (renamed over) while we wait for its lock, a FIFO
  * refused without hanging, a remote URL refused, an input only partly kept
  * refused. Removed at the end.
  */
@@ -338,6 +339,39 @@ test_mbox(void)
   TAP_STR(got, "From s@x -\nSubject: a\n\n\nFrom s@x -\nSubject: b\n\n\n"
           "From s@x -\nSubject: c\n\n\nFrom s@x -\nSubject: d\n\n\n",
           "mbox: the four deliveries, in order, each once");
+  free(got);
+
+  /* A mail reader rewrites the mbox (new file renamed over it) while we
+   * wait for its lock: the message must go into the file the name holds
+   * afterwards, not into the unlinked old one. */
+  snprintf(box, sizeof box, "%s/rewritten", temp_dir);
+  spit(box, "From old Mon Nov 30 00:00:00 2026\nSubject: old\n\n");
+  if (pipe(pipe_fds) < 0)
+    return;
+  holder = fork();
+  if (holder == 0) {
+    char replacement[800];
+    int fd = open(box, O_RDWR);
+    struct flock range = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    fcntl(fd, F_SETLKW, &range);
+    if (write(pipe_fds[1], "l", 1) != 1)
+      _exit(1);
+    usleep(200000);              /* the delivery opens the old file, waits */
+    snprintf(replacement, sizeof replacement, "%s.new", box);
+    spit(replacement, "From kept Mon Nov 30 00:00:00 2026\nSubject: kept\n\n");
+    rename(replacement, box);
+    _exit(0);                    /* releases the lock on the old file */
+  }
+  if (read(pipe_fds[0], &ready, 1) != 1)
+    ready = 0;
+  TAP_INT(deliver_text("Subject: e\n\n", box, "s@x", &failure), 0,
+          "mbox: delivered while the mbox was replaced");
+  waitpid(holder, NULL, 0);
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
+  got = mbox_without_dates(box);
+  TAP_STR(got, "From kept -\nSubject: kept\n\nFrom s@x -\nSubject: e\n\n\n",
+          "mbox: ... into the file that replaced it");
   free(got);
 
   snprintf(box, sizeof box, "%s/fifo", temp_dir);
