@@ -584,36 +584,53 @@ is_field_line(const char *line, size_t length)
 
 /* Does a text part carry a copy of an original's header block, not quoted
  * with '>' (people quote so; mail servers copy): a Received or
- * Message-ID line with another field or continuation line next to it. */
+ * Message-ID line with another field or continuation line next to it.
+ * Every ordinary message's text is asked, so the two names are found
+ * with the phrase search (memchr on a rare byte), lines looked at only
+ * there. */
+static int
+copied_header_at(const char *text, size_t length, size_t at)
+{
+  if (at > 0 && text[at - 1] != '\n')
+    return 0;                         /* not at the start of a line */
+  size_t line_end = at;
+  while (line_end < length && text[line_end] != '\n')
+    line_end++;
+  if (at > 0) {                       /* the line before: a field? */
+    size_t previous = at - 1;
+    while (previous > 0 && text[previous - 1] != '\n')
+      previous--;
+    if (is_field_line(text + previous, at - 1 - previous))
+      return 1;
+  }
+  if (line_end + 1 >= length)
+    return 0;
+  const char *next = text + line_end + 1;
+  size_t next_length = length - line_end - 1;
+  const char *next_end = memchr(next, '\n', next_length);
+  if (next_end)
+    next_length = (size_t) (next_end - next);
+  return next_length > 0 && (is_field_line(next, next_length) || next[0] == ' '
+                             || next[0] == '\t');
+}
+
 static int
 has_copied_header(const char *text, size_t length)
 {
-  size_t line_start = 0, previous_start = 0;
-  int previous_is_field = 0;
-  while (line_start < length) {
-    const char *newline = memchr(text + line_start, '\n', length - line_start);
-    size_t line_end = newline ? (size_t) (newline - text) : length;
-    const char *line = text + line_start;
-    size_t line_length = line_end - line_start;
-    int field_line = is_field_line(line, line_length);
-    int key = field_line && (strncasecmp(line, "received:", 9) == 0
-                             || strncasecmp(line, "message-id:", 11) == 0);
-    if (key) {
-      const char *next = newline ? newline + 1 : text + length;
-      size_t next_length = (size_t) (text + length - next);
-      const char *next_end = memchr(next, '\n', next_length);
-      if (next_end)
-        next_length = (size_t) (next_end - next);
-      if (previous_is_field
-          || (next_length > 0 && (is_field_line(next, next_length)
-                                  || next[0] == ' ' || next[0] == '\t')))
+  static const char *const names[] = { "received:", "message-id:" };
+  for (size_t n = 0; n < 2; n++) {
+    size_t name_length = strlen(names[n]), anchor = choose_anchor(names[n], name_length);
+    size_t from = 0;
+    while (from < length) {
+      long found = find_phrase(text + from, length - from, names[n], name_length, anchor);
+      if (found < 0)
+        break;
+      size_t at = from + (size_t) found;
+      if (copied_header_at(text, length, at))
         return 1;
+      from = at + name_length;
     }
-    previous_is_field = field_line;
-    previous_start = line_start;
-    line_start = line_end + 1;
   }
-  (void) previous_start;
   return 0;
 }
 
