@@ -547,21 +547,25 @@ struct entity {
   char encoding[40];          /* Content-Transfer-Encoding, "" when absent */
 };
 
-/* The unfolded value of a field, allocated (its length is bounded by the
- * block's), or NULL when absent. */
-static char *
-header_value_dup(const char *block, size_t length, const char *name)
+/* The first field of a name, as written (still folded): a pointer into
+ * the block, no copy. */
+struct raw_field {
+  const char *name;
+  size_t name_length;
+  const char *value;          /* NULL when absent */
+  size_t length;
+};
+
+static void
+raw_field_visit(void *cookie, const char *name, size_t name_length,
+                const char *value, size_t value_length)
 {
-  char small[512];
-  long full = header_field(block, length, name, small, sizeof small);
-  if (full < 0)
-    return NULL;
-  if ((size_t) full < sizeof small)
-    return strdup(small);
-  char *value = malloc((size_t) full + 1);
-  if (value)
-    header_field(block, length, name, value, (size_t) full + 1);
-  return value;
+  struct raw_field *field = cookie;
+  if (!field->value && name_length == field->name_length
+      && strncasecmp(name, field->name, name_length) == 0) {
+    field->value = value;
+    field->length = value_length;
+  }
 }
 
 /* ------------------------------------------------- Content-Type values */
@@ -697,6 +701,8 @@ param_value_append(const struct param_value *value, int prefixed, char *out,
   }
   for (; p < end; p++) {
     unsigned char c = (unsigned char) *p;
+    if (value->quoted && (c == '\r' || c == '\n'))
+      continue;                   /* unfolding: the blank after it stays */
     if (value->quoted && c == '\\' && p + 1 < end) {
       c = (unsigned char) *++p;
     } else if (value->extended && c == '%' && end - p >= 3
@@ -835,13 +841,14 @@ content_type_parse(const char *value, size_t length, struct content_type *parsed
   lowercase(parsed->report_type);
 }
 
-/* Content-Type (content_type_parse) and transfer encoding of a header
+/* Content-Type (content_type_parse, on the field as written: no copy,
+ * and a quoted boundary keeps its blanks) and transfer encoding of a header
  * block. A missing or unparsable Content-Type is text/plain (RFC 2045
  * 5.2); a multipart without a usable boundary gets none. */
 static void
 entity_from_header(const char *block, size_t length, struct entity *entity)
 {
-  char *value = header_value_dup(block, length, "Content-Type");
+  struct raw_field field = { "Content-Type", strlen("Content-Type"), NULL, 0 };
   struct content_type parsed;
 
   snprintf(entity->type, sizeof entity->type, "text/plain");
@@ -849,10 +856,10 @@ entity_from_header(const char *block, size_t length, struct entity *entity)
   entity->boundary = NULL;
   header_field(block, length, "Content-Transfer-Encoding", entity->encoding,
                sizeof entity->encoding);
-  if (!value)
+  header_each(block, length, raw_field_visit, &field);
+  if (!field.value)
     return;
-  content_type_parse(value, strlen(value), &parsed);
-  free(value);
+  content_type_parse(field.value, field.length, &parsed);
   if (!parsed.type[0])
     return;
   snprintf(entity->type, sizeof entity->type, "%s", parsed.type);

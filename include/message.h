@@ -98,7 +98,8 @@ struct content_type {
   char report_type[40];     /* lower case; "" when absent or longer */
 };
 
-/* Parse a Content-Type value of `length` bytes (folded or not) in one pass
+/* Parse a Content-Type value of `length` bytes (folded or not: a line
+ * break is removed from a quoted string, the blank after it kept) in one pass
  * over it, whatever its number of parameters: the type and subtype, and of
  * the parameters only boundary and report-type. RFC 2045 syntax with
  * comments and quoted strings, leniently (junk is skipped to the next

@@ -870,6 +870,8 @@ test_content_type(void)
       "multipart/report", "AbC", "delivery-status" },
     { "multipart/mixed;\n\tboundary=\"x y\"", "multipart/mixed", "x y", "" },
     { "multipart/mixed;\r\n boundary=plain", "multipart/mixed", "plain", "" },
+    { "multipart/mixed; boundary=\"a\r\n  b\"", "multipart/mixed", "a  b", "" },
+    { "multipart/mixed; boundary=\"a\n\tb\"", "multipart/mixed", "a\tb", "" },
     { "multipart/mixed (a comment; with a semicolon) ; boundary=b1 (and (a nested) one)",
       "multipart/mixed", "b1", "" },
     { "text (c) / plain", "text/plain", "", "" },
@@ -958,8 +960,23 @@ test_walk_content_types(void)
     "--part-one\nContent-Type: message/delivery-status; x=\"--part-one\"\n\n"
     "Final-Recipient: rfc822; a@example.net\n\n"
     "--part-one--\n";
+  /* Two blanks inside a quoted boundary are two blanks (unfolding the
+   * field collapsed them, and no delimiter matched). */
+  static const char blanks[] =
+    "From: MAILER-DAEMON@example.net\n"
+    "Content-Type: multipart/report; report-type=delivery-status;\n"
+    " boundary=\"two  blanks\"\n\n"
+    "--two  blanks\nContent-Type: message/delivery-status\n\n"
+    "Final-Recipient: rfc822; a@example.net\n\n"
+    "--two  blanks--\n";
   struct input input;
   struct notice notice;
+  TAP_INT(parse(blanks, strlen(blanks), &input, &notice), 0, "blanks in a boundary: parses");
+  TAP_OK(find_role(&notice, PART_DELIVERY_STATUS, 0) != NULL,
+         "blanks in a boundary: the part is found");
+  notice_free(&notice);
+  input_free(&input);
+
   TAP_INT(parse(message, strlen(message), &input, &notice), 0, "RFC 2231 boundary parses");
   TAP_STR(notice.content_type, "multipart/report", "comment after the type ignored");
   const struct notice_part *report = find_role(&notice, PART_REPORT, 0);
