@@ -256,5 +256,15 @@ check "demo on a fresh account: the default store exists" \
   test -f "$WORK/fresh-home/.local/state/backscatter-filter/sent.db"
 equal "demo on a fresh account: ~/.local created 0700" \
   "$(stat -c %a "$WORK/fresh-home/.local")" 700
+# Issue 12: the demo explains its unknown verdict and shows the import that
+# turns it into backscatter.
+contains "demo: the Office 365 bounce is unknown at first" \
+  "$(tr -s ' ' < "$WORK/demo.out")" "office365-forged unknown deliver exit 0"
+contains "demo: explains why (the original predates recording)" \
+  "$(cat "$WORK/demo.out")" "predates recording"
+contains "demo: the import says what the store now covers" \
+  "$(cat "$WORK/demo.out")" "the store covers mail sent since 2026-11-12T16:05:00Z"
+contains "demo: after the import, the same bounce is backscatter" \
+  "$(tr -s ' ' < "$WORK/demo.out")" "office365-forged backscatter file"
 
 finish
