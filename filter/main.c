@@ -27,6 +27,7 @@
 #include <mailutils/alloc.h>
 #include "caps.h"
 #include "classify.h"
+#include "configtest.h"
 #include "context.h"
 #include "decision.h"
 #include "deliver.h"
@@ -43,9 +44,14 @@
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
+#ifdef HAVE_REDIS
+#define HAVE_REDIS_BUILT 1
+#else
+#define HAVE_REDIS_BUILT 0
+#endif
 
 enum command { COMMAND_CHECK, COMMAND_RECORD, COMMAND_IMPORT, COMMAND_EXPIRE,
-               COMMAND_STATS, COMMAND_DUMP };
+               COMMAND_STATS, COMMAND_DUMP, COMMAND_CONFIGTEST };
 
 enum output_mode { OUTPUT_EXIT_CODE, OUTPUT_TAG, OUTPUT_VERDICT };
 
@@ -57,6 +63,7 @@ struct options {
   int explain;
   int passthrough;
   int keep_since;               /* import --keep-since */
+  int quiet;                    /* import, expire --quiet: errors only */
   const char *deliver_to;       /* check --deliver MAILBOX */
   const char *folder;           /* check --folder MAILBOX: where "file" goes */
   char **sendmail;              /* record --sendmail PROGRAM ARGS...: argv */
@@ -84,6 +91,7 @@ struct run {
   size_t journal_entries;       /* check: entries waiting in the journal */
   struct failure failure;       /* the first trouble of this run */
   int trouble;
+  int print_every_trouble;      /* configtest: each on stderr as it comes */
 };
 
 static const char usage_text[] =
@@ -93,9 +101,10 @@ static const char usage_text[] =
   "       backscatter-filter expire  [OPTIONS]              forget entries older than the TTL\n"
   "       backscatter-filter stats   [OPTIONS]              what the store holds\n"
   "       backscatter-filter dump    [OPTIONS]              the store as text\n"
+  "       backscatter-filter configtest [OPTIONS]           what would be used; 0, or 78 and the errors\n"
   "Options: -c, --config FILE   rule file\n"
   "         --store PATH        sent store (overrides the rule file)\n"
-  "         --help, --version\n"
+  "         -h, --help          this text;  -V, --version  the version\n"
   "check:   --explain           the decision and every reason for it, on stderr\n"
   "         --tag               print the message with an X-Backscatter header; exit 0\n"
   "         --verdict           print 'VERDICT ACTION'; exit 0\n"
@@ -105,11 +114,15 @@ static const char usage_text[] =
   "         --rcpt ADDRESS      an envelope recipient (repeatable)\n"
   "         --sendmail PROGRAM [ARGS...]  then send it with PROGRAM (last option)\n"
   "import:  --keep-since        leave recording-since where it is\n"
-  "Exit codes of check (rule file [exit]): deliver 0, drop 1, file 2, tempfail 75.\n";
+  "import, expire: --quiet      print errors only (for cron)\n"
+  "Exit codes of check (rule file [exit]): deliver 0, drop 1, file 2, tempfail 75.\n"
+  "A bad command line is exit 64 (check from a delivery agent delivers and logs it).\n";
 
 static void
 note_trouble(struct run *run, const struct failure *failure)
 {
+  if (run->print_every_trouble)
+    fprintf(stderr, "backscatter-filter: %s\n", failure->message);
   if (!run->trouble) {
     run->failure = *failure;
     run->trouble = 1;
@@ -123,6 +136,7 @@ parse_command(const char *word, enum command *command)
     { "check", COMMAND_CHECK }, { "record", COMMAND_RECORD },
     { "import", COMMAND_IMPORT }, { "expire", COMMAND_EXPIRE },
     { "stats", COMMAND_STATS }, { "dump", COMMAND_DUMP },
+    { "configtest", COMMAND_CONFIGTEST },
   };
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(word, commands[i].name) == 0) {
@@ -134,7 +148,7 @@ parse_command(const char *word, enum command *command)
 
 enum { OPTION_STORE = 256, OPTION_EXPLAIN, OPTION_TAG, OPTION_VERDICT,
        OPTION_PASSTHROUGH, OPTION_RCPT, OPTION_HELP, OPTION_VERSION,
-       OPTION_DELIVER, OPTION_FOLDER, OPTION_KEEP_SINCE };
+       OPTION_DELIVER, OPTION_FOLDER, OPTION_KEEP_SINCE, OPTION_QUIET };
 
 /* Returns 1 when --help or --version was answered, else 0; usage errors
  * are kept in options->usage_error so `check` can still deliver. */
@@ -152,6 +166,7 @@ parse_options(int argc, char **argv, struct options *options)
     { "deliver", required_argument, NULL, OPTION_DELIVER },
     { "folder", required_argument, NULL, OPTION_FOLDER },
     { "keep-since", no_argument, NULL, OPTION_KEEP_SINCE },
+    { "quiet", no_argument, NULL, OPTION_QUIET },
     { "help", no_argument, NULL, OPTION_HELP },
     { "version", no_argument, NULL, OPTION_VERSION },
     { NULL, 0, NULL, 0 },
@@ -180,7 +195,7 @@ parse_options(int argc, char **argv, struct options *options)
   optind = first;
   opterr = 0;
   for (;;) {
-    int option = getopt_long(argc, argv, ":c:", long_options, NULL);
+    int option = getopt_long(argc, argv, ":c:hV", long_options, NULL);
     if (option == -1)
       break;
     switch (option) {
@@ -193,13 +208,16 @@ parse_options(int argc, char **argv, struct options *options)
     case OPTION_DELIVER: options->deliver_to = optarg; break;
     case OPTION_FOLDER: options->folder = optarg; break;
     case OPTION_KEEP_SINCE: options->keep_since = 1; break;
+    case OPTION_QUIET: options->quiet = 1; break;
     case OPTION_RCPT:
       if (options->envelope)
         options->envelope[options->envelope_count++] = optarg;
       break;
+    case 'h':
     case OPTION_HELP:
       fputs(usage_text, stdout);
       return 1;
+    case 'V':
     case OPTION_VERSION:
       puts(PACKAGE_STRING);
       return 1;
@@ -241,6 +259,12 @@ parse_options(int argc, char **argv, struct options *options)
     options->usage_error = 1;
     snprintf(options->usage_message, sizeof options->usage_message,
              "--keep-since goes with import only");
+  }
+  if (!options->usage_error && options->quiet
+      && options->command != COMMAND_IMPORT && options->command != COMMAND_EXPIRE) {
+    options->usage_error = 1;
+    snprintf(options->usage_message, sizeof options->usage_message,
+             "--quiet goes with import and expire only");
   }
   if (!options->usage_error && options->passthrough && options->sendmail) {
     options->usage_error = 1;
@@ -307,7 +331,8 @@ load_configuration(struct run *run)
     .lock_wait_ms = run->rules.lock_wait_ms,
     .ttl = run->rules.ttl,
   };
-  if (run->rules.log_file) {
+  /* configtest creates nothing: it names the log file (command_configtest). */
+  if (run->rules.log_file && run->options.command != COMMAND_CONFIGTEST) {
     /* 0600 and close-on-exec: it holds correspondents' addresses, and the
      * --sendmail child has no business with it. */
     int fd = -1;
@@ -911,7 +936,8 @@ command_import(struct run *run)
 {
   struct failure failure = { 0 };
   int status = 0;
-  int tty = isatty(STDERR_FILENO);
+  int tty = isatty(STDERR_FILENO) && !run->options.quiet;
+  int say = !run->options.quiet;     /* --quiet: errors only */
   struct import_session session = {
     .store_path = run->store_path,
     .store_options = &run->store_options,
@@ -943,6 +969,8 @@ command_import(struct run *run)
     }
     if (tty)
       fputc('\n', stderr);
+    if (!say)
+      continue;
     printf("%s: %zu messages, %zu Message-IDs, %zu recipients, %zu skipped",
            mailbox, counts.messages, counts.msgids, counts.recipients,
            counts.skipped);
@@ -960,11 +988,11 @@ command_import(struct run *run)
     status = 1;
   }
   format_utc(since, since_text, sizeof since_text);
-  if (since && !run->options.keep_since)
+  if (say && since && !run->options.keep_since)
     printf("the store covers mail sent since %s\n", since_text);
-  else if (since)
+  else if (say && since)
     printf("recording-since left at %s (--keep-since)\n", since_text);
-  if (session.merged)
+  if (session.merged && say)
     printf("merged %zu journal entries\n", session.merged);
   return status;
 }
@@ -1026,7 +1054,7 @@ command_store(struct run *run)
   struct failure failure = { 0 };
   enum command command = run->options.command;
   char *journal_file = store_journal_path(run);
-  int status = 0, missing = 0;
+  int status = 0, missing = 0, reader_gone = 0;
 
   if (!journal_file) {
     fprintf(stderr, "backscatter-filter: out of memory\n");
@@ -1047,16 +1075,17 @@ command_store(struct run *run)
       && journal_replay(journal_file, store, &merged, &failure) < 0) {
     status = 1;
   } else if (command == COMMAND_EXPIRE && sent_store_expires_itself(store)) {
-    printf("nothing to do: %s expires entries itself (TTL %lld days)\n",
-           sent_store_name(store), (long long) run->rules.ttl / 86400);
-    if (merged)
+    if (!run->options.quiet)
+      printf("nothing to do: %s expires entries itself (TTL %lld days)\n",
+             sent_store_name(store), (long long) run->rules.ttl / 86400);
+    if (merged && !run->options.quiet)
       printf("merged %zu journal entries\n", merged);
   } else if (command == COMMAND_EXPIRE) {
     size_t removed = 0;
     if (sent_store_expire(store, run->context.now - run->rules.ttl, &removed,
                           &failure) < 0)
       status = 1;
-    else {
+    else if (!run->options.quiet) {
       printf("removed %zu entries older than %lld days\n", removed,
              (long long) run->rules.ttl / 86400);
       if (merged)
@@ -1072,16 +1101,62 @@ command_store(struct run *run)
       print_stats(run, store, &stats, missing, journal_view_count(journal));
   } else if (!missing && sent_store_dump(store, stdout, &failure) < 0) {
     status = 1;
+    reader_gone = errno == EPIPE;
   } else {
     dump_journal(journal);
   }
-  if (status)
+  if (fflush(stdout) != 0 && !status) {
+    status = 1;
+    reader_gone = errno == EPIPE;
+    failure_set(&failure, FAILURE_IO, "write error: %s", strerror(errno));
+  }
+  /* `dump | head`: the reader has all it wanted; not an error. */
+  if (reader_gone)
+    status = 0;
+  else if (status)
     fprintf(stderr, "backscatter-filter: %s\n", failure.message);
   journal_view_free(&journal);
   sent_store_close(&store);
   free(journal_file);
-  if (fflush(stdout) != 0)
-    status = 1;
+  return status;
+}
+
+/* configtest: load_configuration() has printed every error (file:line) on
+ * stderr; then 78 (EX_CONFIG), else what a run would use on stdout, 0. */
+static int
+command_configtest(struct run *run)
+{
+  struct failure failure = { 0 };
+  char *log_file = NULL, *signatures_file = NULL;
+  int status = 0;
+
+  if (run->rules.log_file
+      && rules_expand_path(run->rules.log_file, &run->context, &log_file, &failure) < 0)
+    note_trouble(run, &failure);
+  if (run->rules.signatures_file
+      && rules_expand_path(run->rules.signatures_file, &run->context,
+                           &signatures_file, &failure) < 0)
+    note_trouble(run, &failure);
+  if (run->trouble) {
+    status = run->failure.class == FAILURE_CONFIG ? 78 : 1;
+  } else {
+    struct configtest_view view = {
+      .rules = &run->rules,
+      .system_config = run->context.system_config,
+      .store_path = run->store_path,
+      .log_file = log_file,
+      .signatures_file = signatures_file,
+      .signatures = &run->signatures,
+      .redis_built = HAVE_REDIS_BUILT,
+    };
+    if (configtest_print(stdout, &view) < 0 && errno != EPIPE) {
+      fprintf(stderr, "backscatter-filter: configtest: write error: %s\n",
+              strerror(errno));
+      status = 1;
+    }
+  }
+  free(log_file);
+  free(signatures_file);
   return status;
 }
 
@@ -1131,7 +1206,10 @@ main(int argc, char **argv)
     failure_set(&failure, FAILURE_CONFIG, "%s (see --help)",
                 run.options.usage_message);
     note_trouble(&run, &failure);
-    if (run.options.command != COMMAND_CHECK) {
+    /* check from a delivery agent goes on (deliver, and log the usage
+     * error); at a terminal it is a person's typo (`backscatter-filter
+     * stat`): say so at once instead of waiting for a message on stdin. */
+    if (run.options.command != COMMAND_CHECK || isatty(STDIN_FILENO)) {
       int usage_status = 64;    /* EX_USAGE */
       fprintf(stderr, "backscatter-filter: %s\n", failure.message);
       /* record --passthrough stands in the message's path (Exim's
@@ -1148,6 +1226,7 @@ main(int argc, char **argv)
       return usage_status;
     }
   }
+  run.print_every_trouble = run.options.command == COMMAND_CONFIGTEST;
   load_configuration(&run);
   run_for_library_failure = &run;
   mu_alloc_die_hook = out_of_memory_in_library;
@@ -1158,6 +1237,9 @@ main(int argc, char **argv)
     break;
   case COMMAND_RECORD:
     status = command_record(&run);
+    break;
+  case COMMAND_CONFIGTEST:
+    status = command_configtest(&run);
     break;
   default:
     if (run.trouble) {
