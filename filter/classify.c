@@ -719,9 +719,15 @@ classify_original_is_evidence(const struct classification *classification)
 int
 classify_in_reply_to_names_original(const struct classification *classification)
 {
-  return classification->kind != KIND_NONE
-         && (classification->signals & (SIGNAL_AUTO_REPLY | SIGNAL_NULL_SENDER))
-         && !(classification->signals & SIGNAL_LIST);
+  if (classification->kind == KIND_NONE || (classification->signals & SIGNAL_LIST))
+    return 0;
+  /* RFC 3834's fields, or an auto-reply (by its words) sent with the null
+   * sender RFC 3834 asks for (Exchange marks its out-of-office replies
+   * only auto-generated). A null sender alone is a bounce, whose
+   * In-Reply-To (if any) is not how it names the original. */
+  return (classification->signals & SIGNAL_AUTO_REPLY)
+         || ((classification->signals & SIGNAL_NULL_SENDER)
+             && classification->kind == KIND_AUTOREPLY);
 }
 
 void

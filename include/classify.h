@@ -64,9 +64,10 @@ int classify_needs_mime(const struct notice *notice, const struct context *conte
 int classify_original_is_evidence(const struct classification *classification);
 
 /* Does the notice's own In-Reply-To name the original it is about? Only
- * for a notice that answers by its headers (auto-reply fields, a null
- * sender) and did not come through a list: the In-Reply-To of any other
- * message is a thread, which proves nothing about our mail. */
+ * for a notice that answers by its headers (RFC 3834 and the vendor
+ * auto-reply fields, or an auto-reply sent with the null sender) and did
+ * not come through a list: the In-Reply-To of any other message is a
+ * thread, which proves nothing about our mail. */
 int classify_in_reply_to_names_original(const struct classification *classification);
 
 /* Is a header block (of an attached or quoted original) itself a notice:

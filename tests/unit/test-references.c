@@ -148,6 +148,39 @@ main(void)
     notice_free(&notice);
     input_free(&input);
   }
+  /* In-Reply-To: against only for an answer by its headers. */
+  static const struct { const char *name, *message; size_t against; } reply_cases[] = {
+    { "a null-sender bounce's In-Reply-To is no evidence against",
+      "Return-Path: <>\nFrom: MAILER-DAEMON@x.example\nSubject: Returned mail\n"
+      "In-Reply-To: <t@else.example>\n\nUser unknown\n", 0 },
+    { "a null-sender auto-reply's In-Reply-To is (Exchange: auto-generated only)",
+      "Return-Path: <>\nFrom: a@x.example\nAuto-Submitted: auto-generated\n"
+      "Subject: Automatic reply: hello\nIn-Reply-To: <t@else.example>\n\nAway.\n", 1 },
+    { "an auto-reply through a list: its In-Reply-To is the list's thread",
+      "From: a@x.example\nAuto-Submitted: auto-replied\nList-Id: <dev.x.example>\n"
+      "Subject: Out of office\nIn-Reply-To: <t@else.example>\n\nAway.\n", 0 },
+    { "an auto-generated notice's In-Reply-To is a thread",
+      "From: ci@x.example\nAuto-Submitted: auto-generated\nSubject: Out of office sync\n"
+      "In-Reply-To: <t@else.example>\n\nfailed\n", 0 },
+  };
+  for (size_t i = 0; i < sizeof reply_cases / sizeof reply_cases[0]; i++) {
+    struct input input;
+    struct notice notice;
+    struct failure failure;
+    struct classification classification;
+    input_from_buffer(reply_cases[i].message, strlen(reply_cases[i].message), &input,
+                      &failure);
+    notice_parse(&input, &notice, &failure);
+    classify_notice(&notice, NULL, NULL, &classification);
+    references_extract(&notice, &classification, &references);
+    size_t against = 0;
+    for (size_t r = 0; r < references.id_count; r++)
+      against += references.ids[r].against != 0;
+    TAP_INT(against, reply_cases[i].against, "%s", reply_cases[i].name);
+    notice_free(&notice);
+    input_free(&input);
+  }
+
   /* A bounce of a bounce: the intermediate bounce's From is a server's,
    * not the original's (identity would otherwise call it foreign). */
   extract("Return-Path: <>\nFrom: MAILER-DAEMON@outer.example\nSubject: failure notice\n"
