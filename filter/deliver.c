@@ -27,6 +27,7 @@
 #include <mailutils/errno.h>
 #include "caps.h"
 #include "deliver.h"
+#include "util.h"
 
 #define WRITE_CHUNK 65536
 
@@ -151,16 +152,8 @@ struct sink {
 static int
 sink_flush(struct sink *sink)
 {
-  size_t done = 0;
-  while (done < sink->used && !sink->error) {
-    ssize_t n = write(sink->fd, sink->buffer + done, sink->used - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      sink->error = n < 0 ? errno : EIO;
-    else
-      done += (size_t) n;
-  }
+  if (!sink->error && write_all(sink->fd, sink->buffer, sink->used) < 0)
+    sink->error = errno;
   sink->used = 0;
   return sink->error ? -1 : 0;
 }

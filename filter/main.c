@@ -916,10 +916,8 @@ show_progress(void *cookie, size_t done, size_t total)
 static void
 format_utc(time_t when, char *buffer, size_t size)
 {
-  struct tm tm;
-  if (when <= 0 || !gmtime_r(&when, &tm)
-      || strftime(buffer, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-    snprintf(buffer, size, "-");
+  char iso[ISO_TIME_BYTES];
+  snprintf(buffer, size, "%s", when <= 0 ? "-" : iso_time(when, iso));
 }
 
 /* How long import holds the store's lock before letting waiting records

@@ -308,12 +308,8 @@ emit_log_line(const struct rules *rules, int priority, const char *line,
   }
   if (also) {
     if (rules && rules->log_file) {
-      char stamp[32] = "";
-      struct tm utc;
-      time_t now = time(NULL);
-      if (gmtime_r(&now, &utc))
-        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
-      fprintf(also, "%s [%ld] ", stamp, (long) getpid());
+      char stamp[ISO_TIME_BYTES];
+      fprintf(also, "%s [%ld] ", iso_time(time(NULL), stamp), (long) getpid());
     }
     fprintf(also, "%s\n", line);
     fflush(also);
