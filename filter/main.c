@@ -220,6 +220,7 @@ parse_options(int argc, char **argv, struct options *options)
     case 'V':
     case OPTION_VERSION:
       puts(PACKAGE_STRING);
+      printf("stores: %s\n", sent_store_backends());
       return 1;
     default:
       options->usage_error = 1;
@@ -330,7 +331,23 @@ load_configuration(struct run *run)
   run->store_options = (struct store_options) {
     .lock_wait_ms = run->rules.lock_wait_ms,
     .ttl = run->rules.ttl,
+    .namespace = run->rules.store_namespace,
+    .timeout_ms = run->rules.store_timeout_ms,
+    .password = run->rules.store_password,
   };
+  /* A password on the command line is seen by every user (ps, /proc):
+   * it belongs in the owner-checked rule file. */
+  if (run->options.store_path && store_path_is_redis(run->options.store_path)) {
+    struct redis_address address;
+    if (store_parse_redis_url(run->options.store_path, &address,
+                              &failure) == 0 && address.password[0]) {
+      failure_set(&failure, FAILURE_CONFIG, "--store: a password on the "
+                  "command line is visible to every user: put it in the rule "
+                  "file ([store] password)");
+      note_trouble(run, &failure);
+    }
+    explicit_bzero(&address, sizeof address);
+  }
   /* configtest creates nothing: it names the log file (command_configtest). */
   if (run->rules.log_file && run->options.command != COMMAND_CONFIGTEST) {
     /* 0600 and close-on-exec: it holds correspondents' addresses, and the

@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@
 #include "caps.h"
 #include "conffile.h"
 #include "rules.h"
+#include "store.h"
 
 /* iniparser 4.1 reads lines with fgets into 1024 bytes and fails on longer
  * ones; we stop a little earlier so the limit is ours and named in messages. */
@@ -70,7 +72,9 @@ enum section_type {
   SECTION_CLASSIFY, SECTION_RULE
 };
 
-static const char *const store_keys[] = { "path", "ttl", "lock_wait", NULL };
+static const char *const store_keys[] = {
+  "path", "ttl", "lock_wait", "namespace", "timeout", "password", NULL
+};
 static const char *const identity_keys[] = {
   "addresses", "domains", "relays", NULL
 };
@@ -95,7 +99,8 @@ static const struct {
   const char *const *keys;
   const char *expected;
 } section_table[] = {
-  { "store", SECTION_STORE, store_keys, "path, ttl, lock_wait" },
+  { "store", SECTION_STORE, store_keys,
+    "path, ttl, lock_wait, namespace, timeout, password" },
   { "identity", SECTION_IDENTITY, identity_keys, "addresses, domains, relays" },
   { "actions", SECTION_ACTIONS, actions_keys,
     "clean, genuine, backscatter, unknown, dsn, ndr, autoreply, challenge, "
@@ -258,6 +263,11 @@ rules_free(struct rules *rules)
 {
   free(rules->source);
   free(rules->store_path);
+  free(rules->store_namespace);
+  if (rules->store_password) {
+    explicit_bzero(rules->store_password, strlen(rules->store_password));
+    free(rules->store_password);
+  }
   string_list_free(&rules->addresses);
   string_list_free(&rules->domains);
   string_list_free(&rules->relays);
@@ -836,13 +846,54 @@ apply_store(struct rules *fresh, const struct value_at *at,
             struct failure *failure)
 {
   if (strcmp(at->key, "path") == 0) {
-    if (at->text[0] != '/' && strncmp(at->text, "~/", 2) != 0)
+    if (store_path_is_redis(at->text)) {
+      /* Checked now, so that a typo is a configuration error at load time;
+       * the parser's messages never echo a password. */
+      struct redis_address address;
+      struct failure why = { 0 };
+      int parsed = store_parse_redis_url(at->text, &address, &why);
+      explicit_bzero(&address, sizeof address);
+      if (parsed != 0)
+        return value_error(failure, at, "%s", why.message);
+    } else if (at->text[0] != '/' && strncmp(at->text, "~/", 2) != 0)
       return value_error(failure, at, "'%s' is not an absolute path "
-                         "(expected /path or ~/path)", at->text);
+                         "(expected /path, ~/path or a redis:// URL)",
+                         at->text);
     return replace_string(&fresh->store_path, at->text, at, failure);
   }
   if (strcmp(at->key, "ttl") == 0)
     return parse_ttl(at, &fresh->ttl, failure);
+  if (strcmp(at->key, "namespace") == 0) {
+    if (!store_namespace_valid(at->text))
+      return value_error(failure, at, "'%s' is not a namespace (1 to %d of "
+                         "A-Z a-z 0-9 . _ : -)", at->text,
+                         STORE_NAMESPACE_MAX_BYTES);
+    return replace_string(&fresh->store_namespace, at->text, at, failure);
+  }
+  if (strcmp(at->key, "timeout") == 0) {
+    if (parse_lock_wait(at, &fresh->store_timeout_ms, failure) < 0)
+      return -1;
+    if (fresh->store_timeout_ms == 0)
+      return value_error(failure, at, "a timeout of 0 would never reach the "
+                         "store (expected 1ms to 60s)");
+    return 0;
+  }
+  if (strcmp(at->key, "password") == 0) {
+    size_t length = strnlen(at->text, STORE_CREDENTIAL_MAX_BYTES + 1);
+    bool visible = length > 0 && length <= STORE_CREDENTIAL_MAX_BYTES;
+    for (size_t i = 0; visible && i < length; i++)
+      visible = (unsigned char) at->text[i] > 0x20
+                && (unsigned char) at->text[i] < 0x7f;
+    if (!visible)   /* never echo it */
+      return value_error(failure, at, "the password must be 1 to %d visible "
+                         "ASCII characters", STORE_CREDENTIAL_MAX_BYTES);
+    if (fresh->store_password) {
+      explicit_bzero(fresh->store_password, strlen(fresh->store_password));
+      free(fresh->store_password);
+      fresh->store_password = NULL;
+    }
+    return replace_string(&fresh->store_password, at->text, at, failure);
+  }
   return parse_lock_wait(at, &fresh->lock_wait_ms, failure);
 }
 

@@ -1066,6 +1066,16 @@ sent_store_close(struct sent_store **store)
 }
 
 const char *
+sent_store_backends(void)
+{
+#ifdef HAVE_REDIS
+  return "gdbm redis";
+#else
+  return "gdbm";
+#endif
+}
+
+const char *
 sent_store_backend(const struct sent_store *store)
 {
   return store && store->ops ? store->ops->name : "none";

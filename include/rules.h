@@ -9,7 +9,8 @@
  * file, CAP_SITE_RULES site rules, CAP_IDENTITY_ITEMS per identity list.
  *
  * File format (see rules/backscatter-filter.ini and backscatter-filter.rules(5)):
- *   [store]    path = ~/...   ttl = 30d   lock_wait = 5s
+ *   [store]    path = ~/... | redis://...   ttl = 30d   lock_wait = 5s
+ *              namespace = NAME   timeout = 1s   password = SECRET (Redis)
  *   [identity] addresses = a@x b@y   domains = x.example   relays = smtp.x.example
  *   [actions]  clean|genuine|backscatter|unknown = deliver|file|drop
  *              dsn|ndr|autoreply|challenge|virus|mdn|arf = deliver|file|drop
@@ -61,6 +62,9 @@ struct rules {
   char *store_path;         /* NULL: the default (XDG state dir) */
   time_t ttl;               /* seconds; default 30 days */
   long lock_wait_ms;        /* bounded wait for the store lock; default 5000 */
+  char *store_namespace;    /* Redis key prefix; NULL: STORE_DEFAULT_NAMESPACE */
+  long store_timeout_ms;    /* Redis connect/command bound; 0: the default */
+  char *store_password;     /* Redis AUTH password; NULL: the URL's, if any */
 
   struct string_list addresses;  /* the user's addresses, lower case */
   struct string_list domains;    /* the user's domains, lower case */

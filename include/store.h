@@ -87,6 +87,9 @@ void sent_store_close(struct sent_store **store);
 const char *sent_store_backend(const struct sent_store *store);
 const char *sent_store_name(const struct sent_store *store);
 
+/* The backends built in: "gdbm" or "gdbm redis". */
+const char *sent_store_backends(void);
+
 /* Does the backend expire entries by itself (Redis), so that
  * sent_store_expire() has nothing to do? */
 int sent_store_expires_itself(const struct sent_store *store);

@@ -36,6 +36,44 @@ load_text(struct rules *rules, const char *text, struct failure *failure)
   return rules_load_buffer(rules, NAME, text, strlen(text), failure);
 }
 
+/* ---------- the Redis store's keys ---------- */
+
+static void
+test_redis_keys(void)
+{
+  struct rules rules;
+  struct failure failure;
+  rules_init_defaults(&rules);
+  TAP_OK(rules.store_namespace == NULL && rules.store_timeout_ms == 0
+         && rules.store_password == NULL, "defaults: no namespace, timeout "
+         "or password (the store's defaults apply)");
+  int result = load_text(&rules, "[store]\n"
+                         "path = redis+unix:///run/redis/redis.sock?db=1\n"
+                         "namespace = example.org\n"
+                         "timeout = 250ms\n"
+                         "password = \"s3c;r#et\"\n", &failure);
+  TAP_INT(result, 0, "Redis keys load: %s", failure.message);
+  TAP_STR(rules.store_path, "redis+unix:///run/redis/redis.sock?db=1",
+          "Redis: the URL is the path");
+  TAP_STR(rules.store_namespace, "example.org", "Redis: namespace");
+  TAP_INT(rules.store_timeout_ms, 250, "Redis: timeout 250ms");
+  TAP_STR(rules.store_password, "s3c;r#et", "Redis: a quoted password keeps ; and #");
+  rules_free(&rules);
+
+  /* A refused password never appears in the message. */
+  rules_init_defaults(&rules);
+  result = load_text(&rules, "[store]\npassword = \"Top Secret\"\n", &failure);
+  TAP_INT(result, -1, "a password with a space is refused");
+  TAP_OK(strstr(failure.message, "Top") == NULL, "... without echoing it: %s",
+         failure.message);
+  result = load_text(&rules, "[store]\npath = redis://u:TopSecret@host:99999\n",
+                     &failure);
+  TAP_INT(result, -1, "a URL with a bad port is refused");
+  TAP_OK(strstr(failure.message, "TopSecret") == NULL,
+         "... without echoing its password: %s", failure.message);
+  rules_free(&rules);
+}
+
 /* ---------- defaults ---------- */
 
 static void
@@ -229,6 +267,16 @@ static const struct error_case {
   { "lock_wait over 60s", "[store]\nlock_wait = 61s\n", NAME ":2: [store] lock_wait:", "out of range", NULL },
   { "lock_wait in minutes", "[store]\nlock_wait = 1m\n", NAME ":2:", "unknown unit", NULL },
   { "relative store path", "[store]\npath = sent.db\n", NAME ":2: [store] path:", "absolute", NULL },
+  { "Redis URL with a bad port", "[store]\npath = redis://:pw@host:0\n",
+    NAME ":2: [store] path:", "bad Redis URL", "port" },
+  { "Redis over TLS", "[store]\npath = rediss://host\n", NAME ":2: [store] path:", "TLS", NULL },
+  { "bad namespace", "[store]\nnamespace = a*b\n", NAME ":2: [store] namespace:",
+    "not a namespace", NULL },
+  { "timeout zero", "[store]\ntimeout = 0\n", NAME ":2: [store] timeout:", "never reach", NULL },
+  { "timeout over 60s", "[store]\ntimeout = 61s\n", NAME ":2: [store] timeout:",
+    "out of range", NULL },
+  { "password with a space", "[store]\npassword = \"a b\"\n", NAME ":2: [store] password:",
+    "visible ASCII", NULL },
   { "duplicate key", "[store]\nttl = 1d\n\nlock_wait = 1s\nTTL = 2d\n",
     NAME ":5: [store] ttl:", "line 2", "repeated" },
   { "unknown key", "[store]\nttl = 1d\nttll = 2d\n",
@@ -1133,6 +1181,7 @@ main(void)
   }
 
   test_defaults();
+  test_redis_keys();
   rules_init_defaults(&rules);
   test_full_file(&rules);
   test_errors(&rules);
