@@ -82,6 +82,7 @@ struct run {
   struct rules rules;
   struct signature_set signatures;  /* [classify] signatures, or empty */
   char *store_path;
+  char *store_shown;            /* store_path for messages: no password */
   struct store_options store_options;   /* from the rules */
   FILE *log_also;               /* the [log] file, or NULL */
   struct log_subject subject;   /* the user and the message, for log lines */
@@ -335,6 +336,16 @@ load_configuration(struct run *run)
     .timeout_ms = run->rules.store_timeout_ms,
     .password = run->rules.store_password,
   };
+  if (run->store_path && store_path_is_redis(run->store_path)) {
+    struct redis_address address;
+    struct failure ignored;
+    run->store_shown = strdup(store_parse_redis_url(run->store_path, &address,
+                                                    &ignored) == 0
+                              ? address.display : "(a Redis URL)");
+    explicit_bzero(&address, sizeof address);
+  } else if (run->store_path) {
+    run->store_shown = strdup(run->store_path);
+  }
   /* A password on the command line is seen by every user (ps, /proc):
    * it belongs in the owner-checked rule file. */
   if (run->options.store_path && store_path_is_redis(run->options.store_path)) {
@@ -504,6 +515,27 @@ check_keep_body(void *cookie, struct input *input)
  * whose outages it is for, in the local state directory
  * ($XDG_STATE_HOME/backscatter-filter/redis.journal). NULL when there is
  * no place for it. malloc'ed. */
+/* A Redis store lives on another host, so what is kept beside a GDBM
+ * store (the journal, the warning stamp) goes to the local state
+ * directory, named after the namespace so that stores sharing a host keep
+ * theirs apart: STATE/backscatter-filter/redis-NAMESPACE.SUFFIX. NULL
+ * without a state directory or memory. */
+static char *
+redis_local_path(const struct run *run, const char *suffix)
+{
+  const char *namespace = run->rules.store_namespace
+                          ? run->rules.store_namespace : STORE_DEFAULT_NAMESPACE;
+  char *path = NULL;
+  int length = run->context.xdg_state_home && run->context.xdg_state_home[0] == '/'
+               ? asprintf(&path, "%s/backscatter-filter/redis-%s%s",
+                          run->context.xdg_state_home, namespace, suffix)
+               : run->context.home
+               ? asprintf(&path, "%s/.local/state/backscatter-filter/redis-%s%s",
+                          run->context.home, namespace, suffix)
+               : -1;
+  return length < 0 ? NULL : path;
+}
+
 static char *
 store_journal_path(const struct run *run)
 {
@@ -511,15 +543,7 @@ store_journal_path(const struct run *run)
     return NULL;
   if (!store_path_is_redis(run->store_path))
     return journal_path(run->store_path);
-  char *path = NULL;
-  int length = run->context.xdg_state_home && run->context.xdg_state_home[0] == '/'
-               ? asprintf(&path, "%s/backscatter-filter/redis.journal",
-                          run->context.xdg_state_home)
-               : run->context.home
-               ? asprintf(&path, "%s/.local/state/backscatter-filter/redis.journal",
-                          run->context.home)
-               : -1;
-  return length < 0 ? NULL : path;
+  return redis_local_path(run, ".journal");
 }
 
 /* The judged message's own Message-ID, for the log line. */
@@ -561,7 +585,9 @@ warn_if_silent(struct run *run, struct sent_store *store)
     return;
   char *stamp = NULL;
   struct stat info;
-  if (asprintf(&stamp, "%s.warned", run->store_path) < 0)
+  if (store_path_is_redis(run->store_path)
+      ? !(stamp = redis_local_path(run, ".warned"))
+      : asprintf(&stamp, "%s.warned", run->store_path) < 0)
     return;
   if (stat(stamp, &info) != 0 || run->context.now - info.st_mtime >= WARNING_INTERVAL_SECONDS) {
     int fd = open(stamp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -594,8 +620,6 @@ open_for_check(struct run *run, struct sent_store **store,
       run->store_missing = 1;
     else
       note_trouble(run, &failure);
-  } else {
-    warn_if_silent(run, *store);
   }
   if (journal_file && journal_read(journal_file, journal, &failure) < 0)
     note_trouble(run, &failure);
@@ -610,7 +634,7 @@ explain_sources(struct run *run, FILE *out)
 {
   fprintf(out, "%-12s %s\n", "rules:", run->rules.source ? run->rules.source
                                          : "(none: built-in defaults)");
-  fprintf(out, "%-12s %s%s", "store:", run->store_path ? run->store_path : "(none)",
+  fprintf(out, "%-12s %s%s", "store:", run->store_shown ? run->store_shown : "(none)",
           run->store_missing ? " (not created yet: nothing to check against)" : "");
   if (run->journal_entries)
     fprintf(out, " (+%zu journal entries)", run->journal_entries);
@@ -667,6 +691,10 @@ command_check(struct run *run)
            store, journal, decision, &failure);
     if (decision->store_failed)
       note_trouble(run, &failure);
+    /* After decide(): a Redis store answered "!last" with its lookups, in
+     * the same round trip. */
+    else if (store)
+      warn_if_silent(run, store);
     sent_store_close(&store);
     journal_view_free(&journal);
   } else if (decision) {
@@ -824,8 +852,12 @@ record_or_journal(struct run *run, const struct sent_message *message,
   sent_store_close(&store);
   if (result != 0 && store_failure.class != FAILURE_LIMIT
       && store_failure.class != FAILURE_MEMORY) {
-    if (record_journal_message(journal, message, run->context.now,
-                               run->rules.lock_wait_ms, failure) == 0) {
+    /* A Redis store's journal is local, in a state directory that a
+     * relay or mailbox host may not have yet. */
+    if ((!store_path_is_redis(run->store_path)
+         || sent_store_prepare_directory(journal, failure) == 0)
+        && record_journal_message(journal, message, run->context.now,
+                                  run->rules.lock_wait_ms, failure) == 0) {
       *journaled = 1;
       /* Said once in the log: why the entry waits in the journal. */
       *failure = store_failure;
@@ -1033,7 +1065,7 @@ print_stats(struct run *run, struct sent_store *store,
   printf("store: %s%s\nmessage-ids: %zu\nrecipients: %zu\noldest: %s\n"
          "newest: %s\nrecording-since: %s\nlast-recorded: %s\n"
          "journal: %zu entries\n",
-         store ? sent_store_name(store) : run->store_path,
+         store ? sent_store_name(store) : run->store_shown,
          missing ? " (not created yet)" : "", stats->msgids,
          stats->recipients, oldest, newest, since, last, journal_entries);
   if (stats->file_bytes >= 0)
@@ -1272,6 +1304,7 @@ main(int argc, char **argv)
   signatures_free(&run.signatures);
   rules_free(&run.rules);
   free(run.store_path);
+  free(run.store_shown);
   free(run.options.envelope);
   return status;
 }

@@ -10,9 +10,10 @@
  *
  * Round trips: opening connects and queues AUTH and SELECT without reading
  * their replies; the first command's reply is read after them, so a check
- * costs the connection and one round trip (one MGET for every referenced
- * ID, every failed recipient and "!since"). A record costs one round trip
- * per entry (its SET and, once a session, "!since" SET NX, pipelined).
+ * costs the connection and one round trip: one MGET for every referenced
+ * ID, every failed recipient and the marks "!since" and "!last" (kept for
+ * later lookups of the same handle). A record costs one round trip per
+ * entry (its SET and, once a session, "!since" SET NX, pipelined).
  *
  * Failures: connecting and every command are bounded by the timeout
  * (SO_RCVTIMEO/SO_SNDTIMEO through redisSetTimeout). A server that cannot
@@ -36,6 +37,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,14 @@ struct redis_store {
   time_t ttl;
   int pending;              /* replies of AUTH/SELECT not read yet */
   bool since_set;           /* "!since" SET NX sent this session */
+  /* The marks, fetched with the first lookup (one round trip for a
+   * check's lookups and its "!last"), valid for this short-lived handle. */
+  bool marks_known;
+  struct store_query marks[2];          /* "!since", "!last" */
+  /* A failed handshake (AUTH, SELECT) fails every later call the same way,
+   * rather than with the NOAUTH answers that follow it. */
+  bool broken;
+  struct failure broken_failure;
 };
 
 /* ---- SIGPIPE ---------------------------------------------------------- */
@@ -179,8 +189,12 @@ read_pending(struct sent_store *store, struct failure *failure)
     redis->pending--;
     redisReply *reply = read_reply(store, "authentication or database "
                                    "selection", failure);
-    if (!reply)
+    if (!reply) {
+      redis->broken = true;
+      if (failure)
+        redis->broken_failure = *failure;
       return -1;
+    }
     freeReplyObject(reply);
   }
   return 0;
@@ -190,6 +204,11 @@ read_pending(struct sent_store *store, struct failure *failure)
 static int
 require_connection(struct sent_store *store, struct failure *failure)
 {
+  if (store->redis->broken) {
+    if (failure)
+      *failure = store->redis->broken_failure;
+    return -1;
+  }
   if (store->redis->context->err)
     return connection_failure(store, failure, "earlier error");
   return 0;
@@ -221,6 +240,27 @@ redis_backend_close(struct sent_store *store)
   store->redis = NULL;
 }
 
+/* Answer the queries for marks from what the first lookup fetched; true
+ * when every query was a mark. */
+static bool
+answer_marks(const struct redis_store *redis, struct store_query *queries,
+             size_t count)
+{
+  bool all = true;
+  for (size_t i = 0; i < count; i++) {
+    const struct store_query *mark =
+      queries[i].entry == STORE_ENTRY_SINCE ? &redis->marks[0]
+      : queries[i].entry == STORE_ENTRY_LAST ? &redis->marks[1] : NULL;
+    if (!mark) {
+      all = false;
+      continue;
+    }
+    queries[i].found = mark->found;
+    queries[i].when = mark->when;
+  }
+  return all;
+}
+
 static int
 redis_backend_find_all(struct sent_store *store, struct store_query *queries,
                        size_t count, struct failure *failure)
@@ -232,12 +272,16 @@ redis_backend_find_all(struct sent_store *store, struct store_query *queries,
     return 0;
   if (require_connection(store, failure) != 0)
     return -1;
+  if (redis->marks_known && answer_marks(redis, queries, count))
+    return 0;
 
-  /* One MGET: argv[0] "MGET", then the keys that can exist. */
-  const char **argv = calloc(count + 1, sizeof *argv);
-  size_t *lengths = calloc(count + 1, sizeof *lengths);
-  size_t *query_of = calloc(count + 1, sizeof *query_of);
-  char *keys = malloc(count * FULL_KEY_MAX_BYTES);
+  /* One MGET: argv[0] "MGET", then the keys that can exist, then the two
+   * marks the first time. */
+  size_t slots = count + 2;
+  const char **argv = calloc(slots + 1, sizeof *argv);
+  size_t *lengths = calloc(slots + 1, sizeof *lengths);
+  size_t *query_of = calloc(slots + 1, sizeof *query_of);
+  char *keys = malloc(slots * FULL_KEY_MAX_BYTES);
   int result = 0;
   if (!argv || !lengths || !query_of || !keys) {
     result = failure_set(failure, FAILURE_MEMORY, "store %s: out of memory",
@@ -257,6 +301,18 @@ redis_backend_find_all(struct sent_store *store, struct store_query *queries,
     argv[argc] = slot;
     query_of[argc] = i;
     argc++;
+  }
+  size_t asked = argc;      /* the marks follow */
+  bool fetch_marks = !redis->marks_known;
+  if (fetch_marks) {
+    for (size_t m = 0; m < 2; m++) {
+      char *slot = keys + (argc - 1) * FULL_KEY_MAX_BYTES;
+      int size = store_query_key(&redis->marks[m], key);
+      lengths[argc] = full_key(redis, key, (size_t) size, slot);
+      argv[argc] = slot;
+      query_of[argc] = SIZE_MAX;
+      argc++;
+    }
   }
   if (argc == 1)
     goto done;
@@ -279,7 +335,8 @@ redis_backend_find_all(struct sent_store *store, struct store_query *queries,
   } else {
     for (size_t k = 1; k < argc && result == 0; k++) {
       const redisReply *value = reply->element[k - 1];
-      struct store_query *query = &queries[query_of[k]];
+      struct store_query *query = k < asked ? &queries[query_of[k]]
+                                            : &redis->marks[k - asked];
       if (value->type == REDIS_REPLY_NIL)
         continue;
       if (value->type != REDIS_REPLY_STRING)
@@ -297,6 +354,10 @@ redis_backend_find_all(struct sent_store *store, struct store_query *queries,
   if (result != 0)
     for (size_t i = 0; i < count; i++)
       queries[i].found = 0;
+  else if (fetch_marks) {
+    redis->marks_known = true;
+    answer_marks(redis, queries, count);    /* marks asked for this time */
+  }
 done:
   free(argv);
   free(lengths);
@@ -366,6 +427,7 @@ redis_backend_add(struct sent_store *store, const char *key, int size,
   guard_end(&guard);
   if (result == 0)
     redis->since_set = true;
+  redis->marks_known = false;      /* a writer asks again */
   return result;
 }
 
@@ -402,6 +464,7 @@ redis_backend_set_mark(struct sent_store *store, const char *key, int size,
   if (result == 0 && size == (int) strlen(STORE_KEY_SINCE)
       && memcmp(key, STORE_KEY_SINCE, (size_t) size) == 0)
     redis->since_set = true;
+  redis->marks_known = false;      /* a writer asks again */
   return result;
 }
 
@@ -641,6 +704,8 @@ redis_store_open(struct sent_store *store, const char *url,
   redis->prefix_length = (size_t) snprintf(redis->prefix, sizeof redis->prefix,
                                            "%s:", namespace);
   redis->ttl = options && options->ttl > 0 ? options->ttl : 0;
+  redis->marks[0].entry = STORE_ENTRY_SINCE;
+  redis->marks[1].entry = STORE_ENTRY_LAST;
 
   long timeout_ms = options && options->timeout_ms > 0
                     ? options->timeout_ms : STORE_DEFAULT_TIMEOUT_MS;

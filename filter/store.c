@@ -1065,6 +1065,14 @@ sent_store_close(struct sent_store **store)
   *store = NULL;
 }
 
+int
+sent_store_prepare_directory(const char *file, struct failure *failure)
+{
+  if (!file || !*file)
+    return failure_set(failure, FAILURE_STORE, "no file name");
+  return prepare_directory(file, STORE_WRITE, failure);
+}
+
 const char *
 sent_store_backends(void)
 {

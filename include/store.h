@@ -87,6 +87,12 @@ void sent_store_close(struct sent_store **store);
 const char *sent_store_backend(const struct sent_store *store);
 const char *sent_store_name(const struct sent_store *store);
 
+/* Make sure the directory that will hold `file` exists (created 0700 with
+ * any missing parent, as for a GDBM store) and is ours and not writable by
+ * others: for files kept beside a store, such as a Redis store's local
+ * journal. 0, or -1 with *failure set (FAILURE_STORE). */
+int sent_store_prepare_directory(const char *file, struct failure *failure);
+
 /* The backends built in: "gdbm" or "gdbm redis". */
 const char *sent_store_backends(void);
 
