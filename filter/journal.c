@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* journal.c: the store's journal (see journal.h for the format and the
  * locking). What `record` could not put into the store waits here until
  * the next writer merges it.

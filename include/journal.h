@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* journal.h: the store's journal, PATH.journal beside the sent store, where
  * `record` puts what it could not write into the store (store locked past
  * lock_wait, missing directory rights, a broken or unreachable store), so

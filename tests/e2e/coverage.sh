@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # coverage.sh: issue 12, "the store knows what the user sent, from the first
 # day, and says when it doesn't". Each numbered failure of the issue,
 # reproduced and now right:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # precision.sh (issue 13): ordinary mail that speaks of viruses, vacations
 # and undeliverable things is clean whatever its thread, and the notices
 # nobody here wrote are recognised, of the right kind, naming the true

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # timer.sh: the shipped import schedule (issue 12): the systemd user
 # service and timer pass `systemd-analyze verify` (instantiated with the
 # program under test), and the cron line, run as cron would, imports a
