@@ -14,7 +14,9 @@
 #  - automatic replies and challenges get their kind;
 #  - business and person's mail is never `backscatter`, and judged clean at
 #    least as often as the threshold file records; list mail likewise;
-#  - spam dressed as a notice is not bounce-like.
+#  - spam dressed as a notice is not bounce-like;
+#  - the labelled notices with CR-only and with CRLF line ends get the kind
+#    and ID of their LF form at least as often as the threshold file records.
 # tests/evaluate/evaluate.sh (make evaluate) prints the full figures. The
 # corpus is read-only: nothing here edits it.
 . "$BSF_SRCDIR/tests/e2e/lib.inc"
@@ -62,8 +64,12 @@ for d in "$CORPUS"/*/*/; do
 done
 started=$(date +%s)
 judge_corpus "$CORPUS" "$WORK/ours.tsv" "$@"
+judge_variants "$CORPUS" "$WORK/variants"
+variant_folders=$(cd "$WORK/variants" && for d in */*/*/; do [ -d "$d" ] && printf '%s\n' "${d%/}"; done)
+# shellcheck disable=SC2086  # folder names hold no white space
+judge_corpus "$WORK/variants" "$WORK/variants.tsv" $variant_folders
 elapsed=$(( $(date +%s) - started ))
-echo "# judged $(wc -l < "$WORK/ours.tsv") files in $elapsed s"
+echo "# judged $(wc -l < "$WORK/ours.tsv") files and $(wc -l < "$WORK/variants.tsv") line-end variants in $elapsed s"
 list() { printf '%s\n' "$1" | awk 'NF { print $1 }'; }
 list "$ORACLE_ERRORS" > "$WORK/oracle-errors"
 printf '%s\n' "$NOTICE_KINDS" | awk 'NF { print $1 "\t" $2 }' > "$WORK/notice-kinds"
@@ -98,7 +104,7 @@ assert_rate() {
 # --- every run ended and judged
 # With the default actions every verdict exits 0 (deliver) or 2 (file).
 awk -F'\t' '($3 != 0 && $3 != 2) || $4 == "-" || $8 ~ /^sanitizer:/ {
-  print "FAIL\t" $2 " exit=" $3 " " $8 }' "$WORK/ours.tsv" > "$WORK/ran"
+  print "FAIL\t" $2 " exit=" $3 " " $8 }' "$WORK/ours.tsv" "$WORK/variants.tsv" > "$WORK/ran"
 assert_none "every corpus file judged (exit 0 or 2, a verdict, no sanitizer report)" "$WORK/ran"
 
 # --- recognition of labelled notices
@@ -156,4 +162,14 @@ assert_rate "list mail judged clean" "$WORK/list" list_clean_permille
 awk -F'\t' '$1 ~ /^spam\// { n++; if ($5 != "none") print "FAIL\t" $2 " kind=" $5 " verdict=" $4 }
   END { if (!n) print "FAIL\tno spam judged" }' "$WORK/ours.tsv" > "$WORK/spam"
 assert_none "spam dressed as a notice is not bounce-like ($(awk -F'\t' '$1 ~ /^spam\//' "$WORK/ours.tsv" | wc -l) messages)" "$WORK/spam"
+
+# --- line ends: CR-only and CRLF judged like LF
+judge_variants_compare "$WORK/ours.tsv" "$WORK/variants.tsv" > "$WORK/variants.cmp"
+for style in cr crlf; do
+  { grep "^FAIL	$style " "$WORK/variants.cmp"
+    awk -F'\t' -v s="$style" '$1 == s { print "COUNT\t" $2 "\t" $3 }' "$WORK/variants.cmp"
+  } > "$WORK/variants.$style"
+  assert_rate "labelled notices with $style line ends judged as with LF (kind and ID)" \
+    "$WORK/variants.$style" "${style}_as_lf_permille"
+done
 finish

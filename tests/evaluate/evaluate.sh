@@ -73,6 +73,13 @@ for folder in "$@"; do
   [ -d "$CORPUS/$folder" ] || { echo "evaluate.sh: no folder $folder" >&2; exit 1; }
 done
 judge_corpus "$CORPUS" "$ours" "$@"
+# The same notices with CR-only and CRLF line ends (judge.sh).
+judge_variants "$CORPUS" "$WORK/variants"
+variant_folders=$(cd "$WORK/variants" && for d in */*/*/; do [ -d "$d" ] && printf '%s\n' "${d%/}"; done)
+# shellcheck disable=SC2086  # folder names hold no white space
+[ -n "$variant_folders" ] && judge_corpus "$WORK/variants" "$WORK/variants.tsv" $variant_folders
+[ -f "$WORK/variants.tsv" ] || : > "$WORK/variants.tsv"
+judge_variants_compare "$ours" "$WORK/variants.tsv" > "$WORK/variants.cmp"
 elapsed=$(( $(date +%s) - started ))
 
 # --- the oracles: rerun when installed, else the committed results
@@ -115,7 +122,7 @@ echo "(\`libmail-deliverystatus-bounceparser-perl\`), whose answers are kept in"
 echo "\`tests/evaluate/oracle-ids.tsv\` so the test suite needs no Perl."
 echo
 echo "- commit: \`$commit\`, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "- $(awk 'END { print NR }' "$ours") messages in ${elapsed} s, one \`check --explain\` process each"
+echo "- $(awk 'END { print NR }' "$ours") messages, and $(awk 'END { print NR }' "$WORK/variants.tsv") line-end variants of the notices, in ${elapsed} s, one \`check --explain\` process each"
 echo "- store: $clock_note"
 echo "- oracles: $oracle_source"
 echo "- command: \`make evaluate\` (or \`sh tests/evaluate/evaluate.sh\` in the build directory)"
@@ -229,6 +236,27 @@ END {
   tsv_table("Notices (bounce, autoreply) not recognised", nmissed, missed, "file\tverdict\tkind\treason")
   tsv_table("Mail that is no notice judged bounce-like or not clean", nmis, misjudged, "file\tverdict\tkind\tid\treason")
 }' "$oracles" "$ours"
+echo
+echo "## Line ends"
+echo
+echo "Every labelled notice (bounce/*, autoreply/*) is judged again with its lines"
+echo "ended by CR alone (classic Mac OS) and by CRLF; each should get the kind and"
+echo "the logged ID of its LF form."
+echo
+echo "| line ends | files | kind and ID as with LF | bounce-like |"
+echo "|---|---|---|---|"
+for style in cr crlf; do
+  awk -F'\t' -v s="$style" '$1 == s { printf "| %s | %d | %d (%.1f%%) |", s, $3, $2, $3 ? 100 * $2 / $3 : 0 }' "$WORK/variants.cmp"
+  awk -F'\t' -v s="$style" 'index($2, s "/") == 1 { n++; if ($5 != "none" && $5 != "-") r++ }
+    END { printf " %d (%.1f%%) |\n", r, n ? 100 * r / n : 0 }' "$WORK/variants.tsv"
+done
+differ=$(grep -c '^FAIL' "$WORK/variants.cmp")
+echo
+echo "Judged differently from the LF form: $differ (the first 30 below)."
+if [ "$differ" -gt 0 ]; then
+  echo
+  grep '^FAIL' "$WORK/variants.cmp" | cut -f2 | head -n 30 | sed 's/^/- /'
+fi
 if [ -f "$here/judgements.md" ]; then echo; cat "$here/judgements.md"; fi
 } > "$report"
 cat "$report"

@@ -185,3 +185,46 @@ judge_corpus() {
   }
   END { flush() }' "$judge_raw" > "$judge_out"
 }
+
+# judge_variants CORPUS DEST: copies of every labelled notice (bounce/*,
+# autoreply/*) with other line ends, for the rule "CR-only and CRLF line
+# ends are judged exactly like LF ones": DEST/cr/CLASS/GROUP/FILE with every
+# line ending in a CR alone (classic Mac OS), DEST/crlf/... with CRLF, and
+# for the files that already hold CRs (all of them before an LF) the LF form
+# DEST/lf/...; the LF form of the others is the corpus file itself.
+judge_variants() {
+  for judge_path in "$1"/bounce/*/* "$1"/autoreply/*/*; do
+    [ -f "$judge_path" ] || continue
+    judge_rel=${judge_path#"$1"/}
+    mkdir -p "$2/cr/${judge_rel%/*}" "$2/crlf/${judge_rel%/*}"
+    tr -d '\r' < "$judge_path" > "$2/lf.tmp"
+    tr '\n' '\r' < "$2/lf.tmp" > "$2/cr/$judge_rel"
+    sed 's/$/\r/' "$2/lf.tmp" > "$2/crlf/$judge_rel"
+    if ! cmp -s "$2/lf.tmp" "$judge_path"; then
+      mkdir -p "$2/lf/${judge_rel%/*}"
+      mv "$2/lf.tmp" "$2/lf/$judge_rel"
+    fi
+  done
+  rm -f "$2/lf.tmp"
+}
+
+# judge_variants_compare OURS VARIANTS_OURS: "FAIL<TAB>..." for each CR or
+# CRLF variant whose kind or logged ID differs from its LF form's, then
+# "COUNT<TAB>same<TAB>all" per line-end style as "STYLE<TAB>same<TAB>all".
+judge_variants_compare() {
+  awk -F'\t' '
+  FILENAME == ARGV[1] { lf[$2] = $5 " id=" $6; next }
+  {
+    style = $2; sub(/\/.*/, "", style); rel = substr($2, length(style) + 2)
+    if (style == "lf") { lf[rel] = $5 " id=" $6; next }
+    lines[++n] = style "\t" rel "\t" $5 " id=" $6
+  }
+  END {
+    for (i = 1; i <= n; i++) {
+      split(lines[i], f, "\t"); all[f[1]]++
+      if (f[3] == lf[f[2]]) same[f[1]]++
+      else print "FAIL\t" f[1] " " f[2] ": kind=" f[3] ", LF form kind=" lf[f[2]]
+    }
+    for (s in all) printf "%s\t%d\t%d\n", s, same[s], all[s]
+  }' "$1" "$2"
+}
