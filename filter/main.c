@@ -31,6 +31,7 @@
 #include "context.h"
 #include "decision.h"
 #include "deliver.h"
+#include "exitcodes.h"
 #include "journal.h"
 #include "mailid.h"
 #include "message.h"
@@ -385,12 +386,19 @@ load_configuration(struct run *run)
   }
 }
 
-/* The exit code for trouble: deliver, or tempfail if the user asked. */
+/* The exit code for check's trouble: deliver, or tempfail if the user
+ * asked (exitcodes.h). */
 static int
 trouble_exit(const struct rules *rules)
 {
-  return rules->on_error_tempfail ? rules->tempfail_code
-                                  : rules->exit_code[ACTION_DELIVER];
+  return exit_status(EXIT_FOR_CHECK, OUTCOME_TROUBLE, rules);
+}
+
+/* The configured tempfail code (rule file [exit] tempfail). */
+static int
+tempfail_exit(const struct rules *rules)
+{
+  return exit_status(EXIT_FOR_CHECK, OUTCOME_TEMPFAIL, rules);
 }
 
 /* Log lines go to syslog (rules), to the [log] file, and with --explain to
@@ -426,7 +434,7 @@ deliver_myself(struct run *run, struct input *input, const struct decision *deci
   if (!input) {
     failure_set(&failure, FAILURE_INPUT, "no message to deliver");
     note_trouble(run, &failure);
-    return run->rules.tempfail_code;
+    return tempfail_exit(&run->rules);
   }
   if (!run->trouble && decision && decision->action == ACTION_DROP)
     return 0;
@@ -435,7 +443,7 @@ deliver_myself(struct run *run, struct input *input, const struct decision *deci
     target = run->options.folder;
   if (deliver_to_mailbox(input, target, run->context.sender, &failure) < 0) {
     note_trouble(run, &failure);
-    return run->rules.tempfail_code;
+    return tempfail_exit(&run->rules);
   }
   return 0;
 }
@@ -457,20 +465,20 @@ out_of_memory_in_library(void)
   int status;
 
   if (!run)
-    _exit(75);
+    _exit(exit_status(EXIT_FOR_RECORD, OUTCOME_TEMPFAIL, NULL));
   failure_set(&failure, FAILURE_MEMORY, "out of memory in Mailutils");
   if (run->options.command == COMMAND_CHECK)
     status = run->options.output == OUTPUT_EXIT_CODE && !run->options.deliver_to
-             ? trouble_exit(&run->rules) : run->rules.tempfail_code;
+             ? trouble_exit(&run->rules) : tempfail_exit(&run->rules);
   else if (run->options.command == COMMAND_RECORD) {
     what = "record";
-    status = run->rules.tempfail_code;     /* not recorded: the MTA retries */
+    status = tempfail_exit(&run->rules);     /* not recorded: the MTA retries */
   } else {
     what = "store";
-    status = 1;
+    status = exit_status(EXIT_FOR_MAINTENANCE, OUTCOME_TROUBLE, &run->rules);
   }
   report_log_failure(&run->rules, &run->subject, what, &failure,
-                     status == 0 ? "deliver" : status == run->rules.tempfail_code
+                     status == 0 ? "deliver" : status == tempfail_exit(&run->rules)
                                    ? "tempfail" : "failed", run->log_also);
   if (run->log_also)
     fflush(run->log_also);
@@ -711,14 +719,14 @@ command_check(struct run *run)
              failure_class_name(run->failure.class), run->failure.message);
   }
   status = run->trouble ? trouble_exit(&run->rules)
-                        : run->rules.exit_code[decision->action];
+                        : exit_for_action(&run->rules, decision->action);
 
   if (run->options.output == OUTPUT_TAG) {
     status = 0;
     if (!have_input
         || report_write_tagged(&input, decision, STDOUT_FILENO, &failure) < 0) {
       note_trouble(run, &failure);
-      status = run->rules.tempfail_code;   /* the message did not come out */
+      status = tempfail_exit(&run->rules);   /* the message did not come out */
     }
   } else if (run->options.output == OUTPUT_VERDICT && decision) {
     status = 0;
@@ -726,7 +734,7 @@ command_check(struct run *run)
       failure_set(&failure, FAILURE_IO, "cannot write the verdict: %s",
                   strerror(errno));
       note_trouble(run, &failure);
-      status = run->rules.tempfail_code;
+      status = tempfail_exit(&run->rules);
     }
   }
   if (run->options.deliver_to)
@@ -736,7 +744,7 @@ command_check(struct run *run)
     report_explain(decision, stderr);
   }
   if (run->trouble)
-    log_failure(run, "check", status == run->rules.tempfail_code
+    log_failure(run, "check", status == tempfail_exit(&run->rules)
                               ? "tempfail" : "deliver");
   else
     log_decision(run, decision);
@@ -767,18 +775,20 @@ add_sendmail_recipients(struct options *options)
 
 /* record --sendmail: hand the message to the real sendmail, exactly as
  * read, with its arguments; no shell. Its exit status is ours; one that
- * could not run at all is a temporary failure (EX_TEMPFAIL). */
+ * could not run at all is a temporary failure (the configured tempfail
+ * code, which the child also exits with when exec fails). */
 static int
 run_sendmail(struct run *run, struct input *input)
 {
   struct failure failure = { 0 };
   int pipe_fds[2];
   char buffer[65536];
+  int tempfail = tempfail_exit(&run->rules);
 
   if (pipe(pipe_fds) < 0) {
     failure_set(&failure, FAILURE_IO, "pipe: %s", strerror(errno));
     note_trouble(run, &failure);
-    return 75;
+    return tempfail;
   }
   pid_t child = fork();
   if (child < 0) {
@@ -786,7 +796,7 @@ run_sendmail(struct run *run, struct input *input)
     note_trouble(run, &failure);
     close(pipe_fds[0]);
     close(pipe_fds[1]);
-    return 75;
+    return tempfail;
   }
   if (child == 0) {
     dup2(pipe_fds[0], STDIN_FILENO);
@@ -797,7 +807,7 @@ run_sendmail(struct run *run, struct input *input)
     execv(run->options.sendmail[0], run->options.sendmail);
     fprintf(stderr, "backscatter-filter: cannot run %s: %s\n",
             run->options.sendmail[0], strerror(errno));
-    _exit(75);
+    _exit(tempfail);
   }
   close(pipe_fds[0]);
   int write_failed = 0;
@@ -811,11 +821,11 @@ run_sendmail(struct run *run, struct input *input)
   int child_status;
   while (waitpid(child, &child_status, 0) < 0)
     if (errno != EINTR)
-      return 75;
+      return tempfail;
   if (!WIFEXITED(child_status))
-    return 75;
+    return tempfail;
   if (write_failed && WEXITSTATUS(child_status) == 0)
-    return 75;                   /* it exited 0 without reading it all */
+    return tempfail;             /* it exited 0 without reading it all */
   return WEXITSTATUS(child_status);
 }
 
@@ -875,8 +885,8 @@ record_or_journal(struct run *run, const struct sent_message *message,
   return result;
 }
 
-/* record: any failure to record is a temporary failure (EX_TEMPFAIL, the
- * MTA retries); usage errors are 64 (main). A store that cannot be locked
+/* record: any failure to record is a temporary failure (the configured
+ * tempfail code: the MTA retries); usage errors are EX_USAGE (main). A store that cannot be locked
  * or reached is no failure: the entry goes to the journal. With --sendmail
  * nothing is sent unless it was recorded; --passthrough has written the
  * message to stdout as it read it. */
@@ -924,7 +934,7 @@ command_record(struct run *run)
   if (run->options.sendmail && recorded)
     status = run_sendmail(run, &input);
   else if (run->trouble)
-    status = run->rules.tempfail_code;
+    status = tempfail_exit(&run->rules);
   input_free(&input);
 
   if (!recorded) {
@@ -1169,7 +1179,7 @@ command_store(struct run *run)
 }
 
 /* configtest: load_configuration() has printed every error (file:line) on
- * stderr; then 78 (EX_CONFIG), else what a run would use on stdout, 0. */
+ * stderr; then EX_CONFIG, else what a run would use on stdout, 0. */
 static int
 command_configtest(struct run *run)
 {
@@ -1185,7 +1195,10 @@ command_configtest(struct run *run)
                            &signatures_file, &failure) < 0)
     note_trouble(run, &failure);
   if (run->trouble) {
-    status = run->failure.class == FAILURE_CONFIG ? 78 : 1;
+    status = exit_status(EXIT_FOR_MAINTENANCE,
+                         run->failure.class == FAILURE_CONFIG ? OUTCOME_CONFIG
+                                                              : OUTCOME_TROUBLE,
+                         &run->rules);
   } else {
     struct configtest_view view = {
       .rules = &run->rules,
@@ -1257,17 +1270,21 @@ main(int argc, char **argv)
      * error); at a terminal it is a person's typo (`backscatter-filter
      * stat`): say so at once instead of waiting for a message on stdin. */
     if (run.options.command != COMMAND_CHECK || isatty(STDIN_FILENO)) {
-      int usage_status = 64;    /* EX_USAGE */
+      /* a person's typo at a terminal is answered as the maintenance
+       * commands answer one */
+      enum exit_command for_command = run.options.command == COMMAND_RECORD
+                                      ? EXIT_FOR_RECORD : EXIT_FOR_MAINTENANCE;
+      int usage_status = exit_status(for_command, OUTCOME_USAGE, NULL);
       fprintf(stderr, "backscatter-filter: %s\n", failure.message);
       /* record --passthrough stands in the message's path (Exim's
        * transport_filter, a pipe to sendmail): even with a bad command
        * line the message goes through; the exit status says what is
-       * wrong, and 75 if the copy itself failed. */
+       * wrong, and tempfail if the copy itself failed. */
       if (run.options.command == COMMAND_RECORD && run.options.passthrough
           && copy_all(STDIN_FILENO, STDOUT_FILENO) < 0) {
         fprintf(stderr, "backscatter-filter: cannot pass the message "
                 "through: %s\n", strerror(errno));
-        usage_status = 75;
+        usage_status = exit_status(EXIT_FOR_RECORD, OUTCOME_TEMPFAIL, NULL);
       }
       free(run.options.envelope);
       return usage_status;
@@ -1291,7 +1308,10 @@ main(int argc, char **argv)
   default:
     if (run.trouble) {
       fprintf(stderr, "backscatter-filter: %s\n", run.failure.message);
-      status = run.failure.class == FAILURE_CONFIG ? 78 : 1;  /* EX_CONFIG */
+      status = exit_status(EXIT_FOR_MAINTENANCE,
+                           run.failure.class == FAILURE_CONFIG ? OUTCOME_CONFIG
+                                                               : OUTCOME_TROUBLE,
+                           &run.rules);
     } else if (run.options.command == COMMAND_IMPORT) {
       status = command_import(&run);
     } else {
