@@ -235,5 +235,9 @@ echo
 echo "    make bench            # or: sh $SRCDIR/bench/run.sh BUILDDIR"
 echo "    callgrind_annotate --inclusive=yes $W/callgrind.check.dsn-5k | head -60"
 } > "$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
+# No machine paths in the report: the build, source and scratch
+# directories by name.
+sed -e "s|$W|\$BENCH_WORK|g" -e "s|$BUILD|BUILDDIR|g" -e "s|$SRCDIR|SRCDIR|g" "$OUT.tmp" > "$OUT.tmp2"
+rm -f "$OUT.tmp"
+mv "$OUT.tmp2" "$OUT"
 say "wrote $OUT"

@@ -3,7 +3,8 @@
  *
  * The caller's bytes are kept exactly (struct input) for --tag output. The
  * MIME walk is our own streaming splitter over that copy (Mailutils' MIME
- * code costs ~400 instructions a byte counting parts): 64 KB reads, lines
+ * code costs hundreds of instructions a byte counting parts; figures in
+ * bench/ANALYSIS.md): 64 KB reads, lines
  * found with memchr, CR before LF dropped and an mbox "From " line skipped
  * as it goes, so no normalised copy is made and a 50 MB bounce is never
  * held in memory. Bodies nobody reads are skipped; the rest is collected
@@ -900,8 +901,8 @@ role_of(const char *type, int *known)
 /* ----------------------------------------------------- the line reader */
 
 /* Lines of a stream, read READ_CHUNK bytes at a time (Mailutils' own MIME
- * code reads line by line through stacked streams, ~400 instructions a
- * byte). A CR before the LF is dropped, so CRLF input needs no normalised
+ * code reads line by line through stacked streams, far dearer a byte:
+ * bench/ANALYSIS.md). A CR before the LF is dropped, so CRLF input needs no normalised
  * copy; a stream whose first READ_CHUNK bytes hold a CR and no LF has
  * classic-Mac line ends, and there every CR ends a line (one "\r\r\n" in
  * LF or CRLF mail must not split). A line longer than CAP_LINE_BYTES comes

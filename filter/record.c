@@ -22,9 +22,8 @@
  * ones (imap, pop) would link the program against
  * libmu_auth, GnuTLS, GSASL, LDAP and PAM, which every delivery would then
  * pay for at start-up. Even the local format libraries are not needed by
- * `check`: linking them costs every process about 0.67 M instructions of
- * start-up relocation (1.63 M against 0.96 M for libmailutils alone, a
- * program that only reads stdin, callgrind), so import finds their records
+ * `check`: linking them costs every process start-up relocation (measured
+ * in bench/ANALYSIS.md), so import finds their records
  * at run time: already linked in (dlsym), or loaded with dlopen().
  */
 #include <config.h>

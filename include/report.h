@@ -23,7 +23,9 @@ void report_tag_header(const struct decision *decision, char *buffer, size_t siz
 int report_write_tagged(struct input *input, const struct decision *decision,
                         int fd, struct failure *failure);
 
-/* Write the input unchanged (used when judging failed in --tag mode). */
+/* Write the input unchanged. No production caller: --tag writes the tagged
+ * copy even after trouble (the header then says unknown); the unit tests
+ * use it to check the copy-out of the spooled message. */
 int report_write_raw(struct input *input, int fd, struct failure *failure);
 
 /* "VERDICT ACTION\n" */
