@@ -1279,8 +1279,10 @@ main(int argc, char **argv)
       /* record --passthrough stands in the message's path (Exim's
        * transport_filter, a pipe to sendmail): even with a bad command
        * line the message goes through; the exit status says what is
-       * wrong, and tempfail if the copy itself failed. */
+       * wrong, and tempfail if the copy itself failed. (Not from a
+       * terminal: there a person typed it.) */
       if (run.options.command == COMMAND_RECORD && run.options.passthrough
+          && !isatty(STDIN_FILENO)
           && copy_all(STDIN_FILENO, STDOUT_FILENO) < 0) {
         fprintf(stderr, "backscatter-filter: cannot pass the message "
                 "through: %s\n", strerror(errno));

@@ -126,18 +126,24 @@ contains "unknown option from a delivery agent: logged" "$(cat "$LOG")" "bad opt
 
 # At a terminal: 64 at once, stdin never read (no message judged, no log).
 if command -v script > /dev/null 2>&1; then
-  for args in "stat" "--no-such-option" "check --no-such-option" "check -c"; do
+  mkfifo "$WORK/never" && exec 9<> "$WORK/never"
+  for args in "stat" "--no-such-option" "check --no-such-option" "check -c" \
+              "record --passthrough --no-such-option"; do
     : > "$LOG"
     # script(1) gives the command a terminal on stdin; -e: its exit status.
-    # A program that read the terminal would wait there: timeout ends it.
-    out=$(SHELL=/bin/sh timeout 20 script -qec "'$BSF_BIN' $args" /dev/null < /dev/null 2>&1)
+    # script's own stdin is a FIFO that never ends (we hold its write end),
+    # so a program that read the terminal would wait there until timeout
+    # ends it (124), instead of seeing an end of file.
+    out=$(SHELL=/bin/sh timeout 20 script -qec "'$BSF_BIN' $args" /dev/null < "$WORK/never" 2>&1)
     status=$?
     equal "'$args' at a terminal: usage error 64" "$status" 64
     contains "'$args' at a terminal: says what is wrong" "$out" "(see --help)"
     equal "'$args' at a terminal: nothing judged or logged" "$(cat "$LOG")" ""
   done
+  exec 9>&-
 else
-  for args in "stat" "--no-such-option" "check --no-such-option" "check -c"; do
+  for args in "stat" "--no-such-option" "check --no-such-option" "check -c" \
+              "record --passthrough --no-such-option"; do
     skip "'$args' at a terminal: usage error 64" "script(1) not installed (bsdutils)"
   done
 fi
