@@ -44,7 +44,8 @@ $CC -O2 -o "$W/bin/floor-mailutils" "$SRCDIR/bench/floor.c" \
 $CC -O2 -o "$W/bin/pairtime" "$SRCDIR/bench/pairtime.c"
 $CC -O2 -o "$W/bin/faultcost" "$SRCDIR/bench/faultcost.c"
 $CC -O2 -std=gnu11 -I"$SRCDIR/include" -I"$BUILD" -o "$W/bin/storebench" \
-  "$SRCDIR/bench/storebench.c" "$BUILD/libbsf.a" -lgdbm
+  "$SRCDIR/bench/storebench.c" "$BUILD/libbsf.a" -lgdbm \
+  $(case $("$BSF" --version) in *redis*) echo -lhiredis ;; esac)
 FLOOR=$W/bin/floor
 PAIR=$W/bin/pairtime
 
@@ -178,6 +179,8 @@ echo "half the entries older): $(cat "$W/time.expire"); $(cat "$W/expire.out"); 
 echo "$(commas "$(wc -c < "$W/store-1000000/sent.db")") -> $(commas "$(wc -c < "$W/rec/sent.db")") bytes."
 echo
 echo "Target: lookup cost flat from 1k to 1M entries (within 10 %)."
+echo
+sh "$SRCDIR/bench/redis.sh" "$BUILD"
 echo
 echo "## Import"
 echo
