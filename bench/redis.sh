@@ -33,16 +33,17 @@ CC=${CC:-cc}
 say() { echo "bench: $*" >&2; }
 commas() { printf "%s" "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 
+report() {
 echo "## The Redis store"
 echo
 case $("$BSF" --version) in
   *redis*) ;;
-  *) echo "Not measured: this backscatter-filter was built without Redis."; exit 0 ;;
+  *) echo "Not measured: this backscatter-filter was built without Redis."; return 0 ;;
 esac
 REDIS_SERVER=$(command -v redis-server 2>/dev/null || echo /usr/bin/redis-server)
 if [ ! -x "$REDIS_SERVER" ]; then
   echo "Not measured: redis-server is not installed (Debian redis-server)."
-  exit 0
+  return 0
 fi
 command -v valgrind >/dev/null || { echo "redis.sh: valgrind is needed" >&2; exit 1; }
 
@@ -225,3 +226,10 @@ echo "A server that does not answer costs a check the timeout (default 1 s, \`[s
 echo "one that is gone costs less than one that answers. Record with the server gone journals"
 echo "the entry locally: $record_down_us µs against $record_up_us µs recorded (${record_ratio}x,"
 echo "$journal_lines journal lines after $RUNS records, replayed by the next record that reaches Redis)."
+}
+
+# No machine paths in the report: the build, source and scratch
+# directories by name (as bench/run.sh writes them).
+mkdir -p "$W" && chmod 700 "$W"
+report > "$W/redis-report.md"
+sed -e "s|$W|\$BENCH_WORK|g" -e "s|$BUILD|BUILDDIR|g" -e "s|$SRCDIR|SRCDIR|g" "$W/redis-report.md"
