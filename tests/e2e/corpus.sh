@@ -64,7 +64,7 @@ for d in "$CORPUS"/*/*/; do
 done
 started=$(date +%s)
 judge_corpus "$CORPUS" "$WORK/ours.tsv" "$@"
-judge_variants "$CORPUS" "$WORK/variants"
+judge_variants "$CORPUS" "$WORK/variants" "$@"
 variant_folders=$(cd "$WORK/variants" && for d in */*/*/; do [ -d "$d" ] && printf '%s\n' "${d%/}"; done)
 # shellcheck disable=SC2086  # folder names hold no white space
 judge_corpus "$WORK/variants" "$WORK/variants.tsv" $variant_folders

@@ -74,7 +74,7 @@ for folder in "$@"; do
 done
 judge_corpus "$CORPUS" "$ours" "$@"
 # The same notices with CR-only and CRLF line ends (judge.sh).
-judge_variants "$CORPUS" "$WORK/variants"
+judge_variants "$CORPUS" "$WORK/variants" "$@"
 variant_folders=$(cd "$WORK/variants" && for d in */*/*/; do [ -d "$d" ] && printf '%s\n' "${d%/}"; done)
 # shellcheck disable=SC2086  # folder names hold no white space
 [ -n "$variant_folders" ] && judge_corpus "$WORK/variants" "$WORK/variants.tsv" $variant_folders

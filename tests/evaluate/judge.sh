@@ -186,26 +186,34 @@ judge_corpus() {
   END { flush() }' "$judge_raw" > "$judge_out"
 }
 
-# judge_variants CORPUS DEST: copies of every labelled notice (bounce/*,
-# autoreply/*) with other line ends, for the rule "CR-only and CRLF line
+# judge_variants CORPUS DEST FOLDER...: copies of every labelled notice
+# (the files of those FOLDERs under bounce/ or autoreply/) with other line ends, for the rule "CR-only and CRLF line
 # ends are judged exactly like LF ones": DEST/cr/CLASS/GROUP/FILE with every
 # line ending in a CR alone (classic Mac OS), DEST/crlf/... with CRLF, and
-# for the files that already hold CRs (all of them before an LF) the LF form
-# DEST/lf/...; the LF form of the others is the corpus file itself.
+# for the files that already hold CRs the LF form DEST/lf/... (CRLF and a
+# lone CR both end a line); the LF form of the others is the file itself.
 judge_variants() {
-  for judge_path in "$1"/bounce/*/* "$1"/autoreply/*/*; do
-    [ -f "$judge_path" ] || continue
+  judge_root=$1 judge_dest=$2; shift 2
+  for judge_folder in "$@"; do
+    case $judge_folder in bounce/*|autoreply/*) ;; *) continue ;; esac
+    for judge_path in "$judge_root/$judge_folder"/*; do
+      [ -f "$judge_path" ] && printf '%s\n' "$judge_path"
+    done
+  done > "$judge_dest.list"
+  set -- "$judge_root" "$judge_dest"
+  mkdir -p "$2"
+  while IFS= read -r judge_path; do
     judge_rel=${judge_path#"$1"/}
     mkdir -p "$2/cr/${judge_rel%/*}" "$2/crlf/${judge_rel%/*}"
-    tr -d '\r' < "$judge_path" > "$2/lf.tmp"
+    sed 's/\r$//' "$judge_path" | tr '\r' '\n' > "$2/lf.tmp"
     tr '\n' '\r' < "$2/lf.tmp" > "$2/cr/$judge_rel"
     sed 's/$/\r/' "$2/lf.tmp" > "$2/crlf/$judge_rel"
     if ! cmp -s "$2/lf.tmp" "$judge_path"; then
       mkdir -p "$2/lf/${judge_rel%/*}"
       mv "$2/lf.tmp" "$2/lf/$judge_rel"
     fi
-  done
-  rm -f "$2/lf.tmp"
+  done < "$2.list"
+  rm -f "$2/lf.tmp" "$2.list"
 }
 
 # judge_variants_compare OURS VARIANTS_OURS: "FAIL<TAB>..." for each CR or
