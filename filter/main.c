@@ -1139,14 +1139,18 @@ command_store(struct run *run)
       printf("merged %zu journal entries\n", merged);
   } else if (command == COMMAND_EXPIRE) {
     size_t removed = 0;
+    /* What record put in the journal while expire kept writers out is
+     * merged at once. */
+    size_t merged_after = 0;
     if (sent_store_expire(store, run->context.now - run->rules.ttl, &removed,
-                          &failure) < 0)
+                          &failure) < 0
+        || journal_replay(journal_file, store, &merged_after, &failure) < 0)
       status = 1;
     else if (!run->options.quiet) {
       printf("removed %zu entries older than %lld days\n", removed,
              (long long) run->rules.ttl / 86400);
-      if (merged)
-        printf("merged %zu journal entries\n", merged);
+      if (merged + merged_after)
+        printf("merged %zu journal entries\n", merged + merged_after);
     }
   } else if (journal_read(journal_file, &journal, &failure) < 0) {
     status = 1;

@@ -365,10 +365,19 @@ session_lock(struct import_session *session, struct failure *failure)
     options = *session->store_options;
     options.lock_wait_ms = session->lock_wait_ms;
   }
-  if (!session->store
-      && sent_store_open_with(&session->store, session->store_path, STORE_WRITE,
-                              &options, failure) < 0)
-    return -1;
+  /* While expire rewrites the store, writers are refused at once
+   * (FAILURE_LOCKED): import is in no hurry, it waits for it to end. */
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  while (!session->store
+         && sent_store_open_with(&session->store, session->store_path,
+                                 STORE_WRITE, &options, failure) < 0) {
+    if (failure->class != FAILURE_LOCKED
+        || held_ms(&start) >= session->lock_wait_ms)
+      return -1;
+    struct timespec pause = { 0, 100 * 1000000L };
+    nanosleep(&pause, NULL);
+  }
   clock_gettime(CLOCK_MONOTONIC, &session->held_since);
   if (session->journal) {
     size_t merged = 0;

@@ -543,6 +543,37 @@ open_database(struct sent_store *store, struct failure *failure)
 static const struct store_ops gdbm_backend_ops;
 
 /* store->path and mode are set; on failure the caller closes. */
+/* While expire copies the store it holds only a shared lock, so that
+ * checks go on reading; writers must keep out, since what they wrote into
+ * the old file would be lost with it. Expire says it is running by holding
+ * an exclusive flock on PATH.expiring; a writer that finds it held fails at
+ * once with FAILURE_LOCKED (record then puts its entry in the journal,
+ * import waits), before and after taking the store's lock. A marker left
+ * by a crash is not locked, so it stops no one. */
+#define EXPIRE_MARK_SUFFIX ".expiring"
+
+static bool
+expire_running(const char *path)
+{
+  char marker[PATH_MAX];
+  if (snprintf(marker, sizeof marker, "%s" EXPIRE_MARK_SUFFIX, path)
+      >= (int) sizeof marker)
+    return false;
+  int fd = open(marker, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return false;
+  bool running = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  close(fd);
+  return running;
+}
+
+static int
+refuse_during_expire(const char *path, struct failure *failure)
+{
+  return failure_set(failure, FAILURE_LOCKED, "store %s is being rewritten "
+                     "by expire", path);
+}
+
 static int
 gdbm_backend_open(struct sent_store *opened, long lock_wait_ms,
                   struct failure *failure)
@@ -550,13 +581,16 @@ gdbm_backend_open(struct sent_store *opened, long lock_wait_ms,
   const char *path = opened->path;
   enum store_mode mode = opened->mode;
   opened->ops = &gdbm_backend_ops;
+  if (mode == STORE_WRITE && expire_running(path))
+    return refuse_during_expire(path, failure);
   if (prepare_directory(path, mode, failure) != 0
       || open_lock_file(path, mode, &opened->lock_fd, failure) != 0
       || (opened->lock_fd >= 0
-          && take_lock(opened->lock_fd, path, mode, lock_wait_ms, failure) != 0)
-      || open_database(opened, failure) != 0)
+          && take_lock(opened->lock_fd, path, mode, lock_wait_ms, failure) != 0))
     return -1;
-  return 0;
+  if (mode == STORE_WRITE && expire_running(path))
+    return refuse_during_expire(path, failure);
+  return open_database(opened, failure);
 }
 
 static void
@@ -824,15 +858,69 @@ create_copy(struct sent_store *store, GDBM_FILE *copy, char **copy_path,
   return 0;
 }
 
+/* Expire's lock dance: mark the store as being rewritten (writers keep
+ * out, see expire_running()), write out what this handle recorded, and let
+ * readers in (shared lock) for the long walk and copy; take the exclusive
+ * lock again (readers hold it briefly) only to rename the copy. */
+#define EXPIRE_RELOCK_WAIT_MS 60000L
+
+static int
+expire_begin(struct sent_store *store, int *marker, struct failure *failure)
+{
+  char *marker_path = NULL;
+  *marker = -1;
+  if (asprintf(&marker_path, "%s" EXPIRE_MARK_SUFFIX, store->path) < 0)
+    return failure_set(failure, FAILURE_MEMORY, "store %s: out of memory",
+                       store->path);
+  *marker = open(marker_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int result = 0;
+  if (*marker < 0 || flock(*marker, LOCK_EX | LOCK_NB) != 0)
+    result = failure_set(failure, FAILURE_STORE, "store %s: expire: %s: %s",
+                         store->path, marker_path, strerror(errno));
+  else if (gdbm_sync(store->db) != 0)
+    result = store_gdbm_failure(store, failure, "sync");
+  else if (flock(store->lock_fd, LOCK_SH) != 0)
+    result = failure_set(failure, FAILURE_STORE, "store %s: expire: cannot "
+                         "share the lock: %s", store->path, strerror(errno));
+  free(marker_path);
+  return result;
+}
+
+/* Take the exclusive lock back and drop the marker. */
+static int
+expire_end(struct sent_store *store, int marker, struct failure *failure)
+{
+  int result = 0;
+  if (store->lock_fd >= 0)
+    result = take_lock(store->lock_fd, store->path, STORE_WRITE,
+                       EXPIRE_RELOCK_WAIT_MS, failure);
+  if (marker >= 0) {
+    char *marker_path = NULL;
+    if (asprintf(&marker_path, "%s" EXPIRE_MARK_SUFFIX, store->path) >= 0) {
+      unlink(marker_path);
+      free(marker_path);
+    }
+    close(marker);
+  }
+  return result;
+}
+
 static int
 gdbm_backend_expire(struct sent_store *store, time_t cutoff, size_t *removed,
                     struct failure *failure)
 {
   remove_expire_copies(store->path);
 
+  int marker;
+  if (expire_begin(store, &marker, failure) != 0) {
+    expire_end(store, marker, NULL);
+    return -1;
+  }
   int found = walk_entries(store, find_expired, &cutoff, failure);
-  if (found <= 0)
-    return found;
+  if (found <= 0) {
+    int ended = expire_end(store, marker, failure);
+    return found < 0 ? found : ended;
+  }
 
   struct expire_copy expire = { .cutoff = cutoff };
   char *copy_path = NULL;
@@ -843,6 +931,11 @@ gdbm_backend_expire(struct sent_store *store, time_t cutoff, size_t *removed,
     result = failure_set(failure, FAILURE_STORE, "store %s: expire: writing "
                          "the copy: %s", store->path,
                          gdbm_db_strerror(expire.copy));
+  /* The exclusive lock again: no reader is mid-lookup in the old file. */
+  if (result == 0 && store->lock_fd >= 0
+      && take_lock(store->lock_fd, store->path, STORE_WRITE,
+                   EXPIRE_RELOCK_WAIT_MS, failure) != 0)
+    result = -1;
   if (result == 0 && rename(copy_path, store->path) != 0)
     result = failure_set(failure, FAILURE_STORE, "store %s: expire: cannot "
                          "rename %s over it: %s", store->path, copy_path,
@@ -857,6 +950,8 @@ gdbm_backend_expire(struct sent_store *store, time_t cutoff, size_t *removed,
     unlink(copy_path);
   }
   free(copy_path);
+  if (expire_end(store, marker, result == 0 ? failure : NULL) != 0)
+    result = -1;
   return result;
 }
 

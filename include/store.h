@@ -148,7 +148,11 @@ int sent_store_mark_recorded(struct sent_store *store, time_t when,
 int sent_store_sync(struct sent_store *store, struct failure *failure);
 
 /* Remove entries recorded before `cutoff` (and entries whose time is not
- * valid; never "!since"). GDBM leaves a compact file: the kept entries are
+ * valid; never "!since" or "!last"). GDBM: while it walks and copies, the
+ * store is marked as being rewritten (PATH.expiring, flocked) and only a
+ * shared lock is held, so checks read on and writers are refused at once
+ * (FAILURE_LOCKED: record journals, import waits); the exclusive lock is
+ * taken again for the rename and held on return. GDBM leaves a compact file: the kept entries are
  * copied to a new file (PATH.bsf-expire.XXXXXX, needing room for them; one
  * left by a crash is removed by the next expire, and no other file beside
  * the store is ever removed) renamed over
