@@ -27,6 +27,7 @@
 
 #define JOURNAL_SUFFIX ".journal"
 #define MERGING_SUFFIX ".merging"
+#define REPLAY_LOCK_SUFFIX ".replay"
 /* "TIME TYPE NAME\n": 20 digits, two spaces, a type, a name, a newline. */
 #define JOURNAL_LINE_MAX (24 + (CAP_ID_BYTES > CAP_ADDRESS_BYTES ? CAP_ID_BYTES \
                                                                : CAP_ADDRESS_BYTES))
@@ -444,10 +445,31 @@ journal_replay(const char *path, struct sent_store *store, size_t *merged,
 {
   struct replay replay = { store, 0 };
   char *merging = merging_path(path);
-  if (!merging)
+  char *replaying = NULL;
+  if (!merging || asprintf(&replaying, "%s" REPLAY_LOCK_SUFFIX, path) < 0) {
+    free(merging);
     return failure_set(failure, FAILURE_MEMORY, "journal: out of memory");
+  }
   if (merged)
     *merged = 0;
+
+  /* One replay at a time: a Redis store has no lock of its own, and two
+   * replays could rename a journal over the other's .merging file. Whoever
+   * finds the replay lock taken leaves the journal to its holder. */
+  int replay_lock = open(replaying, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                         0600);
+  free(replaying);
+  if (replay_lock < 0 && errno != ENOENT) {
+    free(merging);
+    return failure_set(failure, FAILURE_STORE, "cannot open the replay lock "
+                       "of journal %s: %s", path, strerror(errno));
+  }
+  if (replay_lock < 0 || flock(replay_lock, LOCK_EX | LOCK_NB) != 0) {
+    if (replay_lock >= 0)
+      close(replay_lock);
+    free(merging);
+    return 0;
+  }
 
   /* A .merging left by a replay cut short comes first. */
   int result = 0;
@@ -478,6 +500,7 @@ journal_replay(const char *path, struct sent_store *store, size_t *merged,
                          path, strerror(errno));
   }
   free(merging);
+  close(replay_lock);
   if (merged)
     *merged = replay.merged;
   return result;

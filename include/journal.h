@@ -22,6 +22,9 @@
  *    .merging file. A crash in between leaves .merging, which the next
  *    replay merges again: lines are never lost; duplicates are harmless
  *    (the store keeps the newest time).
+ *  - One replay at a time, under a flock on PATH.journal.replay (a Redis
+ *    store has no lock of its own): a writer that finds it taken leaves
+ *    the journal to the replay in progress.
  *  - Readers (check, stats, dump) read both files.
  * Limits: the journal is capped at CAP_JOURNAL_BYTES; an append that would
  * pass the cap fails (record then exits tempfail, and the MTA retries).
