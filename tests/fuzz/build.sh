@@ -13,6 +13,14 @@ cc=${FUZZ_CC:-clang}
 libs=${FUZZ_LIBS:--lmu_mbox -lmu_maildir -lmu_mh -lmu_dotmail -lmailutils -lgdbm -liniparser}
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 flags="-g -O1 -std=gnu11 -DHAVE_CONFIG_H -I$builddir -I$srcdir/include $san"
+# Optional backends configured into the build tree (Redis through hiredis):
+# their flags and libraries as configure found them, their module only then.
+have_redis=
+if grep -q '^#define HAVE_REDIS 1' "$builddir/config.h" 2>/dev/null; then
+  have_redis=1
+  flags="$flags $(sed -n 's/^HIREDIS_CFLAGS = //p' "$builddir/Makefile")"
+  libs="$libs $(sed -n 's/^HIREDIS_LIBS = //p' "$builddir/Makefile")"
+fi
 command -v "$cc" > /dev/null || { echo "fuzz: $cc not found" >&2; exit 77; }
 mkdir -p "$outdir/obj"
 objects=
@@ -30,6 +38,7 @@ fi
 for source in "$srcdir"/filter/*.c $generated; do
   module=$(basename "$source" .c)
   [ "$module" = main ] && continue
+  [ "$module" = store-redis ] && [ -z "$have_redis" ] && continue
   # An in-tree build has the generated table in filter/ too: take it once.
   [ "$module" = signature-table ] && [ "$source" != "$generated" ] && continue
   object=$outdir/obj/$module.o
