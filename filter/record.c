@@ -15,13 +15,15 @@
  * (the store keeps the newest time). Quoted local parts ("a b"@x) are not
  * understood and are skipped.
  *
- * Mailboxes are recognised by libmailutils, local formats only (mbox,
- * maildir, MH, dotmail), but mbox files, maildirs and MH folders are read
- * here, one message at a time (see record_mbox_file, record_folder):
- * Mailutils' drivers keep every message they have handed out. The remote
- * ones (imap, pop) would link the program against
- * libmu_auth, GnuTLS, GSASL, LDAP and PAM, which every delivery would then
- * pay for at start-up. Even the local format libraries are not needed by
+ * Mailboxes are recognised by libmailutils: the local formats (mbox,
+ * maildir, MH, dotmail) and IMAP (imap://, imaps://), but mbox files,
+ * maildirs and MH folders are read here, one message at a time (see
+ * record_mbox_file, record_folder): Mailutils' drivers keep every message
+ * they have handed out (an IMAP folder is read through Mailutils, so its
+ * memory grows with it). Mailutils' IMAP client is loaded with dlopen()
+ * only for an IMAP import: linked in, it would bring libmu_auth, GnuTLS,
+ * GSASL, LDAP and PAM, which every delivery would then pay for at start-up.
+ * POP is not offered (a Sent folder is not a POP mailbox). Even the local format libraries are not needed by
  * `check`: linking them costs every process start-up relocation (measured
  * in bench/ANALYSIS.md), so import finds their records
  * at run time: already linked in (dlsym), or loaded with dlopen().
@@ -951,6 +953,40 @@ record_register_mailbox_formats(struct failure *failure)
   return register_local_formats(failure);
 }
 
+/* IMAP folders (imap://, imaps://) through Mailutils' IMAP client, loaded
+ * only for an import that names one: linking it would make every `check`
+ * pay for GnuTLS, GSASL and the rest at start-up. Credentials come the way
+ * Mailutils' own tools take them: the URL's user, and the password from the
+ * ticket file (~/.mu-tickets), never from the command line. */
+static int
+register_imap_formats(struct failure *failure)
+{
+  static int registered;
+  if (registered)
+    return 0;
+  static const char *const records[] = { "mu_imap_record", "mu_imaps_record" };
+  void *library = dlopen("libmu_imap.so.9", RTLD_NOW | RTLD_GLOBAL);
+  for (size_t i = 0; i < sizeof records / sizeof records[0]; i++) {
+    mu_record_t *record = library ? dlsym(library, records[i]) : NULL;
+    if (!record || !*record) {
+      const char *why = dlerror();
+      return failure_set(failure, FAILURE_INPUT, "cannot load Mailutils' IMAP "
+                         "client (libmu_imap.so.9): %s",
+                         why ? why : "no format record");
+    }
+    mu_registrar_record(*record);
+  }
+  registered = 1;
+  return 0;
+}
+
+static int
+is_imap_url(const char *mailbox)
+{
+  return strncasecmp(mailbox, "imap://", 7) == 0
+         || strncasecmp(mailbox, "imaps://", 8) == 0;
+}
+
 int
 record_mailbox(struct import_session *session, const char *mailbox,
                record_progress_fn progress, void *cookie,
@@ -964,7 +1000,8 @@ record_mailbox(struct import_session *session, const char *mailbox,
 
   if (!counts)
     counts = &ignored;
-  if (register_local_formats(failure) < 0)
+  if (register_local_formats(failure) < 0
+      || (is_imap_url(mailbox) && register_imap_formats(failure) < 0))
     return -1;
   rc = mu_mailbox_create_default(&box, mailbox);
   if (rc)

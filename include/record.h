@@ -96,7 +96,9 @@ int import_session_close(struct import_session *session, int keep_since,
                          time_t *since, struct failure *failure);
 
 /* Record every message of a mailbox (path of an mbox, maildir or MH
- * folder, or a Mailutils mailbox URL). Each message is stamped with its
+ * folder, a Mailutils mailbox URL, or an imap:// or imaps:// folder, read
+ * through Mailutils' IMAP client loaded at run time; its password comes
+ * from Mailutils' ticket file ~/.mu-tickets). Each message is stamped with its
  * Date, else its mbox From_ line date, envelope date or file mtime,
  * clamped to [now - ttl, now]; a message whose Message-ID is already
  * stored is passed over (counts->known) without writing. A message that
