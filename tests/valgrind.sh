@@ -4,13 +4,13 @@
 # memcheck; TAP on stdout, one test per suite plus one for the valgrind
 # verdict: zero errors and no leak (definite, indirect or possible) in any
 # process, after tests/valgrind.supp (library-internal leaks only).
-#   sh tests/valgrind.sh PROGRAM SRCDIR [SUITE...]   (default: check faults hostile)
+#   sh tests/valgrind.sh PROGRAM SRCDIR [SUITE...]   (default: check faults hostile redis)
 # BSF_SANITIZED is set for the suites: the out-of-memory case is skipped
 # (RLIMIT_AS and valgrind do not mix) and big hostile shapes are scaled
 # down; BSF_VALGRIND makes hostile.sh skip its CPU-time ratios.
 set -u
 program=${1:?PROGRAM}; srcdir=${2:?SRCDIR}; shift 2
-[ $# -eq 0 ] && set -- check faults hostile
+[ $# -eq 0 ] && set -- check faults hostile redis
 n=0 failed=0
 if ! command -v valgrind > /dev/null; then
   echo "ok 1 - valgrind memcheck # SKIP valgrind not installed"; echo "1..1"; exit 0
