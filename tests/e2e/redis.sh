@@ -239,6 +239,22 @@ contains "Redis down: record says it journaled" "$(tail -1 "$E/log")" "outcome=j
 
 # --- Redis back: the next record replays the journal into it
 start_redis main || not_ok "redis-server restarts" "$(tail -5 "$WORK/main/log")"
+# One replayer at a time (a Redis store has no lock of its own): while
+# another holds the replay lock, a record stores its own entry and leaves
+# the journal whole for it.
+JOURNAL=$E/.local/state/backscatter-filter/redis-site.journal
+if command -v flock > /dev/null; then
+  exec 9> "$JOURNAL.replay"      # this shell holds the replay lock, on fd 9
+  flock -x 9
+  sent_message "beside-replay.$$@example.org" "b@example.net" | as_home "$E" record
+  equal "replay lock held: record exits 0" "$?" 0
+  check "replay lock held: the journal is left whole" grep -q "while-down.$$@example.org" "$JOURNAL"
+  check "replay lock held: the record's own entry is in Redis" \
+    test "$(redis_cli main EXISTS "site:m:beside-replay.$$@example.org")" = 1
+  exec 9>&-
+else
+  skip "replay lock held" "flock(1) not installed (Debian util-linux)"
+fi
 sent_message "after.$$@example.org" "a@example.net" | as_home "$E" record
 equal "Redis back: record exits 0" "$?" 0
 dump=$(as_home "$E" dump)
