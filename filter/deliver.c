@@ -249,29 +249,24 @@ writer_finish(struct writer *writer)
   return writer->sink.error ? -1 : 0;
 }
 
-/* Copy the whole message from input->raw through the writer. Returns 0,
- * -1 with *error set (errno of the sink, or EIO for a read error). */
 static int
-writer_copy(struct writer *writer, struct input *input, const char **what)
+writer_chunk(void *cookie, const char *chunk, size_t n)
 {
-  char *chunk = malloc(WRITE_CHUNK);
-  size_t n = 0;
-  int rc;
+  return writer_feed(cookie, chunk, n);
+}
 
-  if (!chunk) {
-    writer->sink.error = ENOMEM;
-    return -1;
-  }
-  rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL);
-  while (rc == 0 && (rc = mu_stream_read(input->raw, chunk, WRITE_CHUNK, &n)) == 0
-         && n > 0)
-    if (writer_feed(writer, chunk, n) < 0)
-      break;
-  free(chunk);
-  if (rc) {
-    *what = mu_strerror(rc);
-    if (!writer->sink.error)
-      writer->sink.error = EIO;
+/* Copy the whole spooled message through the writer. Returns 0, -1 with
+ * the sink's error set (errno of the sink, or EIO for a read error, then
+ * *what says why: `read_failure` holds the text). */
+static int
+writer_copy(struct writer *writer, struct input *input, const char **what,
+            struct failure *read_failure)
+{
+  if (input_copy_out(input, writer_chunk, writer, read_failure) < 0) {
+    if (!writer->sink.error) {
+      *what = read_failure->message;
+      writer->sink.error = read_failure->class == FAILURE_MEMORY ? ENOMEM : EIO;
+    }
     return -1;
   }
   return writer_finish(writer);
@@ -308,6 +303,7 @@ write_message(int fd, struct input *input, int quote, const char *before,
 {
   struct writer writer;
   const char *read_error = NULL;
+  struct failure read_failure = { 0 };
   int rc;
 
   if (writer_open(&writer, fd, input, quote) < 0)
@@ -315,7 +311,7 @@ write_message(int fd, struct input *input, int quote, const char *before,
                        mailbox);
   rc = before ? sink_put(&writer.sink, before, strlen(before)) : 0;
   if (rc == 0)
-    rc = writer_copy(&writer, input, &read_error);
+    rc = writer_copy(&writer, input, &read_error, &read_failure);
   /* An mbox message ends with a newline and then the empty separator line. */
   if (rc == 0 && quote && writer.sink.last != '\n')
     rc = sink_put(&writer.sink, "\n", 1);

@@ -13,7 +13,6 @@
 #include <config.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <mailutils/stream.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
@@ -34,7 +33,10 @@
 #include "exitcodes.h"
 #include "journal.h"
 #include "mailid.h"
-#include "message.h"
+#include "header.h"
+#include "input.h"
+#include "mime.h"
+#include "notice.h"
 #include "record.h"
 #include "references.h"
 #include "report.h"
@@ -773,6 +775,12 @@ add_sendmail_recipients(struct options *options)
   }
 }
 
+static int
+write_to_fd(void *cookie, const char *data, size_t length)
+{
+  return write_all(*(const int *) cookie, data, length);
+}
+
 /* record --sendmail: hand the message to the real sendmail, exactly as
  * read, with its arguments; no shell. Its exit status is ours; one that
  * could not run at all is a temporary failure (the configured tempfail
@@ -782,7 +790,6 @@ run_sendmail(struct run *run, struct input *input)
 {
   struct failure failure = { 0 };
   int pipe_fds[2];
-  char buffer[65536];
   int tempfail = tempfail_exit(&run->rules);
 
   if (pipe(pipe_fds) < 0) {
@@ -810,13 +817,7 @@ run_sendmail(struct run *run, struct input *input)
     _exit(tempfail);
   }
   close(pipe_fds[0]);
-  int write_failed = 0;
-  if (mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL) == 0) {
-    size_t n;
-    while (!write_failed && mu_stream_read(input->raw, buffer, sizeof buffer, &n) == 0
-           && n > 0)
-      write_failed = write_all(pipe_fds[1], buffer, n) < 0;
-  }
+  int write_failed = input_copy_out(input, write_to_fd, &pipe_fds[1], &failure) < 0;
   close(pipe_fds[1]);
   int child_status;
   while (waitpid(child, &child_status, 0) < 0)

@@ -43,7 +43,10 @@
 #include <mailutils/datetime.h>
 #include "caps.h"
 #include "mailid.h"
-#include "message.h"
+#include "header.h"
+#include "input.h"
+#include "mime.h"
+#include "notice.h"
 #include "journal.h"
 #include "record.h"
 

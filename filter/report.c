@@ -23,13 +23,11 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
-#include <mailutils/mailutils.h>
 #include "caps.h"
 #include "report.h"
 #include "util.h"
 
 enum {
-  COPY_CHUNK = 65536,
   HEADER_LINE_MAX = 998,     /* RFC 5322 line limit, without CRLF */
   LOG_LINE_MAX = 2048,
 };
@@ -154,68 +152,66 @@ write_out(int fd, const char *data, size_t length, struct failure *failure)
   return 0;
 }
 
-/* Copy input->raw to fd. When `header` is not NULL it is written (with its
- * line end) after the mbox "From " line if there is one, else first. */
+/* The copy in progress: where it goes and whether the header is still
+ * to be written after the mbox "From " line. */
+struct tagged_copy {
+  int fd;
+  const char *header;         /* NULL: a plain copy */
+  const char *line_end;
+  int in_from_line;
+  struct failure *failure;
+};
+
+static int
+write_header_line(struct tagged_copy *copy)
+{
+  if (write_out(copy->fd, copy->header, strlen(copy->header), copy->failure) < 0
+      || write_out(copy->fd, copy->line_end, strlen(copy->line_end), copy->failure) < 0)
+    return -1;
+  copy->header = NULL;
+  return 0;
+}
+
+static int
+copy_chunk(void *cookie, const char *chunk, size_t n)
+{
+  struct tagged_copy *copy = cookie;
+  size_t start = 0;
+  if (copy->in_from_line) {
+    const char *newline = memchr(chunk, '\n', n);
+    if (newline) {
+      start = (size_t) (newline - chunk) + 1;
+      if (write_out(copy->fd, chunk, start, copy->failure) < 0
+          || write_header_line(copy) < 0)
+        return -1;
+      copy->in_from_line = 0;
+    }
+  }
+  return write_out(copy->fd, chunk + start, n - start, copy->failure);
+}
+
+/* Copy the spooled message to fd. When `header` is not NULL it is written
+ * (with its line end) after the mbox "From " line if there is one, else
+ * first. */
 static int
 copy_input(struct input *input, const char *header, int fd,
            struct failure *failure)
 {
-  const char *line_end = input->crlf ? "\r\n" : "\n";
-  int header_due = header != NULL;
-  int in_from_line = header_due && input->has_from_line;
-  int rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL);
-  if (rc)
-    return failure_set(failure, FAILURE_IO, "cannot rewind the message: %s",
-                       mu_strerror(rc));
-  char *chunk = malloc(COPY_CHUNK);
-  if (!chunk)
-    return failure_set(failure, FAILURE_MEMORY, "out of memory copying the message");
-
-  int result = 0;
-  if (header_due && !in_from_line) {
-    if (write_out(fd, header, strlen(header), failure) < 0
-        || write_out(fd, line_end, strlen(line_end), failure) < 0)
-      goto fail;
-    header_due = 0;
-  }
-  for (;;) {
-    size_t n = 0;
-    rc = mu_stream_read(input->raw, chunk, COPY_CHUNK, &n);
-    if (rc) {
-      failure_set(failure, FAILURE_IO, "cannot read the message back: %s",
-                  mu_strerror(rc));
-      goto fail;
-    }
-    if (n == 0)
-      break;
-    size_t start = 0;
-    if (in_from_line) {
-      const char *newline = memchr(chunk, '\n', n);
-      if (newline) {
-        start = (size_t) (newline - chunk) + 1;
-        if (write_out(fd, chunk, start, failure) < 0
-            || write_out(fd, header, strlen(header), failure) < 0
-            || write_out(fd, line_end, strlen(line_end), failure) < 0)
-          goto fail;
-        in_from_line = header_due = 0;
-      }
-    }
-    if (write_out(fd, chunk + start, n - start, failure) < 0)
-      goto fail;
-  }
-  if (header_due) {
+  struct tagged_copy copy = {
+    .fd = fd, .header = header, .line_end = input->crlf ? "\r\n" : "\n",
+    .in_from_line = header && input->has_from_line, .failure = failure,
+  };
+  if (copy.header && !copy.in_from_line && write_header_line(&copy) < 0)
+    return -1;
+  if (input_copy_out(input, copy_chunk, &copy, failure) < 0)
+    return -1;
+  if (copy.header) {
     /* A "From " line with no line end and nothing after it. */
-    if (write_out(fd, line_end, strlen(line_end), failure) < 0
-        || write_out(fd, header, strlen(header), failure) < 0
-        || write_out(fd, line_end, strlen(line_end), failure) < 0)
-      goto fail;
+    if (write_out(fd, copy.line_end, strlen(copy.line_end), failure) < 0
+        || write_header_line(&copy) < 0)
+      return -1;
   }
-  goto done;
-fail:
-  result = -1;
-done:
-  free(chunk);
-  return result;
+  return 0;
 }
 
 int

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* classify.h: is this message bounce-like, and of which kind?
  *
- * Works only on the bounded notice (message.h) and the caller's context, so
+ * Works only on the bounded notice (notice.h) and the caller's context, so
  * it costs nothing beyond what the walk already kept. Bounce-likeness
  * rests on structure, never on words alone: a report part (multipart/report
  * with report-type delivery-status, disposition-notification,
@@ -22,7 +22,10 @@
 
 #include "context.h"
 #include "kinds.h"
-#include "message.h"
+#include "header.h"
+#include "input.h"
+#include "mime.h"
+#include "notice.h"
 #include "signatures.h"
 
 enum classify_signal {

@@ -41,7 +41,7 @@
 
 #include <stddef.h>
 #include "failure.h"
-#include "message.h"
+#include "input.h"
 
 /* Deliver the message to `mailbox`, with `sender` as the envelope sender of
  * an mbox "From " line (NULL, "" or "<>" means MAILER-DAEMON; sanitised by

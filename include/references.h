@@ -15,7 +15,10 @@
 
 #include "caps.h"
 #include "classify.h"
-#include "message.h"
+#include "header.h"
+#include "input.h"
+#include "mime.h"
+#include "notice.h"
 
 enum reference_source {
   SOURCE_ATTACHED_MESSAGE,   /* message/rfc822, message/global */

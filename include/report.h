@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include "decision.h"
 #include "failure.h"
-#include "message.h"
+#include "input.h"
 #include "rules.h"
 
 /* "X-Backscatter: VERDICT; kind=KIND; action=ACTION; id=<ID>; reason=..."

@@ -6,7 +6,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include "message.h"
+#include "header.h"
+#include "input.h"
+#include "mime.h"
+#include "notice.h"
 
 /* Read a file relative to $BSF_SRCDIR (default ".") into a malloc'ed
  * buffer; NULL when unreadable. */

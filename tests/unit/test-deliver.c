@@ -27,7 +27,7 @@
 #include <utime.h>
 #include "caps.h"
 #include "deliver.h"
-#include "message.h"
+#include "input.h"
 #include "../tap.h"
 
 static char temp_dir[512];

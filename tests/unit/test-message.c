@@ -8,7 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 #include "caps.h"
-#include "message.h"
+#include "header.h"
+#include "input.h"
+#include "mime.h"
+#include "notice.h"
 #include <mailutils/mime.h>
 #include <mailutils/stream.h>
 #include "../tap.h"
@@ -987,9 +990,82 @@ test_walk_content_types(void)
   input_free(&input);
 }
 
+/* input_copy_out: what a receiver gets, and a receiver that stops. */
+struct collected_copy {
+  char *bytes;
+  size_t length, calls, stop_after;   /* stop_after 0: never stop */
+};
+
+static int
+collect_copy(void *cookie, const char *data, size_t length)
+{
+  struct collected_copy *copy = cookie;
+  copy->calls++;
+  if (copy->stop_after && copy->calls >= copy->stop_after)
+    return -1;
+  char *bigger = realloc(copy->bytes, copy->length + length + 1);
+  if (!bigger)
+    return -1;
+  memcpy(bigger + copy->length, data, length);
+  copy->bytes = bigger;
+  copy->length += length;
+  return 0;
+}
+
+static void
+test_copy_out(void)
+{
+  static const struct {
+    const char *what;
+    size_t length;            /* bytes of a generated message */
+    size_t stop_after;
+    int want_result;
+    size_t want_calls;
+  } cases[] = {
+    { "empty message", 0, 0, 0, 0 },
+    { "small message, one piece", 100, 0, 0, 1 },
+    { "exactly 64 KB, one piece", 65536, 0, 0, 1 },
+    { "200 KB (spilled to a file), four pieces", 200000, 0, 0, 4 },
+    { "receiver stops at the second piece", 200000, 2, -1, 2 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *text = malloc(cases[i].length + 1);
+    struct input input;
+    struct failure failure = { 0 };
+    struct collected_copy copy = { .stop_after = cases[i].stop_after };
+    for (size_t k = 0; k < cases[i].length; k++)
+      text[k] = k % 61 == 60 ? '\n' : (char) ('a' + k % 26);
+    if (input_from_buffer(text, cases[i].length, &input, &failure) < 0) {
+      TAP_OK(0, "copy out, %s: input made", cases[i].what);
+      free(text);
+      continue;
+    }
+    int result = input_copy_out(&input, collect_copy, &copy, &failure);
+    TAP_OK(result == cases[i].want_result, "copy out, %s: result %d", cases[i].what,
+           result);
+    TAP_OK(copy.calls == cases[i].want_calls, "copy out, %s: %zu pieces",
+           cases[i].what, copy.calls);
+    if (cases[i].want_result == 0)
+      TAP_OK(copy.length == cases[i].length
+             && (copy.length == 0 || memcmp(copy.bytes, text, copy.length) == 0),
+             "copy out, %s: the same bytes", cases[i].what);
+    /* A second copy gives the same again (the spool is rewound). */
+    if (cases[i].want_result == 0) {
+      struct collected_copy again = { 0 };
+      input_copy_out(&input, collect_copy, &again, &failure);
+      TAP_OK(again.length == cases[i].length, "copy out, %s: twice", cases[i].what);
+      free(again.bytes);
+    }
+    free(copy.bytes);
+    free(text);
+    input_free(&input);
+  }
+}
+
 int
 main(void)
 {
+  test_copy_out();
   test_content_type();
   test_walk_content_types();
   test_header_scan();

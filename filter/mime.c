@@ -1,395 +1,37 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* message.c: reading one message and walking it into a bounded notice.
+/* mime.c: the MIME splitter: walks a spooled message's body into a
+ * notice's parts, and reads Content-Type values.
  *
- * The caller's bytes are kept exactly (struct input) for --tag output. The
- * MIME walk is our own streaming splitter over that copy (Mailutils' MIME
- * code costs hundreds of instructions a byte counting parts; figures in
- * bench/ANALYSIS.md): 64 KB reads, lines
- * found with memchr, CR before LF dropped and an mbox "From " line skipped
- * as it goes, so no normalised copy is made and a 50 MB bounce is never
- * held in memory. Bodies nobody reads are skipped; the rest is collected
- * bounded, every size by caps.h. Content-Type values are read here in one
- * pass keeping only what is used (Mailutils' parser is quadratic in the
- * number of parameters, which a stranger chooses); transfer encodings are
- * undone with Mailutils' filters, never by hand.
+ * Our own streaming splitter over the spooled copy (Mailutils' MIME code
+ * costs hundreds of instructions a byte counting parts; figures in
+ * bench/ANALYSIS.md): 64 KB reads, lines found with memchr, CR before LF
+ * dropped and an mbox "From " line skipped as it goes, so no normalised
+ * copy is made and a 50 MB bounce is never held in memory. Bodies nobody
+ * reads are skipped; the rest is collected bounded, every size by caps.h.
+ * Content-Type values are read in one pass keeping only what is used
+ * (Mailutils' parser is quadratic in the number of parameters, which a
+ * stranger chooses); transfer encodings are undone with Mailutils'
+ * filters, never by hand.
  */
 #include <config.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 #include <mailutils/mailutils.h>
 #include "caps.h"
-#include "message.h"
-#include "util.h"
+#include "header.h"
+#include "mime.h"
+#include "notice.h"
 
 enum { READ_CHUNK = 65536 };
-
-/* ---------------------------------------------------------------- input */
-
-static int
-input_create(struct input *input, struct failure *failure)
-{
-  memset(input, 0, sizeof *input);
-  int rc = mu_temp_stream_create(&input->raw, CAP_MEMORY_BYTES);
-  if (rc)
-    return failure_set(failure, FAILURE_IO, "cannot create temporary stream: %s",
-                       mu_strerror(rc));
-  return 0;
-}
-
-/* Note the line-end style and an mbox "From " line from the first bytes. */
-static void
-input_sniff(struct input *input, const char *data, size_t length)
-{
-  const char *newline = memchr(data, '\n', length);
-  input->crlf = newline && newline > data && newline[-1] == '\r';
-  input->has_from_line = length >= 5 && memcmp(data, "From ", 5) == 0;
-}
-
-static int
-input_finish(struct input *input, struct failure *failure)
-{
-  int rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL);
-  if (rc)
-    return failure_set(failure, FAILURE_IO, "cannot rewind input: %s",
-                       mu_strerror(rc));
-  return 0;
-}
-
-void
-header_scan_start(struct header_scan *scan, unsigned long long limit)
-{
-  scan->state = HEADER_SCAN_LINE_START;
-  scan->scanned = 0;
-  scan->limit = limit;
-}
-
-long
-header_scan_feed(struct header_scan *scan, const char *data, size_t length)
-{
-  const unsigned long long limit = scan->limit;
-  for (size_t i = 0; i < length; i++) {
-    char c = data[i];
-    if (++scan->scanned >= limit)
-      return (long) i + 1;
-    switch (scan->state) {
-    case HEADER_SCAN_LINE_START:
-      if (c == '\n')
-        return (long) i + 1;
-      scan->state = c == '\r' ? HEADER_SCAN_CR_AT_LINE_START : HEADER_SCAN_IN_LINE;
-      break;
-    case HEADER_SCAN_CR_AT_LINE_START:
-      if (c == '\n')
-        return (long) i + 1;
-      scan->state = HEADER_SCAN_IN_LINE;
-      break;
-    default: {                           /* HEADER_SCAN_IN_LINE */
-      const char *newline = memchr(data + i, '\n', length - i);
-      /* Bytes i+1 .. i+skipped of this line (to its LF, or to the end). */
-      size_t skipped = newline ? (size_t) (newline - (data + i)) : length - i - 1;
-      if (scan->scanned + skipped >= limit)
-        return (long) (i + (limit - scan->scanned) + 1);
-      scan->scanned += skipped;
-      if (!newline)
-        return -1;
-      i += skipped;
-      scan->state = HEADER_SCAN_LINE_START;
-      break;
-    }
-    }
-  }
-  return -1;
-}
-
-static int
-input_store(struct input *input, const char *data, size_t length,
-            struct failure *failure)
-{
-  int rc = mu_stream_write(input->raw, data, length, NULL);
-  if (rc)
-    return failure_set(failure, FAILURE_IO, "cannot store the message: %s",
-                       mu_strerror(rc));
-  return 0;
-}
-
-int
-input_read(int fd, int echo_fd, struct input *input, int *echo_failed,
-           struct failure *failure)
-{
-  return input_read_kept(fd, echo_fd, input, echo_failed, NULL, NULL, failure);
-}
-
-int
-input_read_kept(int fd, int echo_fd, struct input *input, int *echo_failed,
-                input_keep_fn keep_body, void *cookie, struct failure *failure)
-{
-  char *buffer = malloc(READ_CHUNK);
-  char head[1024];
-  size_t head_length = 0;
-  struct header_scan scan;
-  int decided = keep_body == NULL;
-  unsigned long long stored = 0, keep_limit = ULLONG_MAX;
-
-  /* The header ends at its empty line, or is cut at the cap (with room
-   * for an mbox "From " line before it). */
-  header_scan_start(&scan, CAP_HEADER_BLOCK_BYTES + CAP_LINE_BYTES);
-  if (echo_failed)
-    *echo_failed = 0;
-  if (!buffer)
-    return failure_set(failure, FAILURE_MEMORY, "out of memory reading input");
-  if (input_create(input, failure) < 0) {
-    free(buffer);
-    return -1;
-  }
-  for (;;) {
-    ssize_t n = read(fd, buffer, READ_CHUNK);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      /* Left in O_NONBLOCK mode by the caller: nothing there yet. */
-      if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_for_fd(fd, POLLIN) == 0)
-        continue;
-      failure_set(failure, FAILURE_INPUT, "cannot read the message: %s",
-                  strerror(errno));
-      goto fail;
-    }
-    if (n == 0)
-      break;
-    if (echo_fd >= 0 && !(echo_failed && *echo_failed)
-        && write_all(echo_fd, buffer, (size_t) n) < 0 && echo_failed)
-      *echo_failed = errno ? errno : EIO;
-    if (head_length < sizeof head) {
-      size_t take = sizeof head - head_length < (size_t) n
-                    ? sizeof head - head_length : (size_t) n;
-      memcpy(head + head_length, buffer, take);
-      head_length += take;
-    }
-    size_t offset = 0;
-    if (!decided) {
-      long header_part = header_scan_feed(&scan, buffer, (size_t) n);
-      if (header_part < 0) {
-        if (input_store(input, buffer, (size_t) n, failure) < 0)
-          goto fail;
-        stored += (unsigned long long) n;
-        input->size += (unsigned long long) n;
-        continue;
-      }
-      /* The header is all here: ask what of the body is worth keeping. */
-      offset = (size_t) header_part;
-      if (input_store(input, buffer, offset, failure) < 0)
-        goto fail;
-      stored += offset;
-      input->size += offset;
-      input_sniff(input, head, head_length);
-      if (input_finish(input, failure) < 0)
-        goto fail;
-      size_t body = keep_body(cookie, input);
-      keep_limit = body > ULLONG_MAX - stored ? ULLONG_MAX : stored + body;
-      int rc = mu_stream_seek(input->raw, 0, MU_SEEK_END, NULL);
-      if (rc) {
-        failure_set(failure, FAILURE_IO, "cannot store the message: %s",
-                    mu_strerror(rc));
-        goto fail;
-      }
-      decided = 1;
-    }
-    size_t rest = (size_t) n - offset, take = rest;
-    if (stored + take > keep_limit)
-      take = (size_t) (keep_limit - stored);
-    if (take > 0 && input_store(input, buffer + offset, take, failure) < 0)
-      goto fail;
-    if (take < rest)
-      input->partial = 1;        /* read to the end, but not kept */
-    stored += take;
-    input->size += rest;
-  }
-  free(buffer);
-  input_sniff(input, head, head_length);
-  return input_finish(input, failure);
-fail:
-  free(buffer);
-  input_free(input);
-  return -1;
-}
-
-size_t
-notice_text_body_bytes(const struct notice *notice)
-{
-  char type[80];
-  if (header_field(notice->header, notice->header_length, "Content-Type", type,
-                   sizeof type) < 0 || !type[0])
-    return CAP_TEXT_RAW_BYTES;              /* text/plain by default */
-  return strncasecmp(type, "text/", 5) == 0 ? CAP_TEXT_RAW_BYTES : 0;
-}
-
-int
-input_from_buffer(const char *data, size_t length, struct input *input,
-                  struct failure *failure)
-{
-  if (input_create(input, failure) < 0)
-    return -1;
-  int rc = mu_stream_write(input->raw, data, length, NULL);
-  if (rc) {
-    input_free(input);
-    return failure_set(failure, FAILURE_IO, "cannot store the message: %s",
-                       mu_strerror(rc));
-  }
-  input->size = length;
-  input_sniff(input, data, length < 1024 ? length : 1024);
-  return input_finish(input, failure);
-}
-
-void
-input_free(struct input *input)
-{
-  if (input->raw)
-    mu_stream_destroy(&input->raw);
-  memset(input, 0, sizeof *input);
-}
-
-/* ------------------------------------------------------- header blocks */
 
 static int
 is_blank(char c)
 {
   return c == ' ' || c == '\t';
-}
-
-/* Length of the header block at the start of data: up to and including
- * the empty line, or all of it when there is none. */
-static size_t
-header_block_length(const char *data, size_t length)
-{
-  if (length > 0 && data[0] == '\n')
-    return 1;
-  for (size_t i = 0; i + 1 < length; i++) {
-    if (data[i] == '\n' && data[i + 1] == '\n')
-      return i + 2;
-    if (data[i] == '\n' && data[i + 1] == '\r' && i + 2 < length
-        && data[i + 2] == '\n')
-      return i + 3;
-  }
-  return length;
-}
-
-long
-header_each(const char *block, size_t length, header_visit_fn visit, void *cookie)
-{
-  size_t i = 0;
-  long fields = 0;
-
-  while (i < length) {
-    size_t line_end = i;
-    while (line_end < length && block[line_end] != '\n')
-      line_end++;
-    if (line_end == i || (line_end == i + 1 && block[i] == '\r'))
-      break;                               /* the empty line ends the block */
-    const char *colon = memchr(block + i, ':', line_end - i);
-    if (!colon || is_blank(block[i])) {
-      i = line_end + 1;                    /* not a field: skip the line */
-      continue;
-    }
-    size_t name_end = (size_t) (colon - block);
-    while (name_end > i && is_blank(block[name_end - 1]))
-      name_end--;
-    /* The value runs over continuation lines. */
-    size_t value_start = (size_t) (colon - block) + 1, value_end = line_end;
-    while (value_end + 1 < length && is_blank(block[value_end + 1])) {
-      value_end++;
-      while (value_end < length && block[value_end] != '\n')
-        value_end++;
-    }
-    if (fields == CAP_HEADER_FIELDS)
-      return -fields;
-    fields++;
-    if (name_end > i && visit)
-      visit(cookie, block + i, name_end - i, block + value_start,
-            value_end - value_start);
-    i = value_end + 1;
-  }
-  return fields;
-}
-
-/* Does every line start a field ("name:") or continue one? */
-static int
-header_is_wellformed(const char *block, size_t length)
-{
-  size_t i = 0;
-  while (i < length) {
-    const char *newline = memchr(block + i, '\n', length - i);
-    size_t end = newline ? (size_t) (newline - block) : length;
-    if (end == i)
-      break;
-    if (!is_blank(block[i]) && !memchr(block + i, ':', end - i))
-      return 0;
-    i = end + 1;
-  }
-  return 1;
-}
-
-struct field_search {
-  const char *name;
-  size_t name_length;
-  char *out;
-  size_t size;
-  long found_length;
-};
-
-/* Copy value unfolded: runs of CR, LF and blanks become one space; trim. */
-static size_t
-unfold_copy(const char *value, size_t length, char *out, size_t size)
-{
-  size_t used = 0, total = 0;
-  int pending_space = 0;
-
-  for (size_t i = 0; i < length; i++) {
-    char c = value[i];
-    if (c == '\r' || c == '\n' || is_blank(c)) {
-      pending_space = total > 0;
-      continue;
-    }
-    if (pending_space) {
-      if (used + 1 < size)
-        out[used++] = ' ';
-      total++;
-      pending_space = 0;
-    }
-    if (used + 1 < size)
-      out[used++] = c;
-    total++;
-  }
-  if (size > 0)
-    out[used] = '\0';
-  return total;
-}
-
-static void
-field_search_visit(void *cookie, const char *name, size_t name_length,
-                   const char *value, size_t value_length)
-{
-  struct field_search *search = cookie;
-  if (search->found_length >= 0 || name_length != search->name_length
-      || strncasecmp(name, search->name, name_length) != 0)
-    return;
-  search->found_length = (long) unfold_copy(value, value_length, search->out,
-                                            search->size);
-}
-
-long
-header_field(const char *block, size_t length, const char *name,
-             char *out, size_t size)
-{
-  struct field_search search = { name, strlen(name), out, size, -1 };
-  if (size > 0)
-    out[0] = '\0';
-  if (block)
-    header_each(block, length, field_search_visit, &search);
-  return search.found_length;
 }
 
 /* ------------------------------------------------------------ the walk */
@@ -405,8 +47,8 @@ struct walk {
  * Text with CRs and no LF at all has classic-Mac line ends: each CR
  * becomes an LF. Text that has neither (most of it) is only scanned, with
  * memchr. */
-static size_t
-normalise_text(char *data, size_t length)
+size_t
+mime_text_normalise(char *data, size_t length)
 {
   const char *cr = memchr(data, '\r', length), *nul = memchr(data, '\0', length);
   if (!cr && !nul) {
@@ -432,8 +74,8 @@ normalise_text(char *data, size_t length)
  * block of their own size: buffers grow by doubling up to their cap, and
  * a decoded original keeps only its header, so up to CAP_MIME_PARTS kept
  * pieces would otherwise each hold up to a megabyte nobody reads. */
-static char *
-keep_only(char *data, size_t length)
+char *
+mime_keep_only(char *data, size_t length)
 {
   data[length] = '\0';
   char *exact = realloc(data, length + 1);
@@ -444,8 +86,8 @@ keep_only(char *data, size_t length)
  * with `header_only`, stop as soon as the header block has ended (the
  * rest may be megabytes nobody reads here). *truncated is set when more
  * was there and the header had not ended. */
-static int
-read_bounded_until(mu_stream_t stream, size_t cap, int header_only, char **out,
+int
+mime_read_bounded_until(mu_stream_t stream, size_t cap, int header_only, char **out,
                    size_t *length, int *truncated)
 {
   size_t allocated = cap < 8192 ? cap + 1 : 8192, used = 0;
@@ -490,11 +132,11 @@ read_bounded_until(mu_stream_t stream, size_t cap, int header_only, char **out,
   return 0;
 }
 
-static int
-read_bounded(mu_stream_t stream, size_t cap, char **out, size_t *length,
+int
+mime_read_bounded(mu_stream_t stream, size_t cap, char **out, size_t *length,
              int *truncated)
 {
-  return read_bounded_until(stream, cap, 0, out, length, truncated);
+  return mime_read_bounded_until(stream, cap, 0, out, length, truncated);
 }
 
 static struct notice_part *
@@ -1216,10 +858,10 @@ decode_bounded(const char *raw, size_t raw_length, const char *encoding,
     mu_stream_unref(stream);
     stream = decoded;
   }
-  rc = read_bounded(stream, cap, out, length, truncated);
+  rc = mime_read_bounded(stream, cap, out, length, truncated);
   mu_stream_destroy(&stream);
   if (rc == 0)
-    *length = normalise_text(*out, *length);
+    *length = mime_text_normalise(*out, *length);
   return rc;
 }
 
@@ -1240,7 +882,7 @@ collect_decoded(struct splitter *splitter, const char *encoding, size_t cap,
     return stop;
   if (is_identity_encoding(encoding)) {
     *content = bytes;
-    *length = normalise_text(bytes, raw.length);
+    *length = mime_text_normalise(bytes, raw.length);
     return stop;
   }
   int decoded_truncated = 0;
@@ -1309,7 +951,7 @@ walk_original_in_place(struct splitter *splitter, const char *type, unsigned dep
     }
   }
   if (part) {                     /* named by index: the walk moves parts */
-    notice->parts[index].content = keep_only(content, header_length);
+    notice->parts[index].content = mime_keep_only(content, header_length);
     notice->parts[index].length = header_length;
   } else {
     free(content);
@@ -1384,7 +1026,7 @@ walk_original_encoded(struct splitter *splitter, const struct entity *entity,
   if (inner_is_walked(splitter->walk, content, header_length, depth))
     walk_decoded(splitter->walk, content, length, header_length, depth + 1);
   /* Only the header block is kept (the walk may have moved the parts). */
-  notice->parts[index].content = keep_only(content, header_length);
+  notice->parts[index].content = mime_keep_only(content, header_length);
   return stop;
 }
 
@@ -1480,7 +1122,7 @@ walk_entity(struct splitter *splitter, const struct entity *entity, unsigned dep
     free(content);
     return stop;
   }
-  part->content = keep_only(content, length);
+  part->content = mime_keep_only(content, length);
   part->length = length;
   return stop;
 }
@@ -1515,102 +1157,6 @@ reader_finish(struct line_reader *reader, struct failure *failure)
     return failure_set(failure, FAILURE_INPUT, "cannot read the body: %s",
                        mu_strerror(rc));
   return 0;
-}
-
-/* ------------------------------------------------------------- parsing */
-
-/* The normalised stream to parse: the raw copy itself when it is already
- * LF-only without a "From " line, else a copy through the CRLF decoder. */
-int
-input_normalised_stream(struct input *input, mu_stream_t *out,
-                        struct failure *failure)
-{
-  int rc;
-  mu_stream_t source = input->raw, copy;
-
-  if (!input->crlf && !input->has_from_line) {
-    mu_stream_ref(input->raw);
-    *out = input->raw;
-    return 0;
-  }
-  if ((rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL)) != 0)
-    return failure_set(failure, FAILURE_IO, "cannot rewind input: %s",
-                       mu_strerror(rc));
-  if (input->has_from_line) {
-    char skip[CAP_LINE_BYTES];
-    size_t n = 0;
-    /* The "From " line is bounded like any line; a longer one is junk. */
-    rc = mu_stream_readline(input->raw, skip, sizeof skip, &n);
-    if (rc)
-      return failure_set(failure, FAILURE_INPUT, "cannot read the first line");
-  }
-  if (input->crlf) {
-    rc = mu_filter_create(&source, input->raw, "CRLF", MU_FILTER_DECODE,
-                          MU_STREAM_READ);
-    if (rc)
-      return failure_set(failure, FAILURE_IO, "cannot create CRLF filter: %s",
-                         mu_strerror(rc));
-  } else {
-    mu_stream_ref(source);
-  }
-  rc = mu_temp_stream_create(&copy, CAP_MEMORY_BYTES);
-  if (rc == 0)
-    rc = mu_stream_copy(copy, source, 0, NULL);
-  mu_stream_unref(source);
-  if (rc == 0)
-    rc = mu_stream_seek(copy, 0, MU_SEEK_SET, NULL);
-  if (rc) {
-    if (copy)
-      mu_stream_destroy(&copy);
-    return failure_set(failure, FAILURE_IO, "cannot normalise the message: %s",
-                       mu_strerror(rc));
-  }
-  *out = copy;
-  return 0;
-}
-
-int
-notice_parse_header(struct input *input, struct notice *notice,
-                    struct failure *failure)
-{
-  int truncated = 0, rc;
-
-  memset(notice, 0, sizeof *notice);
-  snprintf(notice->content_type, sizeof notice->content_type, "text/plain");
-  rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL);
-  if (rc == 0 && input->has_from_line) {
-    char skip[CAP_LINE_BYTES];
-    size_t n = 0;
-    rc = mu_stream_readline(input->raw, skip, sizeof skip, &n);
-    /* With classic-Mac line ends the "From " line ends at its first CR. */
-    const char *cr = rc == 0 ? memchr(skip, '\r', n) : NULL;
-    if (cr && cr + 1 < skip + n && cr[1] != '\n')
-      rc = mu_stream_seek(input->raw, cr + 1 - skip, MU_SEEK_SET, NULL);
-  }
-  if (rc == 0)
-    rc = read_bounded_until(input->raw, CAP_HEADER_BLOCK_BYTES, 1,
-                            &notice->header, &notice->header_length,
-                            &truncated);
-  if (rc)
-    return failure_set(failure, FAILURE_INPUT, "cannot read the header: %s",
-                       mu_strerror(rc));
-  notice->header_length = normalise_text(notice->header, notice->header_length);
-  size_t header_length = header_block_length(notice->header, notice->header_length);
-  if (truncated && header_length == notice->header_length)
-    notice->caps_hit |= CAP_HIT_HEADER_BLOCK;
-  notice->header_length = header_length;
-  notice->header = keep_only(notice->header, header_length);
-  if (header_each(notice->header, notice->header_length, NULL, NULL) < 0)
-    notice->caps_hit |= CAP_HIT_HEADER_FIELDS;
-  return 0;
-}
-
-int
-notice_parse(struct input *input, struct notice *notice, struct failure *failure)
-{
-  if (notice_parse_header(input, notice, failure) < 0)
-    return -1;
-  return notice_parse_mime(input, notice, failure);
 }
 
 int
@@ -1656,7 +1202,7 @@ notice_parse_text(struct input *input, struct notice *notice,
     free(content);
     return failure_set(failure, FAILURE_MEMORY, "out of memory");
   }
-  part->content = keep_only(content, length);
+  part->content = mime_keep_only(content, length);
   part->length = length;
   return 0;
 }
@@ -1686,43 +1232,3 @@ notice_parse_mime(struct input *input, struct notice *notice, struct failure *fa
   return reader_finish(&reader, failure);
 }
 
-int
-notice_load_raw_body(struct input *input, struct notice *notice,
-                     struct failure *failure)
-{
-  char *text = NULL;
-  size_t length = 0;
-  int truncated = 0, rc;
-
-  if (notice->raw_body)
-    return 0;
-  rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL);
-  if (rc == 0)
-    rc = read_bounded(input->raw, CAP_ORIGINAL_BYTES, &text, &length, &truncated);
-  if (rc)
-    return failure_set(failure, FAILURE_INPUT, "cannot read the body: %s",
-                       mu_strerror(rc));
-  length = normalise_text(text, length);
-  size_t start = 0;
-  if (input->has_from_line) {
-    const char *newline = memchr(text, '\n', length);
-    start = newline ? (size_t) (newline - text) + 1 : length;
-  }
-  start += header_block_length(text + start, length - start);
-  memmove(text, text + start, length - start);
-  text[length - start] = '\0';
-  notice->raw_body = keep_only(text, length - start);
-  notice->raw_body_length = length - start;
-  return 0;
-}
-
-void
-notice_free(struct notice *notice)
-{
-  free(notice->raw_body);
-  free(notice->header);
-  for (size_t i = 0; i < notice->part_count; i++)
-    free(notice->parts[i].content);
-  free(notice->parts);
-  memset(notice, 0, sizeof *notice);
-}
