@@ -4,8 +4,9 @@
 # for this test alone (unix socket in the test directory, or a loopback
 # port), never a shared one: record/check/stats/dump/expire, keys' TTL,
 # namespaces, two homes (hosts) sharing one store, AUTH, Redis down or
-# hung (check delivers at once, record answers 75), and Redis killed and
-# restarted during 64 concurrent records and checks with nothing lost.
+# hung (check delivers at once, record journals locally and the next
+# record replays), Redis killed and restarted during 64 concurrent records
+# and checks with nothing lost, and a replica serving check.
 # Skipped (loudly) when the program was built without Redis or
 # redis-server (Debian redis-server) is not installed.
 . "$BSF_SRCDIR/tests/e2e/lib.inc"
@@ -20,7 +21,8 @@ case $("$BSF_BIN" --version) in *redis*) ;; *) reason="built without Redis (conf
 if [ -n "$reason" ]; then
   for t in "record and check against Redis" "keys' TTL" "two homes share one store" \
            "namespaces keep stores apart" "AUTH" "Redis down" "Redis hung" \
-           "Redis killed during 64 concurrent records and checks"; do
+           "Redis killed during 64 concurrent records and checks" \
+           "a replica serves check"; do
     skip "$t" "$reason"
   done
   finish; exit $?
@@ -324,5 +326,44 @@ while [ $i -lt 32 ]; do
 done
 equal "crash: nothing lost once Redis is back (32 IDs)" "$missing" ""
 contains "crash: the seed recorded before the kill survived" "$dump" "msgid seed.$$@example.org"
+
+# --- a replica serves check while the primary takes records: the relay
+# records into the primary, a mailbox host checks against a read-only
+# replica (--replicaof); a record sent to the replica by mistake is
+# refused (READONLY) and journaled, nothing lost.
+stop_redis crash
+primary_port=""
+for try in 1 2 3 4 5; do
+  candidate=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
+  if start_redis primary --port "$candidate" --bind 127.0.0.1; then
+    primary_port=$candidate; break
+  fi
+  stop_redis primary 2>/dev/null
+done
+if [ -z "$primary_port" ] || ! start_redis replica --replicaof 127.0.0.1 "$primary_port"; then
+  not_ok "replica: a primary and its replica start" "$(tail -3 "$WORK/primary/log" "$WORK/replica/log" 2>/dev/null)"
+else
+  REL=$WORK/relay-host MBX=$WORK/replica-host
+  rules_for "$REL" "redis://127.0.0.1:$primary_port/0" "namespace = site"
+  rules_for "$MBX" "redis+unix://$WORK/replica/sock" "namespace = site"
+  sent_message "via-primary.$$@example.org" "p@example.net" | as_home "$REL" record
+  equal "replica: the relay records into the primary" "$?" 0
+  tries=0       # replication is asynchronous: wait for the key (at most 10 s)
+  while [ "$(redis_cli replica EXISTS "site:m:via-primary.$$@example.org")" != 1 ] && [ $tries -lt 200 ]; do
+    sleep 0.05; tries=$((tries + 1))
+  done
+  fresh_bounce "via-primary.$$@example.org" "p@example.net" > "$WORK/replica-bounce.eml"
+  : > "$MBX/log"
+  as_home "$MBX" check < "$WORK/replica-bounce.eml"
+  equal "replica: the mailbox host's check against the replica exits 0" "$?" 0
+  contains "replica: ... and finds the original (genuine)" "$(cat "$MBX/log")" "verdict=genuine"
+  sent_message "to-replica.$$@example.org" "q@example.net" | as_home "$MBX" record
+  equal "replica: a record sent to the replica exits 0" "$?" 0
+  contains "replica: ... refused (READONLY) and journaled" "$(tail -1 "$MBX/log")" "READONLY"
+  check "replica: ... into the local journal" \
+    grep -q "to-replica.$$@example.org" "$MBX/.local/state/backscatter-filter/redis-site.journal"
+  stop_redis replica
+  stop_redis primary
+fi
 
 finish
