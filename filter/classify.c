@@ -788,7 +788,8 @@ classify_notice(const struct notice *notice, const struct context *context,
    * alone make nothing a notice. */
   const unsigned sender_signals = SIGNAL_NULL_SENDER | SIGNAL_DAEMON_FROM
                                   | SIGNAL_AUTO_REPLY | SIGNAL_VENDOR_NOTICE;
-  if (!(classification->signals & (sender_signals | SIGNAL_ORIGINAL))
+  /* A list post that pastes a bounce ("I got this:") is a person's. */
+  if (!(classification->signals & (sender_signals | SIGNAL_ORIGINAL | SIGNAL_LIST))
       && has_copied_original(notice))
     classification->signals |= SIGNAL_QUOTED_ORIGINAL;
   unsigned signals = classification->signals;

@@ -244,9 +244,13 @@ decide(const struct rules *rules, const struct context *context,
     look_up_all(references, &store, &answers, decision, failure);
 
   /* Only the notice's original is evidence against us (references.h). */
-  size_t against = 0;
-  for (size_t i = 0; i < references->id_count; i++)
+  size_t against = 0, thread = 0;
+  for (size_t i = 0; i < references->id_count; i++) {
     against += references->ids[i].against != 0;
+    thread += references->ids[i].source == SOURCE_IN_REPLY_TO
+              || references->ids[i].source == SOURCE_REFERENCES;
+  }
+  int thread_only = references->id_count > 0 && thread == references->id_count;
   int original_is_evidence = classify_original_is_evidence(classification);
 
   if (positive_evidence(rules, context, references, store, &answers, journal,
@@ -270,7 +274,10 @@ decide(const struct rules *rules, const struct context *context,
       decision_note(decision, 1, "nothing in the notice can be checked");
     else if (!store)
       decision_note(decision, 1, "no store to check against");
-    else if (against == 0 && references->id_count > 0)
+    else if (against == 0 && references->id_count > 0 && !original_is_evidence)
+      decision_note(decision, 1, "its original is only copied into its text, and "
+                    "no program sent it (a person may have pasted it)");
+    else if (against == 0 && thread_only)
       decision_note(decision, 1, "the notice names no original of its own, only "
                     "the thread it answers (In-Reply-To, References)");
     else

@@ -179,6 +179,16 @@ static const struct text_case text_cases[] = {
     "Subject: Delivery Status Notification (Failure)\n\nThe group may not exist.\n\n"
     "----- Original message -----\n\nX-Virus-Scanned: ClamAV\nMessage-ID: <o@example.org>\n\nhi\n",
     NULL, KIND_NDR },
+  { "an original's headers copied into a notice's text (no sender signal)",
+    "From: E500_Mail@example.org\nSubject: Returned Mail - Error During Delivery\n\n"
+    "<userx@example.com>: mailbox unavailable\n-------- Returned Mail --------\n\n"
+    "Received: from mx.example.org by mx.example.com\nMessage-ID: <m@example.org>\n"
+    "Subject: hi\n\nhi\n", NULL, KIND_NDR },
+  { "a list post pasting a bounce's copied headers stays a person's",
+    "From: dev@example.com\nList-Id: <dev.lists.example.com>\n"
+    "Subject: Returned Mail - Error During Delivery\n\nI got this:\n\n"
+    "Received: from mx.example.org by mx.example.com\nMessage-ID: <m@example.org>\n"
+    "Subject: hi\n\nhi\n", NULL, KIND_NONE },
   { "a postmaster writing a normal message stays ordinary",
     "From: postmaster@example.net\nSubject: maintenance tonight\n\nthe server reboots\n",
     NULL, KIND_NONE },
