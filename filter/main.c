@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <mailutils/alloc.h>
 #include "caps.h"
@@ -41,6 +40,7 @@
 #include "references.h"
 #include "report.h"
 #include "rules.h"
+#include "sendmail.h"
 #include "store.h"
 #include "util.h"
 
@@ -307,9 +307,6 @@ build_context(struct context *context)
   context->xdg_state_home = getenv("XDG_STATE_HOME");
   context->system_config = SYSCONFDIR "/backscatter-filter/rules.ini";
   context->sender = getenv("SENDER");
-  context->recipient = getenv("RECIPIENT");
-  if (!context->recipient)
-    context->recipient = getenv("ORIGINAL_RECIPIENT");
 }
 
 /* Rule file and store path. Trouble is noted, defaults stay in force. */
@@ -775,61 +772,6 @@ add_sendmail_recipients(struct options *options)
   }
 }
 
-static int
-write_to_fd(void *cookie, const char *data, size_t length)
-{
-  return write_all(*(const int *) cookie, data, length);
-}
-
-/* record --sendmail: hand the message to the real sendmail, exactly as
- * read, with its arguments; no shell. Its exit status is ours; one that
- * could not run at all is a temporary failure (the configured tempfail
- * code, which the child also exits with when exec fails). */
-static int
-run_sendmail(struct run *run, struct input *input)
-{
-  struct failure failure = { 0 };
-  int pipe_fds[2];
-  int tempfail = tempfail_exit(&run->rules);
-
-  if (pipe(pipe_fds) < 0) {
-    failure_set(&failure, FAILURE_IO, "pipe: %s", strerror(errno));
-    note_trouble(run, &failure);
-    return tempfail;
-  }
-  pid_t child = fork();
-  if (child < 0) {
-    failure_set(&failure, FAILURE_IO, "fork: %s", strerror(errno));
-    note_trouble(run, &failure);
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    return tempfail;
-  }
-  if (child == 0) {
-    dup2(pipe_fds[0], STDIN_FILENO);
-    /* Nothing of ours goes to sendmail but the message on stdin: not the
-     * log file, not Mailutils' temporary copy of the message (whose
-     * descriptor it opens without close-on-exec), not the store. */
-    close_descriptors_from(STDERR_FILENO + 1);
-    execv(run->options.sendmail[0], run->options.sendmail);
-    fprintf(stderr, "backscatter-filter: cannot run %s: %s\n",
-            run->options.sendmail[0], strerror(errno));
-    _exit(tempfail);
-  }
-  close(pipe_fds[0]);
-  int write_failed = input_copy_out(input, write_to_fd, &pipe_fds[1], &failure) < 0;
-  close(pipe_fds[1]);
-  int child_status;
-  while (waitpid(child, &child_status, 0) < 0)
-    if (errno != EINTR)
-      return tempfail;
-  if (!WIFEXITED(child_status))
-    return tempfail;
-  if (write_failed && WEXITSTATUS(child_status) == 0)
-    return tempfail;             /* it exited 0 without reading it all */
-  return WEXITSTATUS(child_status);
-}
-
 static size_t
 keep_no_body(void *cookie, struct input *input)
 {
@@ -932,9 +874,13 @@ command_record(struct run *run)
     note_trouble(run, &failure);
   }
 
-  if (run->options.sendmail && recorded)
-    status = run_sendmail(run, &input);
-  else if (run->trouble)
+  if (run->options.sendmail && recorded) {
+    struct failure not_started = { 0 };
+    status = sendmail_run(run->options.sendmail, &input, tempfail_exit(&run->rules),
+                          &not_started);
+    if (not_started.class != FAILURE_NONE)
+      note_trouble(run, &not_started);
+  } else if (run->trouble)
     status = tempfail_exit(&run->rules);
   input_free(&input);
 

@@ -17,7 +17,6 @@ struct context {
    * Dovecot), or NULL when the caller set none. "" and "<>" and
    * "MAILER-DAEMON" (Postfix pipe) all mean the null sender. */
   const char *sender;
-  const char *recipient;        /* RECIPIENT / ORIGINAL_RECIPIENT, or NULL */
 };
 
 #endif
