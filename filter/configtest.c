@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* configtest.c: printing what a run would use, for `configtest` (see
- * configtest.h). A Redis URL is printed without its password. */
+ * configtest.h). A Redis URL is printed without its password, and a
+ * password only as "(set)". */
 #include <config.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,6 +74,13 @@ print_store(FILE *out, const struct configtest_view *view)
     else
       fprintf(out, "store: %s (redis%s)\n", address.display,
               view->redis_built ? "" : "; NOT built into this program");
+    /* The password itself is never printed, only whether one is set. */
+    const struct rules *rules = view->rules;
+    fprintf(out, "redis: namespace=%s timeout=%ldms password=%s\n",
+            rules->store_namespace ? rules->store_namespace : STORE_DEFAULT_NAMESPACE,
+            rules->store_timeout_ms ? rules->store_timeout_ms
+                                    : (long) STORE_DEFAULT_TIMEOUT_MS,
+            rules->store_password || address.password[0] ? "(set)" : "(none)");
     return;
   }
   fprintf(out, "store: %s (gdbm%s)\n", path,

@@ -81,6 +81,15 @@ case $ct in
   *) not_ok "configtest hides a Redis password (store line)" "$ct" ;;
 esac
 
+printf '[store]\npath = redis://127.0.0.1:6379/3\npassword = "hunter2-pw"\n' > "$WORK/redis.ini"
+chmod 600 "$WORK/redis.ini"
+ct=$("$BSF_BIN" configtest -c "$WORK/redis.ini" 2>&1)
+case $ct in
+  *hunter2-pw*) not_ok "configtest hides the rule file's Redis password" "$ct" ;;
+  *"password=(set)"*) ok "configtest hides the rule file's Redis password, says one is set" ;;
+  *) not_ok "configtest says a Redis password is set" "$ct" ;;
+esac
+
 # --- --quiet: import and expire print errors only
 mbox=$WORK/sent.mbox
 printf 'From user@example.org Mon Nov 30 00:00:00 2026\nFrom: user@example.org\nTo: a@example.net\nMessage-ID: <quiet.1@example.org>\nDate: %s\nSubject: x\n\nbody\n' \
