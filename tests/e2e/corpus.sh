@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # corpus.sh: the built program on the real messages of tests/corpus (labelled
 # by class, see its MANIFEST), one `check` process per file, with a store
 # that has been recording for weeks and knows nothing (judge.sh: each

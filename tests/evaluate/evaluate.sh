@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # evaluate.sh: how well the built program recognises bounce-like mail and
 # finds the original's Message-ID on the real messages of tests/corpus
 # (see its MANIFEST), compared with two independent bounce parsers (oracles,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # judge.sh: sourced by tests/evaluate/evaluate.sh and tests/e2e/corpus.sh.
 # Runs the built program once per corpus file and writes one TSV line each:
 #   folder  file  exit  verdict  kind  id  trace_ids  reason  clock
