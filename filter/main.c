@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <mailutils/alloc.h>
 #include "caps.h"
+#include "check.h"
 #include "classify.h"
 #include "configtest.h"
 #include "context.h"
@@ -484,40 +485,6 @@ out_of_memory_in_library(void)
   _exit(status);
 }
 
-/* What check reads of the body: decided from the header as soon as it is
- * in (input_read_kept), so ordinary mail's attachments are never stored. */
-struct check_reading {
-  struct run *run;
-  struct notice *notice;
-  struct failure *failure;
-  int decided;              /* header parsed and walk chosen */
-  int header_failed;
-  int walk;                 /* the MIME walk is needed */
-};
-
-static void
-check_choose_walk(struct check_reading *reading, struct input *input)
-{
-  struct run *run = reading->run;
-  reading->decided = 1;
-  if (notice_parse_header(input, reading->notice, reading->failure) < 0) {
-    reading->header_failed = 1;
-    return;
-  }
-  reading->walk = classify_needs_mime(reading->notice, &run->context,
-                                      &run->signatures);
-}
-
-static size_t
-check_keep_body(void *cookie, struct input *input)
-{
-  struct check_reading *reading = cookie;
-  check_choose_walk(reading, input);
-  if (reading->header_failed || reading->walk)
-    return SIZE_MAX;
-  return notice_text_body_bytes(reading->notice);
-}
-
 /* The store's journal (journal.h): beside a GDBM store; for a Redis store,
  * whose outages it is for, in the local state directory
  * ($XDG_STATE_HOME/backscatter-filter/redis.journal). NULL when there is
@@ -648,66 +615,48 @@ explain_sources(struct run *run, FILE *out)
   fputc('\n', out);
 }
 
+static void
+check_trouble(void *cookie, const struct failure *failure)
+{
+  note_trouble(cookie, failure);
+}
+
+static void
+check_open_store(void *cookie, struct sent_store **store,
+                 struct journal_view **journal)
+{
+  open_for_check(cookie, store, journal);
+}
+
+/* check: the pipeline (check.h) judges; here the answer is given. */
 static int
 command_check(struct run *run)
 {
-  struct input input = { 0 };
-  struct notice notice = { 0 };
-  struct classification classification;
-  /* Not zeroed (100 KB, most of it never touched): references_extract()
-   * and decide() set every field that is read. */
-  struct references *references = malloc(sizeof *references);
-  struct decision *decision = malloc(sizeof *decision);
-  struct sent_store *store = NULL;
-  struct journal_view *journal = NULL;
+  struct check_config config = {
+    .rules = &run->rules, .context = &run->context, .signatures = &run->signatures,
+    /* The whole message is kept only when it is written out again. */
+    .keep_whole = run->options.output == OUTPUT_TAG || run->options.deliver_to,
+    .trouble = check_trouble,
+    .open_store = run->store_path ? check_open_store : NULL,
+    .cookie = run,
+  };
+  struct check_state state;
   struct failure failure = { 0 };
-  int have_input = 0, status;
+  int status;
 
-  if (!references || !decision) {
-    failure_set(&failure, FAILURE_MEMORY, "out of memory");
-    note_trouble(run, &failure);
-  }
-  /* The whole message is kept only when it is written out again. */
-  struct check_reading reading = { run, &notice, &failure, 0, 0, 0 };
-  int keep_all = run->options.output == OUTPUT_TAG || run->options.deliver_to;
-  if (input_read_kept(STDIN_FILENO, -1, &input, NULL,
-                      keep_all ? NULL : check_keep_body, &reading, &failure) < 0)
-    note_trouble(run, &failure);
-  else
-    have_input = 1;
-
-  if (have_input && references && decision) {
-    /* Ordinary mail (most of it) is not walked: the header decides. */
-    if (!reading.decided)
-      check_choose_walk(&reading, &input);
-    if (reading.header_failed
-        || (reading.walk ? notice_parse_mime(&input, &notice, &failure)
-                         : notice_parse_text(&input, &notice, &failure)) < 0)
-      note_trouble(run, &failure);
-    classify_notice(&notice, &run->context, &run->signatures, &classification);
-    references_extract(&notice, &classification, references);
-    if (classification.kind != KIND_NONE && references->id_count == 0
-        && notice_load_raw_body(&input, &notice, &failure) == 0)
-      references_extract(&notice, &classification, references);
-    note_own_msgid(run, &notice);
-    /* Ordinary mail never opens the store: start-up cost and no lock. */
-    if (classification.kind != KIND_NONE && run->store_path
-        && (references->id_count > 0 || references->recipient_count > 0))
-      open_for_check(run, &store, &journal);
-    decide(&run->rules, &run->context, &notice, &classification, references,
-           store, journal, decision, &failure);
-    if (decision->store_failed)
-      note_trouble(run, &failure);
+  check_read(&config, STDIN_FILENO, &state);
+  check_judge(&config, &state);
+  int have_input = state.have_input;
+  struct input *input = &state.input;
+  struct decision *decision = state.decision;
+  if (have_input && state.references && decision) {
+    note_own_msgid(run, &state.notice);
     /* After decide(): a Redis store answered "!last" with its lookups, in
      * the same round trip. */
-    else if (store)
-      warn_if_silent(run, store);
-    sent_store_close(&store);
-    journal_view_free(&journal);
-  } else if (decision) {
-    memset(decision, 0, sizeof *decision);
-    decision->verdict = VERDICT_UNKNOWN;
+    if (!decision->store_failed && state.store)
+      warn_if_silent(run, state.store);
   }
+  check_close_store(&state);
 
   if (run->trouble && decision) {
     /* Nothing is filed or dropped on trouble. */
@@ -723,7 +672,7 @@ command_check(struct run *run)
   if (run->options.output == OUTPUT_TAG) {
     status = 0;
     if (!have_input
-        || report_write_tagged(&input, decision, STDOUT_FILENO, &failure) < 0) {
+        || report_write_tagged(input, decision, STDOUT_FILENO, &failure) < 0) {
       note_trouble(run, &failure);
       status = tempfail_exit(&run->rules);   /* the message did not come out */
     }
@@ -737,7 +686,7 @@ command_check(struct run *run)
     }
   }
   if (run->options.deliver_to)
-    status = deliver_myself(run, have_input ? &input : NULL, decision);
+    status = deliver_myself(run, have_input ? input : NULL, decision);
   if (run->options.explain && decision) {
     explain_sources(run, stderr);
     report_explain(decision, stderr);
@@ -748,11 +697,7 @@ command_check(struct run *run)
   else
     log_decision(run, decision);
 
-  notice_free(&notice);
-  if (have_input)
-    input_free(&input);
-  free(references);
-  free(decision);
+  check_free(&state);
   return status;
 }
 

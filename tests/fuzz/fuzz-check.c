@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz-check.c: libFuzzer target for the whole path from raw bytes to a
- * verdict, as `check` runs it: input_from_buffer, notice_parse, classify,
- * references (with the raw-body fallback), decide against a real store,
- * then every report form (tagged copy, header, verdict, explain); and
+ * verdict, as `check` runs it: the pipeline of check.h (check_read over a
+ * descriptor, the body kept as the header asks or whole as for --tag,
+ * check_judge: walk choice, classify, references with the raw-body
+ * fallback, decide against a real store), then every report form (tagged copy, header, verdict, explain); and
  * check's own reading over a real descriptor (input_read_kept, keeping
  * all, some or none of the body, as the first byte says), checked against
  * the bytes: size, partial flag and the kept prefix must be exact.
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "check.h"
 #include "classify.h"
 #include "context.h"
 #include "decision.h"
@@ -146,43 +148,56 @@ read_kept_and_parse(const uint8_t *data, size_t size)
   input_free(&input);
 }
 
+static void
+open_fuzz_store(void *cookie, struct sent_store **lookup, struct journal_view **journal)
+{
+  (void) cookie;
+  (void) journal;
+  *lookup = store;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  struct input input = { 0 };
   struct notice notice = { 0 };
-  struct classification classification;
-  static struct references references;
-  static struct decision decision;
   struct failure failure = { 0 };
-  struct sent_store *lookup = store;   /* decide() may drop it on trouble */
   char header[1024];
-
-  if (input_from_buffer((const char *) data, size, &input, &failure) < 0)
+  /* The real route: check's pipeline over a descriptor, the body kept as
+   * far as the header asks (check.h), judged against the store. */
+  struct check_config config = {
+    .rules = &rules, .context = &context, .signatures = NULL,
+    .keep_whole = size > 0 && (data[0] & 2), .open_store = open_fuzz_store,
+  };
+  struct check_state state;
+  int fd = memfd_create("fuzz-check", MFD_CLOEXEC);
+  if (fd < 0)
     return 0;
-  (void) notice_parse(&input, &notice, &failure);
-  classify_notice(&notice, &context, NULL, &classification);
-  memset(&references, 0, sizeof references);
-  references_extract(&notice, &classification, &references);
-  if (classification.kind != KIND_NONE && references.id_count == 0
-      && notice_load_raw_body(&input, &notice, &failure) == 0)
-    references_extract(&notice, &classification, &references);
-  memset(&decision, 0, sizeof decision);
-  decide(&rules, &context, &notice, &classification, &references, lookup, NULL,
-         &decision, &failure);
-  report_tag_header(&decision, header, sizeof header);
-  (void) report_write_tagged(&input, &decision, null_fd, &failure);
-  (void) report_write_verdict(&decision, null_file);
-  report_explain(&decision, null_file);
-  if (notice.header)
-    (void) header_each(notice.header, notice.header_length, NULL, NULL);
-  notice_free(&notice);
+  if (write(fd, data, size) != (ssize_t) size || lseek(fd, 0, SEEK_SET) != 0) {
+    close(fd);
+    return 0;
+  }
+  int read_failed = check_read(&config, fd, &state) < 0;
+  close(fd);
+  check_judge(&config, &state);
+  state.store = NULL;                  /* the fuzzer's, kept open */
+  if (read_failed || !state.decision) {
+    check_free(&state);
+    return 0;
+  }
+  struct input *input = &state.input;
+  const struct decision *decision = state.decision;
+  report_tag_header(decision, header, sizeof header);
+  (void) report_write_tagged(input, decision, null_fd, &failure);
+  (void) report_write_verdict(decision, null_file);
+  report_explain(decision, null_file);
+  if (state.notice.header)
+    (void) header_each(state.notice.header, state.notice.header_length, NULL, NULL);
 
   /* record's path over the same bytes: the header only. */
   memset(&notice, 0, sizeof notice);
-  (void) notice_parse_header(&input, &notice, &failure);
+  (void) notice_parse_header(input, &notice, &failure);
   notice_free(&notice);
-  input_free(&input);
+  check_free(&state);
 
   read_kept_and_parse(data, size);
   return 0;

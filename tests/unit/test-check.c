@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-check.c: the check pipeline (check.h), table-driven over real
+ * messages (examples/messages) read through a descriptor: which messages
+ * open the store (only notices that refer to an original), what is kept
+ * of the body (whole with keep_whole, else as the header asks), and that
+ * trouble is handed on once and still ends in a decision. */
+#include <config.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "check.h"
+#include "fixture.h"
+#include "../tap.h"
+
+struct calls {
+  int troubles;
+  int store_opened;
+};
+
+static void
+count_trouble(void *cookie, const struct failure *failure)
+{
+  (void) failure;
+  ((struct calls *) cookie)->troubles++;
+}
+
+static void
+count_open(void *cookie, struct sent_store **store, struct journal_view **journal)
+{
+  (void) store;
+  (void) journal;
+  ((struct calls *) cookie)->store_opened++;
+}
+
+static int
+descriptor_of(const char *data, size_t length)
+{
+  int fd = memfd_create("test-check", MFD_CLOEXEC);
+  if (fd >= 0 && (write(fd, data, length) != (ssize_t) length
+                  || lseek(fd, 0, SEEK_SET) != 0)) {
+    close(fd);
+    fd = -1;
+  }
+  return fd;
+}
+
+static const struct {
+  const char *file;
+  int notice;               /* bounce-like (kind != KIND_NONE) */
+  int store_opened;
+} cases[] = {
+  { "examples/messages/ordinary.eml", 0, 0 },
+  { "examples/messages/sent.eml", 0, 0 },
+  { "examples/messages/office365-forged.eml", 1, 1 },
+  { "examples/messages/exim-forged.eml", 1, 1 },
+  { "examples/messages/exchange-forged.eml", 1, 1 },
+  { "examples/messages/groupwise-forged.eml", 1, 1 },
+};
+
+int
+main(void)
+{
+  struct rules rules;
+  struct context context = { .now = 1795000000 };
+  rules_init_defaults(&rules);
+
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    size_t length = 0;
+    char *data = fixture_read(cases[i].file, &length);
+    if (!data) {
+      TAP_OK(0, "%s: readable", cases[i].file);
+      continue;
+    }
+    for (int keep_whole = 0; keep_whole <= 1; keep_whole++) {
+      struct calls calls = { 0 };
+      struct check_config config = {
+        .rules = &rules, .context = &context, .keep_whole = keep_whole,
+        .trouble = count_trouble, .open_store = count_open, .cookie = &calls,
+      };
+      struct check_state state;
+      int fd = descriptor_of(data, length);
+      int rc = check_read(&config, fd, &state);
+      close(fd);
+      check_judge(&config, &state);
+      TAP_OK(rc == 0 && calls.troubles == 0, "%s (keep_whole %d): read, no trouble",
+             cases[i].file, keep_whole);
+      TAP_OK((state.classification.kind != KIND_NONE) == cases[i].notice,
+             "%s (keep_whole %d): kind %s", cases[i].file, keep_whole,
+             kind_name(state.classification.kind));
+      TAP_OK(calls.store_opened == cases[i].store_opened,
+             "%s (keep_whole %d): store opened %d time(s)", cases[i].file, keep_whole,
+             calls.store_opened);
+      TAP_OK(state.decision && state.decision->verdict != VERDICT_BACKSCATTER,
+             "%s (keep_whole %d): no store, so never backscatter (%s)", cases[i].file,
+             keep_whole, state.decision ? verdict_name(state.decision->verdict) : "-");
+      TAP_OK(state.input.size == length && (!keep_whole || !state.input.partial),
+             "%s (keep_whole %d): %llu bytes read%s", cases[i].file, keep_whole,
+             state.input.size, state.input.partial ? ", body partly kept" : "");
+      check_free(&state);
+    }
+    free(data);
+  }
+
+  /* An ordinary message with a large attachment: its body is not kept
+   * unless it is to be written out again. */
+  static const char head[] = "From: a@example.org\nTo: b@example.org\n"
+    "Subject: photos\nMessage-ID: <p1@example.org>\nContent-Type: multipart/mixed; "
+    "boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nhere\n--b\n"
+    "Content-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n";
+  size_t big = sizeof head - 1 + 300000;
+  char *message = malloc(big + 8);
+  memcpy(message, head, sizeof head - 1);
+  for (size_t k = sizeof head - 1; k < big; k++)
+    message[k] = (k % 77 == 76) ? '\n' : 'Q';
+  memcpy(message + big, "\n--b--\n", 7);
+  big += 7;
+  for (int keep_whole = 0; keep_whole <= 1; keep_whole++) {
+    struct calls calls = { 0 };
+    struct check_config config = {
+      .rules = &rules, .context = &context, .keep_whole = keep_whole,
+      .trouble = count_trouble, .open_store = count_open, .cookie = &calls,
+    };
+    struct check_state state;
+    int fd = descriptor_of(message, big);
+    check_read(&config, fd, &state);
+    close(fd);
+    check_judge(&config, &state);
+    TAP_OK(state.input.partial == !keep_whole,
+           "attachment (keep_whole %d): body %s", keep_whole,
+           state.input.partial ? "not kept" : "kept");
+    TAP_OK(state.decision && state.decision->verdict == VERDICT_CLEAN
+           && calls.store_opened == 0, "attachment (keep_whole %d): clean, no store",
+           keep_whole);
+    check_free(&state);
+  }
+  free(message);
+
+  /* A descriptor that cannot be read: one trouble, still a decision. */
+  struct calls calls = { 0 };
+  struct check_config config = {
+    .rules = &rules, .context = &context, .trouble = count_trouble,
+    .open_store = count_open, .cookie = &calls,
+  };
+  struct check_state state;
+  int rc = check_read(&config, -1, &state);
+  check_judge(&config, &state);
+  TAP_OK(rc < 0 && calls.troubles == 1, "unreadable input: -1, one trouble handed on");
+  TAP_OK(state.decision && state.decision->verdict == VERDICT_UNKNOWN
+         && state.decision->action == ACTION_DELIVER && calls.store_opened == 0,
+         "unreadable input: unknown, deliver, no store");
+  check_free(&state);
+  rules_free(&rules);
+  return tap_done();
+}
