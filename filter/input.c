@@ -63,13 +63,6 @@ input_store(struct input *input, const char *data, size_t length,
 }
 
 int
-input_read(int fd, int echo_fd, struct input *input, int *echo_failed,
-           struct failure *failure)
-{
-  return input_read_kept(fd, echo_fd, input, echo_failed, NULL, NULL, failure);
-}
-
-int
 input_read_kept(int fd, int echo_fd, struct input *input, int *echo_failed,
                 input_keep_fn keep_body, void *cookie, struct failure *failure)
 {

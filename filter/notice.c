@@ -63,14 +63,6 @@ notice_parse_header(struct input *input, struct notice *notice,
 }
 
 int
-notice_parse(struct input *input, struct notice *notice, struct failure *failure)
-{
-  if (notice_parse_header(input, notice, failure) < 0)
-    return -1;
-  return notice_parse_mime(input, notice, failure);
-}
-
-int
 notice_load_raw_body(struct input *input, struct notice *notice,
                      struct failure *failure)
 {

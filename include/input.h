@@ -23,15 +23,6 @@ struct input {
   int partial;            /* input_read_kept dropped bytes: raw holds the start */
 };
 
-/* Read fd to EOF into *input. If `echo_fd` >= 0, every byte read is also
- * written there as it arrives (record --passthrough); an echo failure is
- * reported in *echo_failed, reading goes on. Either descriptor may be in
- * O_NONBLOCK mode: EAGAIN waits (poll) for it. Returns 0, or -1 when a
- * read fails (FAILURE_INPUT): what was read, and echoed, is then not the
- * whole message. */
-int input_read(int fd, int echo_fd, struct input *input, int *echo_failed,
-               struct failure *failure);
-
 /* input_read_kept's question, asked once, as soon as the whole top header
  * block has been read and stored (never if the input ends first): how many
  * bytes of body past it are worth keeping? input->raw then holds exactly
@@ -39,16 +30,23 @@ int input_read(int fd, int echo_fd, struct input *input, int *echo_failed,
  * SIZE_MAX for all of them. */
 typedef size_t (*input_keep_fn)(void *cookie, struct input *input);
 
-/* input_read, but keeping only what `keep_body` asks for of the body: the
- * rest is still read to EOF (counted in size, echoed) and dropped, and
- * input->partial is set. Reading the header costs a byte scan of it; the
+/* Read fd to EOF into *input. If `echo_fd` >= 0, every byte read is also
+ * written there as it arrives (record --passthrough); an echo failure is
+ * reported in *echo_failed, reading goes on. Either descriptor may be in
+ * O_NONBLOCK mode: EAGAIN waits (poll) for it. Returns 0, or -1 when a
+ * read fails (FAILURE_INPUT): what was read, and echoed, is then not the
+ * whole message.
+ *
+ * Only what `keep_body` asks for of the body is kept: the rest is still
+ * read to EOF (counted in size, echoed) and dropped, and input->partial is
+ * set. Reading the header costs a byte scan of it; the
  * body past the kept part costs no memory (a 1 MB attachment no one reads
  * is not stored: each page of memory touched costs a fault). A NULL
  * keep_body keeps everything. Returns 0 or -1. */
 int input_read_kept(int fd, int echo_fd, struct input *input, int *echo_failed,
                     input_keep_fn keep_body, void *cookie, struct failure *failure);
 
-/* Make an input from a buffer (tests, fuzzing). Returns 0 or -1. */
+/* Make an input from a buffer (the unit tests). Returns 0 or -1. */
 int input_from_buffer(const char *data, size_t length, struct input *input,
                       struct failure *failure);
 

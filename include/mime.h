@@ -36,7 +36,8 @@ struct content_type {
  * value is given. No allocation. */
 void content_type_parse(const char *value, size_t length, struct content_type *parsed);
 
-/* After notice_parse_header: the MIME walk (notice_parse is both). */
+/* After notice_parse_header: the MIME walk. 0 (body_unparsed set when
+ * only the header could be used), or -1. */
 int notice_parse_mime(struct input *input, struct notice *notice,
                       struct failure *failure);
 

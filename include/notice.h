@@ -47,14 +47,10 @@ struct notice {
   size_t raw_body_length;
 };
 
-/* Parse input into *notice. Returns 0 (body_unparsed set when only the
- * header could be read), or -1 when not even the header could be read
- * (*notice is then empty but valid for notice_free). */
-int notice_parse(struct input *input, struct notice *notice,
-                 struct failure *failure);
-
 /* Read only the top header block into *notice (no MIME walk): what
- * `record` needs, and the first step of notice_parse. Same contract. */
+ * `record` needs, and the first step of check (then notice_parse_mime or
+ * notice_parse_text, mime.h). Returns 0, or -1 when not even the header
+ * could be read (*notice is then empty but valid for notice_free). */
 int notice_parse_header(struct input *input, struct notice *notice,
                         struct failure *failure);
 

@@ -242,7 +242,7 @@ classify_with(const char *message, const struct signature *items, size_t count,
   struct failure failure;
   struct classification classification;
   input_from_buffer(message, strlen(message), &input, &failure);
-  notice_parse(&input, &notice, &failure);
+  fixture_notice_parse(&input, &notice, &failure);
   classify_notice(&notice, NULL, &site, &classification);
   snprintf(out, size, "%s/%s", kind_name(classification.kind), classification.signature);
   notice_free(&notice);
@@ -367,7 +367,7 @@ kind_of_buffer(const char *data, size_t length, const char *sender)
   struct context context = { .sender = sender };
   if (input_from_buffer(data, length, &input, &failure) < 0)
     return KIND_COUNT;
-  notice_parse(&input, &notice, &failure);
+  fixture_notice_parse(&input, &notice, &failure);
   classify_notice(&notice, &context, NULL, &classification);
   notice_free(&notice);
   input_free(&input);
@@ -412,7 +412,7 @@ test_line_ends(void)
   struct failure failure;
   struct classification classification;
   input_from_buffer(nested, sizeof nested - 1, &input, &failure);
-  notice_parse(&input, &notice, &failure);
+  fixture_notice_parse(&input, &notice, &failure);
   classify_notice(&notice, NULL, NULL, &classification);
   int found = 0;
   for (size_t i = 0; i < notice.part_count; i++)
@@ -451,7 +451,7 @@ main(void)
     struct classification classification;
     struct context context = { .sender = c->sender };
     input_from_buffer(c->message, strlen(c->message), &input, &failure);
-    notice_parse(&input, &notice, &failure);
+    fixture_notice_parse(&input, &notice, &failure);
     classify_notice(&notice, &context, NULL, &classification);
     TAP_STR(kind_name(classification.kind), kind_name(c->kind), "%s", c->name);
     notice_free(&notice);

@@ -12,6 +12,7 @@
 #include "input.h"
 #include "mime.h"
 #include "notice.h"
+#include "fixture.h"
 #include <mailutils/mime.h>
 #include <mailutils/stream.h>
 #include "../tap.h"
@@ -125,7 +126,7 @@ parse(const char *text, size_t length, struct input *input, struct notice *notic
   struct failure failure = { 0 };
   if (input_from_buffer(text, length, input, &failure) < 0)
     return -1;
-  return notice_parse(input, notice, &failure);
+  return fixture_notice_parse(input, notice, &failure);
 }
 
 struct original_case {

@@ -87,7 +87,7 @@ extract(const char *message, struct references *references, int is_bounce)
   struct failure failure;
   struct classification classification = { .kind = is_bounce ? KIND_NDR : KIND_NONE };
   input_from_buffer(message, strlen(message), &input, &failure);
-  notice_parse(&input, &notice, &failure);
+  fixture_notice_parse(&input, &notice, &failure);
   references_extract(&notice, &classification, references);
   notice_free(&notice);
   input_free(&input);
@@ -170,7 +170,7 @@ main(void)
     struct classification classification;
     input_from_buffer(reply_cases[i].message, strlen(reply_cases[i].message), &input,
                       &failure);
-    notice_parse(&input, &notice, &failure);
+    fixture_notice_parse(&input, &notice, &failure);
     classify_notice(&notice, NULL, NULL, &classification);
     references_extract(&notice, &classification, &references);
     size_t against = 0;
