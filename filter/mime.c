@@ -433,15 +433,50 @@ param_join_sections(struct param_slot *slot)
     }
 }
 
-void
-content_type_parse(const char *value, size_t length, struct content_type *parsed)
+/* The parameters from p on (p at a parameter's name, or at junk that is
+ * skipped to the next ';'), into the first `slot_count` of boundary and
+ * report-type. */
+static void
+parameters_parse(const char *p, const char *end, struct content_type *parsed,
+                 size_t slot_count)
 {
-  const char *p = value, *end = value + length;
   struct param_slot slots[2] = {
     { .name = "boundary", .out = parsed->boundary, .size = sizeof parsed->boundary },
     { .name = "report-type", .out = parsed->report_type,
       .size = sizeof parsed->report_type },
   };
+
+  while (p < end) {
+    p = skip_cfws(p, end);
+    const char *name = p;
+    const char *name_end = token_end(p, end, AT_EQUALS | AT_SEMICOLON | AT_PAREN
+                                             | AT_QUOTE);
+    p = skip_cfws(name_end, end);
+    if (name_end > name && p < end && *p == '=') {
+      p = skip_cfws(p + 1, end);
+      struct param_value param = { .start = p };
+      if (p < end && *p == '"') {
+        param.quoted = 1;
+        param.start = p + 1;
+        param.end = quoted_end(p, end);
+        p = skip_quoted(p, end);
+      } else {
+        p = param.end = token_end(p, end, AT_SEMICOLON | AT_PAREN);
+      }
+      param_offer(slots, slot_count, name, (size_t) (name_end - name), &param);
+    }                                         /* else not a parameter: skipped */
+    p = skip_to_semicolon(p, end);
+    if (p < end)
+      p++;                                    /* past the ';' */
+  }
+  for (size_t i = 0; i < slot_count; i++)
+    param_join_sections(&slots[i]);
+}
+
+void
+content_type_parse(const char *value, size_t length, struct content_type *parsed)
+{
+  const char *p = value, *end = value + length;
 
   parsed->type[0] = parsed->boundary[0] = parsed->report_type[0] = '\0';
   p = skip_cfws(p, end);
@@ -459,35 +494,43 @@ content_type_parse(const char *value, size_t length, struct content_type *parsed
     p = subtype_end;
   }
   lowercase(parsed->type);
-  while ((p = skip_to_semicolon(p, end)) < end) {
-    p = skip_cfws(p + 1, end);                /* past the ';' */
-    const char *name = p;
-    const char *name_end = token_end(p, end, AT_EQUALS | AT_SEMICOLON | AT_PAREN
-                                             | AT_QUOTE);
-    p = skip_cfws(name_end, end);
-    if (name_end == name || p == end || *p != '=')
-      continue;                               /* not a parameter: skipped */
-    p = skip_cfws(p + 1, end);
-    struct param_value param = { .start = p };
-    if (p < end && *p == '"') {
-      param.quoted = 1;
-      param.start = p + 1;
-      param.end = quoted_end(p, end);
-      p = skip_quoted(p, end);
-    } else {
-      p = param.end = token_end(p, end, AT_SEMICOLON | AT_PAREN);
-    }
-    param_offer(slots, 2, name, (size_t) (name_end - name), &param);
-  }
-  for (size_t i = 0; i < 2; i++)
-    param_join_sections(&slots[i]);
+  p = skip_to_semicolon(p, end);
+  if (p < end)
+    parameters_parse(p + 1, end, parsed, 2);
   lowercase(parsed->report_type);
+}
+
+/* A multipart Content-Type whose parameters went on the next line without
+ * the blank that folds it ("multipart/alternative;" then
+ * "boundary=\"...\"" at the start of a line: broken mailers, Apache
+ * James's carrier bounces among them) loses its boundary and with it
+ * every part. Read the way tolerant parsers do, bounded: only the one line
+ * right after the field, only when it starts "name=" (a header field's
+ * name is followed by ':', never by '='), and only its boundary.
+ * field_end: where the field's last line ends in the block. */
+static void
+boundary_from_unfolded_line(const char *field_end, const char *block_end,
+                            struct content_type *parsed)
+{
+  if (field_end >= block_end || *field_end != '\n')
+    return;
+  const char *line = field_end + 1;
+  const char *line_end = memchr(line, '\n', (size_t) (block_end - line));
+  if (!line_end)
+    line_end = block_end;
+  const char *name_end = token_end(line, line_end, AT_EQUALS | AT_SEMICOLON | AT_PAREN
+                                                   | AT_QUOTE);
+  if (name_end == line || name_end == line_end || *name_end != '='
+      || memchr(line, ':', (size_t) (name_end - line)))
+    return;                       /* an empty line, a field, or junk */
+  parameters_parse(line, line_end, parsed, 1);
 }
 
 /* Content-Type (content_type_parse, on the field as written: no copy,
  * and a quoted boundary keeps its blanks) and transfer encoding of a header
  * block. A missing or unparsable Content-Type is text/plain (RFC 2045
- * 5.2); a multipart without a usable boundary gets none. */
+ * 5.2); a multipart without a usable boundary gets the one of an unfolded
+ * next line (boundary_from_unfolded_line), or none. */
 static void
 entity_from_header(const char *block, size_t length, struct entity *entity)
 {
@@ -505,6 +548,8 @@ entity_from_header(const char *block, size_t length, struct entity *entity)
   content_type_parse(field.value, field.length, &parsed);
   if (!parsed.type[0])
     return;
+  if (!parsed.boundary[0] && strncmp(parsed.type, "multipart/", 10) == 0)
+    boundary_from_unfolded_line(field.value + field.length, block + length, &parsed);
   snprintf(entity->type, sizeof entity->type, "%s", parsed.type);
   snprintf(entity->report_type, sizeof entity->report_type, "%s", parsed.report_type);
   if (parsed.boundary[0] && strncmp(entity->type, "multipart/", 10) == 0)

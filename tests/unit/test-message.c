@@ -347,6 +347,33 @@ static const char no_boundary[] =
   "Content-Type: multipart/mixed\n\n"
   "--X\nContent-Type: text/plain\n\nnot a part\n--X--\n";
 
+/* A part's multipart Content-Type whose boundary went on the next line
+ * without the folding blank (sisimai's lhost-apachejames-01): the
+ * boundary is read from that line; other parameters may come first. */
+static const char unfolded_boundary[] = MIXED("OUT")
+  "--OUT\nContent-Type: multipart/alternative;\nboundary=\"IN\"\n\n"
+  "--IN\nContent-Type: text/plain\n\nunfolded inner\n--IN--\n"
+  "--OUT\nContent-Type: text/plain\n\nafter\n--OUT--\n";
+static const char unfolded_after_other[] = MIXED("OUT")
+  "--OUT\nContent-Type: multipart/report;\nreport-type=delivery-status; boundary=R\n"
+  "Content-Disposition: inline\n\n"
+  "--R\nContent-Type: text/plain\n\nreport text\n--R--\n--OUT--\n";
+/* Not recovered: a boundary given already wins; a line that is not the
+ * very next one, or a field; a type that is no multipart. */
+static const char unfolded_not_needed[] = MIXED("OUT")
+  "--OUT\nContent-Type: multipart/alternative; boundary=IN\nboundary=WRONG\n\n"
+  "--IN\nContent-Type: text/plain\n\ninner --WRONG\n--IN--\n--OUT--\n";
+static const char unfolded_too_far[] = MIXED("OUT")
+  "--OUT\nContent-Type: multipart/alternative;\nContent-Disposition: inline\n"
+  "boundary=IN\n\n"
+  "--IN\nContent-Type: text/plain\n\nnot a part\n--IN--\n--OUT--\n";
+static const char unfolded_field[] = MIXED("OUT")
+  "--OUT\nContent-Type: multipart/alternative;\nX-Note:boundary=IN\n\n"
+  "--IN\nContent-Type: text/plain\n\nnot a part\n--IN--\n--OUT--\n";
+static const char unfolded_not_multipart[] = MIXED("OUT")
+  "--OUT\nContent-Type: text/plain;\nboundary=IN\n\n"
+  "--IN\nContent-Type: text/html\n\nstill the text\n--IN--\n--OUT--\n";
+
 /* A delimiter inside a part's header ends the part; the next is read. */
 static const char boundary_in_header[] = MIXED("H")
   "--H\nContent-Type: text/plain\n"
@@ -480,6 +507,16 @@ static const struct split_case split_cases[] = {
     { { PART_REPORT, 0, "multipart/report", NULL, NULL } } },
   { "multipart without boundary", no_boundary, NULL, 0, 0, { { 0 } } },
   { "delimiter inside a part header", boundary_in_header, NULL, 1, 0, { T(1, "reached", NULL) } },
+  { "unfolded boundary line", unfolded_boundary, NULL, 2, 0,
+    { T(2, "unfolded inner", "after"), T(1, "after", NULL) } },
+  { "unfolded line after another parameter", unfolded_after_other, NULL, 2, 0,
+    { { PART_REPORT, 1, "multipart/report", NULL, NULL }, T(2, "report text", NULL) } },
+  { "unfolded line, boundary given already", unfolded_not_needed, NULL, 1, 0,
+    { T(2, "inner --WRONG", NULL) } },
+  { "unfolded line not the next one", unfolded_too_far, NULL, 0, 0, { { 0 } } },
+  { "unfolded line that is a field", unfolded_field, NULL, 0, 0, { { 0 } } },
+  { "unfolded line under a text type", unfolded_not_multipart, NULL, 1, 0,
+    { T(1, "still the text", NULL) } },
   { "original in place, inner multipart unclosed", in_place_unclosed, NULL, 3, 0,
     { { PART_ORIGINAL_MESSAGE, 1, "message/rfc822", "<fwd@example.org>", "inside" },
       T(3, "inside", "Action"),
