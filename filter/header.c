@@ -15,9 +15,15 @@ header_scan_start(struct header_scan *scan, unsigned long long limit)
 {
   scan->state = HEADER_SCAN_LINE_START;
   scan->scanned = 0;
+  scan->lf_seen = 0;
   scan->limit = limit;
 }
 
+/* Line ends: LF (a CR before it is part of it), and, until the first LF
+ * is seen, a CR followed by anything else (classic-Mac mail has no LF at
+ * all: without this its header would run to the limit). A CR-only empty
+ * line ("\r\r", or a CR first) ends the block before the byte after it,
+ * which is needed to tell it from "\r\r\n" (a line end with a stray CR). */
 long
 header_scan_feed(struct header_scan *scan, const char *data, size_t length)
 {
@@ -33,11 +39,38 @@ header_scan_feed(struct header_scan *scan, const char *data, size_t length)
       scan->state = c == '\r' ? HEADER_SCAN_CR_AT_LINE_START : HEADER_SCAN_IN_LINE;
       break;
     case HEADER_SCAN_CR_AT_LINE_START:
-      if (c == '\n')
+    case HEADER_SCAN_CR_CR:
+      if (c == '\n' && scan->state == HEADER_SCAN_CR_AT_LINE_START)
         return (long) i + 1;
+      if (c == '\n') {                    /* "\r\r\n": one line end */
+        scan->lf_seen = 1;
+        scan->state = HEADER_SCAN_LINE_START;
+        break;
+      }
+      if (!scan->lf_seen) {
+        scan->scanned--;                   /* byte i is the body's */
+        return (long) i;
+      }
       scan->state = HEADER_SCAN_IN_LINE;
       break;
+    case HEADER_SCAN_CR_IN_LINE:           /* no LF seen yet */
+      if (c == '\n') {
+        scan->lf_seen = 1;
+        scan->state = HEADER_SCAN_LINE_START;
+      } else {
+        scan->state = c == '\r' ? HEADER_SCAN_CR_CR : HEADER_SCAN_IN_LINE;
+      }
+      break;
     default: {                           /* HEADER_SCAN_IN_LINE */
+      if (!scan->lf_seen) {
+        if (c == '\n') {
+          scan->lf_seen = 1;
+          scan->state = HEADER_SCAN_LINE_START;
+        } else if (c == '\r') {
+          scan->state = HEADER_SCAN_CR_IN_LINE;
+        }
+        break;
+      }
       const char *newline = memchr(data + i, '\n', length - i);
       /* Bytes i+1 .. i+skipped of this line (to its LF, or to the end). */
       size_t skipped = newline ? (size_t) (newline - (data + i)) : length - i - 1;

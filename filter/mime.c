@@ -57,11 +57,23 @@ mime_text_normalise(char *data, size_t length)
   }
   int cr_only = cr && !memchr(data, '\n', length);
   size_t first = (size_t) ((cr && (!nul || cr < nul) ? cr : nul) - data), out = first;
-  for (size_t i = first; i < length; i++) {
-    if (data[i] == '\r' && cr_only) {
-      data[out++] = '\n';
-      continue;
+  if (cr_only && !nul) {          /* same length: each CR made LF */
+    for (char *p = data + first, *end = data + length; p; ) {
+      *p = '\n';
+      p = memchr(p + 1, '\r', (size_t) (end - p - 1));
     }
+    data[length] = '\0';
+    return length;
+  }
+  if (cr_only) {                  /* same length, NULs too: a plain map */
+    for (size_t i = first; i < length; i++) {
+      char c = data[i];
+      data[i] = c == '\r' ? '\n' : c == '\0' ? ' ' : c;
+    }
+    data[length] = '\0';
+    return length;
+  }
+  for (size_t i = first; i < length; i++) {
     if (data[i] == '\r' && i + 1 < length && data[i + 1] == '\n')
       continue;
     data[out++] = data[i] == '\0' ? ' ' : data[i];

@@ -10,12 +10,14 @@
 #include <stddef.h>
 
 /* Where a raw header block ends, found as its bytes arrive in pieces of
- * any size (LF or CRLF line ends, nothing copied): input_read_kept, the
+ * any size (LF or CRLF line ends, or classic-Mac CR ones when the header
+ * has no LF before its empty line; nothing copied): input_read_kept, the
  * top header read and import's message files use it. The fields are the
  * scanner's own. */
 struct header_scan {
   enum { HEADER_SCAN_LINE_START, HEADER_SCAN_CR_AT_LINE_START,
-         HEADER_SCAN_IN_LINE } state;
+         HEADER_SCAN_IN_LINE, HEADER_SCAN_CR_IN_LINE, HEADER_SCAN_CR_CR } state;
+  int lf_seen;            /* until then a CR alone ends a line too */
   unsigned long long scanned, limit;
 };
 

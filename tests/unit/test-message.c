@@ -854,6 +854,32 @@ test_read_kept(void)
   }
 }
 
+/* mime_text_normalise: CRLF and classic-Mac CR become LF, NUL a space. */
+static void
+test_text_normalise(void)
+{
+  static const struct {
+    const char *text;
+    size_t length;
+    const char *want;
+  } cases[] = {
+    { "a\nb\n", 4, "a\nb\n" },
+    { "a\r\nb\r\n", 6, "a\nb\n" },
+    { "a\rb\r", 4, "a\nb\n" },                  /* no LF: CR ends lines */
+    { "\ra\r\rb", 5, "\na\n\nb" },
+    { "a\r\0b\r", 5, "a\n b\n" },               /* CR-only with a NUL */
+    { "a\0b\n", 4, "a b\n" },
+    { "a\rb\nc\r\n", 7, "a\rb\nc\n" },          /* an LF: a lone CR stays */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char buffer[32];
+    memcpy(buffer, cases[i].text, cases[i].length);
+    size_t length = mime_text_normalise(buffer, cases[i].length);
+    TAP_OK(length == strlen(cases[i].want) && memcmp(buffer, cases[i].want, length) == 0
+           && buffer[length] == '\0', "text_normalise case %zu", i);
+  }
+}
+
 /* header_scan: the end of a header block found however the bytes are cut. */
 static void
 test_header_scan(void)
@@ -872,7 +898,12 @@ test_header_scan(void)
     { "A: b\n folded\n\nbody", ULLONG_MAX, 14 },
     { "A: b\n", ULLONG_MAX, -1 },
     { "A: b\r\n\r", ULLONG_MAX, -1 },
-    { "A: b\rC: d\r\rbody", ULLONG_MAX, -1 },     /* CR alone ends no line */
+    /* Classic-Mac line ends: a CR alone ends a line until an LF is seen. */
+    { "A: b\rC: d\r\rbody", ULLONG_MAX, 11 },
+    { "\rbody", ULLONG_MAX, 1 },
+    { "A: b\rC: d\r\r", ULLONG_MAX, -1 },        /* "\r\r\n" may follow */
+    { "A: b\rC: d\r\r\nE: f\n\nbody", ULLONG_MAX, 18 },
+    { "A: b\nC: d\r\rbody\n\nx", ULLONG_MAX, 17 },  /* after an LF: LF mail */
     { "abcdefgh\n\n", 5, 5 },                      /* the limit cuts */
     { "abc\n\n", 5, 5 },                           /* the end at the limit */
     { "ab\n\nxyz", 5, 4 },
@@ -1107,6 +1138,7 @@ main(void)
   test_content_type();
   test_walk_content_types();
   test_header_scan();
+  test_text_normalise();
   test_read_kept();
   test_header_end_across_reads();
   test_parse_text();
