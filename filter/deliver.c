@@ -181,13 +181,16 @@ sink_put(void *cookie, const char *data, size_t length)
 }
 
 /* The message's bytes on their way to a sink: a leading "From " line
- * dropped, CRLF made LF (crlf input only; a lone CR stays), then mboxrd
- * quoting for an mbox. */
+ * dropped, CRLF made LF (crlf input only; a lone CR stays), every CR made
+ * LF in classic-Mac mail (cr_only input: it has no LF, so nothing is lost,
+ * and mail readers split lines on LF only), then mboxrd quoting for an
+ * mbox. */
 struct writer {
   struct sink sink;
   struct mboxrd_quoter quoter;
   int quote;
   int crlf;
+  int cr_only;
   int pending_cr;           /* a CR ended the last piece */
   int skipping_line;        /* still in the MTA's "From " line */
 };
@@ -206,11 +209,23 @@ writer_feed(struct writer *writer, const char *data, size_t length)
 {
   const char *end = data + length;
   if (writer->skipping_line) {
-    const char *newline = memchr(data, '\n', length);
+    const char *newline = memchr(data, writer->cr_only ? '\r' : '\n', length);
     if (!newline)
       return 0;
     writer->skipping_line = 0;
     data = newline + 1;
+  }
+  if (writer->cr_only) {
+    while (data < end) {
+      const char *cr = memchr(data, '\r', (size_t) (end - data));
+      if (!cr)
+        return writer_body(writer, data, (size_t) (end - data));
+      if (writer_body(writer, data, (size_t) (cr - data)) < 0
+          || writer_body(writer, "\n", 1) < 0)
+        return -1;
+      data = cr + 1;
+    }
+    return 0;
   }
   if (!writer->crlf)
     return writer_body(writer, data, (size_t) (end - data));
@@ -283,6 +298,7 @@ writer_open(struct writer *writer, int fd, struct input *input, int quote)
     return -1;
   writer->quote = quote;
   writer->crlf = input->crlf;
+  writer->cr_only = input->cr_only;
   writer->skipping_line = input->has_from_line;
   mboxrd_quoter_start(&writer->quoter, sink_put, &writer->sink);
   return 0;

@@ -38,6 +38,7 @@ input_sniff(struct input *input, const char *data, size_t length)
 {
   const char *newline = memchr(data, '\n', length);
   input->crlf = newline && newline > data && newline[-1] == '\r';
+  input->cr_only = !newline && memchr(data, '\r', length) != NULL;
   input->has_from_line = length >= 5 && memcmp(data, "From ", 5) == 0;
 }
 

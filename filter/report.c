@@ -158,6 +158,7 @@ struct tagged_copy {
   int fd;
   const char *header;         /* NULL: a plain copy */
   const char *line_end;
+  char from_line_end;         /* the byte that ends the "From " line */
   int in_from_line;
   struct failure *failure;
 };
@@ -178,7 +179,7 @@ copy_chunk(void *cookie, const char *chunk, size_t n)
   struct tagged_copy *copy = cookie;
   size_t start = 0;
   if (copy->in_from_line) {
-    const char *newline = memchr(chunk, '\n', n);
+    const char *newline = memchr(chunk, copy->from_line_end, n);
     if (newline) {
       start = (size_t) (newline - chunk) + 1;
       if (write_out(copy->fd, chunk, start, copy->failure) < 0
@@ -191,14 +192,16 @@ copy_chunk(void *cookie, const char *chunk, size_t n)
 }
 
 /* Copy the spooled message to fd. When `header` is not NULL it is written
- * (with its line end) after the mbox "From " line if there is one, else
- * first. */
+ * (with the message's own line end: LF, CRLF, or CR for classic-Mac mail)
+ * after the mbox "From " line if there is one, else first. */
 static int
 copy_input(struct input *input, const char *header, int fd,
            struct failure *failure)
 {
   struct tagged_copy copy = {
-    .fd = fd, .header = header, .line_end = input->crlf ? "\r\n" : "\n",
+    .fd = fd, .header = header,
+    .line_end = input->crlf ? "\r\n" : input->cr_only ? "\r" : "\n",
+    .from_line_end = input->cr_only ? '\r' : '\n',
     .in_from_line = header && input->has_from_line, .failure = failure,
   };
   if (copy.header && !copy.in_from_line && write_header_line(&copy) < 0)

@@ -19,6 +19,8 @@ struct input {
   mu_stream_t raw;        /* seekable copy of stdin */
   unsigned long long size;
   int crlf;               /* first line ended in CRLF: answer in kind */
+  int cr_only;            /* classic-Mac line ends (CRs, no LF in the first
+                           * KB): answer in kind */
   int has_from_line;      /* starts with an mbox "From " line */
   int partial;            /* input_read_kept dropped bytes: raw holds the start */
 };

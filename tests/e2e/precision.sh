@@ -55,6 +55,8 @@ bsd-lhost-fml-02.eml ndr -
 bsd-lhost-googlegroups-14.eml ndr 1095EA7E-7BAF-431C-AAB1-DBAED5739F1B@libsisimai.com
 bsd-lhost-amazonses-09.eml ndr -
 bsd-lhost-amazonses-11.eml arf -
+bsd-lhost-apachejames-01.eml ndr 00000000000000.00000.qmail@example.com
+mac-lhost-apachejames-01.eml ndr 00000000000000.00000.qmail@example.com
 LIST
 run_check "$WORK/sms" "$OURS/sms-gateway-bounce.eml"
 contains "a carrier's SMS-gateway bounce: kind ndr" "$log_line" "kind=ndr "
@@ -69,4 +71,37 @@ for style in lf crlf; do
   contains "the CR-only bounce as $style: kind ndr, same id" "$log_line" \
     "kind=ndr action=deliver id=<20080907124011.12ABCD8@lsean.ezweb.ne.jp>"
 done
+# --- classic-Mac (CR-only) messages written out again: --tag ends its
+# header line with CR like the message's lines (CRLF for CRLF mail), after
+# an MTA's "From " line; --deliver makes each CR an LF (doc: a mailbox is
+# read by LF lines) and loses nothing after a "From " line.
+write_rules
+printf 'From: MAILER-DAEMON@mx.example.net\rSubject: failure\r\rbody\r' > "$WORK/cr.eml"
+printf 'From x@example.net Mon Nov 30 06:00:00 2026\rFrom: MAILER-DAEMON@mx.example.net\rSubject: failure\r\rbody\rFrom here on\r' \
+  > "$WORK/cr-from.eml"
+printf 'From: MAILER-DAEMON@mx.example.net\r\nSubject: failure\r\n\r\nbody\r\n' > "$WORK/crlf-tag.eml"
+run_check "$WORK/tag-cr" "$WORK/cr.eml" --tag
+equal "--tag on CR-only mail: exit 0" "$status" 0
+check "--tag on CR-only mail: no LF written" \
+  sh -c 'tr -d "\n" < "$1" | cmp -s - "$1"' _ "$WORK/tag-cr.out"
+check "--tag on CR-only mail: X-Backscatter ends with CR, then the message" \
+  sh -c 'tr "\r" "\n" < "$1" | sed -n 1p | grep -q "^X-Backscatter: " &&
+         tail -c +$(( $(tr "\r" "\n" < "$1" | sed -n 1p | wc -c) + 1 )) "$1" | cmp -s - "$2"' \
+  _ "$WORK/tag-cr.out" "$WORK/cr.eml"
+run_check "$WORK/tag-cr-from" "$WORK/cr-from.eml" --tag
+check "--tag on CR-only mail with a From line: the header after it, CR-ended" \
+  sh -c 'tr "\r" "\n" < "$1" | sed -n 2p | grep -q "^X-Backscatter: " &&
+         tr -d "\n" < "$1" | cmp -s - "$1"' _ "$WORK/tag-cr-from.out"
+run_check "$WORK/tag-crlf" "$WORK/crlf-tag.eml" --tag
+check "--tag on CRLF mail: X-Backscatter ends with CRLF" \
+  sh -c 'head -n 1 "$1" | grep -q "^X-Backscatter: .*$(printf "\r")\$"' _ "$WORK/tag-crlf.out"
+run_check "$WORK/deliver-cr" "$WORK/cr-from.eml" --deliver "$WORK/cr.mbox"
+equal "--deliver of CR-only mail with a From line: exit 0" "$status" 0
+check "--deliver to an mbox: the message is there, CRs made LF, From quoted" \
+  sh -c 'grep -qx "Subject: failure" "$1" && grep -qx "body" "$1" &&
+         grep -qx ">From here on" "$1" && ! grep -q "$(printf "\r")" "$1"' _ "$WORK/cr.mbox"
+run_check "$WORK/deliver-crmd" "$WORK/cr.eml" --deliver "$WORK/crmd/"
+check "--deliver to a maildir: one file, the CR-only message with LF lines" \
+  sh -c 'set -- "$1"/new/*; [ $# -eq 1 ] && printf "From: MAILER-DAEMON@mx.example.net\nSubject: failure\n\nbody\n" |
+         cmp -s - "$1"' _ "$WORK/crmd"
 finish
