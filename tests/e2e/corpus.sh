@@ -173,4 +173,27 @@ for style in cr crlf; do
   assert_rate "labelled notices with $style line ends judged as with LF (kind and ID)" \
     "$WORK/variants.$style" "${style}_as_lf_permille"
 done
+# --- the evaluation's own readers take classic-Mac (CR-only) files: the
+# judge's clock from the Date header, and the oracles (normalised for them
+# only; the program is given each file as it is).
+printf 'From: a@example.org\nDate: Wed, 12 Jun 2013 02:21:53 +0000\nSubject: x\n\nDate: no\n' \
+  > "$WORK/clock-lf.eml"
+tr '\n' '\r' < "$WORK/clock-lf.eml" > "$WORK/clock-cr.eml"
+sed 's/$/\r/' "$WORK/clock-lf.eml" > "$WORK/clock-crlf.eml"
+for style in lf crlf cr; do printf 'x\t%s\n' "$WORK/clock-$style.eml"; done \
+  | judge_clocks > "$WORK/clocks"
+equal "judge_clocks: the Date of LF, CRLF and CR-only files" \
+  "$(cut -f3 "$WORK/clocks" | tr '\n' ' ')" "2013-06-12 02:21:53 2013-06-12 02:21:53 2013-06-12 02:21:53 "
+if perl -MSisimai -MMail::DeliveryStatus::BounceParser -e 1 2> /dev/null; then
+  mkdir -p "$WORK/oracle-lf" "$WORK/oracle-cr"
+  cp "$BSF_SRCDIR/tests/messages/sisimai/bsd-lhost-x5-01.eml" "$WORK/oracle-lf/x5.eml"
+  tr '\n' '\r' < "$WORK/oracle-lf/x5.eml" > "$WORK/oracle-cr/x5.eml"
+  (cd "$WORK/oracle-lf" && perl "$BSF_SRCDIR/tests/evaluate/oracles.pl" x5.eml) > "$WORK/oracle-lf.tsv" 2>&1
+  (cd "$WORK/oracle-cr" && perl "$BSF_SRCDIR/tests/evaluate/oracles.pl" x5.eml) > "$WORK/oracle-cr.tsv" 2>&1
+  check "oracles: a CR-only file answered as its LF form, IDs found" \
+    sh -c 'cmp -s "$1" "$2" && grep -q "JavaMail.nekogate@cat.example.jp" "$1"' _ \
+    "$WORK/oracle-lf.tsv" "$WORK/oracle-cr.tsv"
+else
+  skip "oracles: a CR-only file answered as its LF form" "Sisimai or BounceParser not installed"
+fi
 finish

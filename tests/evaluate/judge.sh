@@ -51,7 +51,7 @@ judge_store() {
 # judge_clocks: "folder<TAB>path" lines on stdin, the same with a third
 # field on stdout: the time of the file's first top-level Date header as
 # YYYY-MM-DD HH:MM:SS (its zone ignored: an error of hours against a TTL of
-# days), or "-".
+# days), or "-". Lines end at LF, CRLF or a CR alone.
 judge_clocks() {
   awk -F'\t' -v OFS='\t' '
   function clock(date,    m, d, mon, y, t) {
@@ -68,11 +68,17 @@ judge_clocks() {
     return sprintf("%04d-%02d-%02d %s", y, (mon + 2) / 3, d, t)
   }
   {
-    date = ""; n = 0
-    while ((getline line < $2) > 0 && n++ < 2000) {
-      sub(/\r$/, "", line)
-      if (line == "") break
-      if (date == "" && tolower(substr(line, 1, 5)) == "date:") date = substr(line, 6)
+    date = ""; n = 0; ended = 0
+    # A record holding CRs is split at them: classic-Mac (CR-only) files
+    # come as one record (this script reads, the program judges as is).
+    while (!ended && (getline record < $2) > 0 && n < 2000) {
+      sub(/\r$/, "", record)
+      k = split(record, lines, "\r")
+      for (i = 1; i <= (k ? k : 1) && n++ < 2000; i++) {
+        line = k ? lines[i] : ""
+        if (line == "") { ended = 1; break }
+        if (date == "" && tolower(substr(line, 1, 5)) == "date:") date = substr(line, 6)
+      }
     }
     close($2)
     print $1, $2, clock(date)

@@ -19,7 +19,8 @@
 # token without "@" is no plausible ID (mailid.h rejects it too) and dropped.
 # Each file is read whole (at most 8 MiB) and handed to each parser as one
 # message; a leading mbox "From " line is dropped so Sisimai does not split
-# on body lines that start with "From ".
+# on body lines that start with "From "; a file with CRs and no LF
+# (classic Mac OS) has its CRs made LF.
 use strict;
 use warnings;
 
@@ -111,6 +112,10 @@ for my $path (@ARGV) {
         print join("\t", $name, 'error', '-', 'unreadable', 'error', '-', '-'), "\n";
         next;
     }
+    # Classic-Mac (CR-only) files: neither parser splits lines at a CR
+    # alone. Normalised here for the oracles only; the program is given the
+    # file as it is.
+    $text =~ tr/\r/\n/ if index($text, "\n") < 0;
     $text =~ s/\AFrom [^\n]*\n//;
     print join("\t", $name, sisimai_says($text), bounceparser_says($text)), "\n";
 }
