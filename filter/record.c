@@ -26,7 +26,9 @@
  * POP is not offered (a Sent folder is not a POP mailbox). Even the local format libraries are not needed by
  * `check`: linking them costs every process start-up relocation (measured
  * in bench/ANALYSIS.md), so import finds their records
- * at run time: already linked in (dlsym), or loaded with dlopen().
+ * at run time: already linked in (dlsym), or loaded with dlopen() by the
+ * run-time names configure read from the installed Mailutils (MU_*_SONAME
+ * in config.h), not names fixed here for one Mailutils version.
  */
 #include <config.h>
 #include <dirent.h>
@@ -924,10 +926,10 @@ register_local_formats(struct failure *failure)
   if (registered)
     return 0;
   static const struct { const char *library, *record; } formats[] = {
-    { "libmu_mbox.so.9", "mu_mbox_record" },
-    { "libmu_dotmail.so.9", "mu_dotmail_record" },
-    { "libmu_mh.so.9", "mu_mh_record" },
-    { "libmu_maildir.so.9", "mu_maildir_record" },
+    { MU_MBOX_SONAME, "mu_mbox_record" },
+    { MU_DOTMAIL_SONAME, "mu_dotmail_record" },
+    { MU_MH_SONAME, "mu_mh_record" },
+    { MU_MAILDIR_SONAME, "mu_maildir_record" },
   };
   for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
     mu_record_t *record = dlsym(RTLD_DEFAULT, formats[i].record);
@@ -968,13 +970,13 @@ register_imap_formats(struct failure *failure)
   if (registered)
     return 0;
   static const char *const records[] = { "mu_imap_record", "mu_imaps_record" };
-  void *library = dlopen("libmu_imap.so.9", RTLD_NOW | RTLD_GLOBAL);
+  void *library = dlopen(MU_IMAP_SONAME, RTLD_NOW | RTLD_GLOBAL);
   for (size_t i = 0; i < sizeof records / sizeof records[0]; i++) {
     mu_record_t *record = library ? dlsym(library, records[i]) : NULL;
     if (!record || !*record) {
       const char *why = dlerror();
       return failure_set(failure, FAILURE_INPUT, "cannot load Mailutils' IMAP "
-                         "client (libmu_imap.so.9): %s",
+                         "client (%s): %s", MU_IMAP_SONAME,
                          why ? why : "no format record");
     }
     mu_registrar_record(*record);
