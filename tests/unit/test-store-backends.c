@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,6 +59,21 @@ find_redis_server(char *path, size_t size)
 }
 
 static bool
+socket_accepts(const char *path)
+{
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  if (strlen(path) >= sizeof address.sun_path)
+    return false;
+  strcpy(address.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return false;
+  bool accepted = connect(fd, (struct sockaddr *) &address, sizeof address) == 0;
+  close(fd);
+  return accepted;
+}
+
+static bool
 start_redis(const char *server, const char *password)
 {
   char directory[1100];
@@ -80,10 +97,10 @@ start_redis(const char *server, const char *password)
   }
   if (redis_pid < 0)
     return false;
-  /* Ready when the socket is there (it listens before it creates it). */
-  for (int i = 0; i < 400; i++) {
-    struct stat info;
-    if (stat(redis_socket, &info) == 0 && S_ISSOCK(info.st_mode))
+  /* Ready when a connection is accepted: the socket file appears at bind(),
+   * before listen(), and a connect in between is refused. */
+  for (int i = 0; i < 1200; i++) {
+    if (socket_accepts(redis_socket))
       return true;
     if (waitpid(redis_pid, NULL, WNOHANG) == redis_pid) {
       redis_pid = -1;
