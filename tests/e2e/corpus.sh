@@ -186,12 +186,12 @@ equal "judge_clocks: the Date of LF, CRLF and CR-only files" \
   "$(cut -f3 "$WORK/clocks" | tr '\n' ' ')" "2013-06-12 02:21:53 2013-06-12 02:21:53 2013-06-12 02:21:53 "
 if perl -MSisimai -MMail::DeliveryStatus::BounceParser -e 1 2> /dev/null; then
   mkdir -p "$WORK/oracle-lf" "$WORK/oracle-cr"
-  cp "$BSF_SRCDIR/tests/messages/sisimai/bsd-lhost-x5-01.eml" "$WORK/oracle-lf/x5.eml"
+  cp "$BSF_SRCDIR/tests/messages/shapes/gateway-wrapped-dsn.eml" "$WORK/oracle-lf/x5.eml"
   tr '\n' '\r' < "$WORK/oracle-lf/x5.eml" > "$WORK/oracle-cr/x5.eml"
   (cd "$WORK/oracle-lf" && perl "$BSF_SRCDIR/tests/evaluate/oracles.pl" x5.eml) > "$WORK/oracle-lf.tsv" 2>&1
   (cd "$WORK/oracle-cr" && perl "$BSF_SRCDIR/tests/evaluate/oracles.pl" x5.eml) > "$WORK/oracle-cr.tsv" 2>&1
   check "oracles: a CR-only file answered as its LF form, IDs found" \
-    sh -c 'cmp -s "$1" "$2" && grep -q "JavaMail.nekogate@cat.example.jp" "$1"' _ \
+    sh -c 'cmp -s "$1" "$2" && grep -q "JavaMail.app@example.org" "$1"' _ \
     "$WORK/oracle-lf.tsv" "$WORK/oracle-cr.tsv"
 else
   skip "oracles: a CR-only file answered as its LF form" "Sisimai or BounceParser not installed"

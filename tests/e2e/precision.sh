@@ -7,7 +7,7 @@
 # the one log line.
 . "$BSF_SRCDIR/tests/e2e/lib.inc"
 OURS=$BSF_SRCDIR/tests/messages
-SISIMAI=$OURS/sisimai
+SHAPES=$OURS/shapes
 
 write_rules "[actions]
 backscatter = drop"
@@ -32,44 +32,45 @@ for name in rt-virus-alert invoice-thanks; do
   run_check "$WORK/$name.id" "$OURS/$name.eml"
   contains "$name with [identity]: clean" "$log_line" "verdict=clean kind=none action=deliver"
 done
-run_check "$WORK/fwd" "$SISIMAI/bsd-lhost-sendmail-14.eml"
+run_check "$WORK/fwd" "$SHAPES/person-fwd-sendmail-bounce.eml"
 contains "a person's 'Fwd: Returned mail' stays clean" "$log_line" "verdict=clean kind=none"
 
 # --- notices nobody here wrote: recognised, the right kind and original
 write_rules
 while read -r file kind id; do
-  run_check "$WORK/n" "$SISIMAI/$file"
+  run_check "$WORK/n" "$SHAPES/$file"
   equal "$file: exit deliver (0)" "$status" 0
   contains "$file: kind $kind" "$log_line" "kind=$kind "
   [ "$id" = - ] || contains "$file: id=<$id>" "$log_line" "id=<$id>"
 done <<'LIST'
-mac-lhost-ezweb-01.eml ndr 20080907124011.12ABCD8@lsean.ezweb.ne.jp
-mac-lhost-x5-01.eml dsn 2222222222.0000000000002.JavaMail.nekogate@cat.example.jp
-bsd-lhost-x5-01.eml dsn 2222222222.0000000000002.JavaMail.nekogate@cat.example.jp
-bsd-lhost-postfix-49.eml ndr 1409050600.12984636501178305590.JavaMail.root@mz-cb000p.noc-kyoto2jo.ocn.ad.jp
-bsd-lhost-postfix-09.eml dsn 20140913142357
-bsd-arf-22.eml arf 0000000000fffffffff0000000000000@example.com
-bsd-arf-26.eml arf -
-bsd-lhost-kddi-01.eml ndr 2013000000000000@example.jp
-bsd-lhost-fml-02.eml ndr -
-bsd-lhost-googlegroups-14.eml ndr 1095EA7E-7BAF-431C-AAB1-DBAED5739F1B@libsisimai.com
-bsd-lhost-amazonses-09.eml ndr -
-bsd-lhost-amazonses-11.eml arf -
-bsd-lhost-apachejames-01.eml ndr 00000000000000.00000.qmail@example.com
-mac-lhost-apachejames-01.eml ndr 00000000000000.00000.qmail@example.com
+carrier-quoted-cr.eml ndr 20261123124011.9ZY8@out.example.org
+gateway-wrapped-dsn-cr.eml dsn 1795700000.0000000000007.JavaMail.app@example.org
+gateway-wrapped-dsn.eml dsn 1795700000.0000000000007.JavaMail.app@example.org
+isp-quoted-postfix-dsn.eml ndr 1795600000.4471190022.JavaMail.webmail@webmail.isp.example.net
+postfix-dsn-bare-id.eml dsn 20261124142357
+jmrp-complaint.eml arf nov-letter.4411.a7c2@example.org
+apple-unsubscribe.eml arf -
+carrier-iso2022jp.eml ndr 20261122111500.d1n3@example.org
+fml-not-member.eml ndr -
+googlegroups-may-not-exist.eml ndr C0FFEE01-2B3C-4D5E-8F90-ABCDEF123456@example.org
+ses-sns-bounce.eml ndr -
+ses-sns-bounce-wrapped.eml ndr -
+ses-sns-complaint.eml arf -
+sms-gateway-unfolded-boundary.eml ndr 20261119072000.70411.qmail@example.org
+sms-gateway-unfolded-boundary-cr.eml ndr 20261119072000.70411.qmail@example.org
 LIST
 run_check "$WORK/sms" "$OURS/sms-gateway-bounce.eml"
 contains "a carrier's SMS-gateway bounce: kind ndr" "$log_line" "kind=ndr "
-run_check "$WORK/ses" "$SISIMAI/bsd-lhost-amazonses-12.eml"
+run_check "$WORK/ses" "$SHAPES/ses-sns-delivery.eml"
 contains "an SES delivery notice (SNS): not a bounce" "$log_line" "verdict=clean kind=none"
 
 # The same CR-only bounce with every line end: one judgement.
-tr '\r' '\n' < "$SISIMAI/mac-lhost-ezweb-01.eml" > "$WORK/lf.eml"
+tr '\r' '\n' < "$SHAPES/carrier-quoted-cr.eml" > "$WORK/lf.eml"
 sed 's/$/\r/' "$WORK/lf.eml" > "$WORK/crlf.eml"
 for style in lf crlf; do
   run_check "$WORK/$style" "$WORK/$style.eml"
   contains "the CR-only bounce as $style: kind ndr, same id" "$log_line" \
-    "kind=ndr action=deliver id=<20080907124011.12ABCD8@lsean.ezweb.ne.jp>"
+    "kind=ndr action=deliver id=<20261123124011.9ZY8@out.example.org>"
 done
 # --- classic-Mac (CR-only) messages written out again: --tag ends its
 # header line with CR like the message's lines (CRLF for CRLF mail), after

@@ -51,21 +51,21 @@ static const struct file_case file_cases[] = {
   { "tests/messages/calendar-accepted.eml", "", KIND_NONE },
   { "tests/messages/autoreply-foreign.eml", NULL, KIND_AUTOREPLY },
   { "tests/messages/sms-gateway-bounce.eml", NULL, KIND_NDR },
-  { "tests/messages/sisimai/bsd-arf-22.eml", NULL, KIND_ARF },          /* Hotmail JMRP */
-  { "tests/messages/sisimai/bsd-arf-26.eml", NULL, KIND_ARF },          /* unsubscribe */
-  { "tests/messages/sisimai/bsd-lhost-amazonses-09.eml", NULL, KIND_NDR },
-  { "tests/messages/sisimai/bsd-lhost-amazonses-10.eml", NULL, KIND_NDR },
-  { "tests/messages/sisimai/bsd-lhost-amazonses-11.eml", NULL, KIND_ARF },
-  { "tests/messages/sisimai/bsd-lhost-amazonses-12.eml", NULL, KIND_NONE }, /* delivered */
-  { "tests/messages/sisimai/bsd-lhost-fml-02.eml", NULL, KIND_NDR },    /* not member */
-  { "tests/messages/sisimai/bsd-lhost-googlegroups-14.eml", NULL, KIND_NDR },
-  { "tests/messages/sisimai/bsd-lhost-kddi-01.eml", NULL, KIND_NDR },   /* ISO-2022-JP */
-  { "tests/messages/sisimai/bsd-lhost-postfix-09.eml", NULL, KIND_DSN },
-  { "tests/messages/sisimai/bsd-lhost-postfix-49.eml", NULL, KIND_NDR },
-  { "tests/messages/sisimai/bsd-lhost-sendmail-14.eml", NULL, KIND_NONE }, /* Fwd by a person */
-  { "tests/messages/sisimai/bsd-lhost-x5-01.eml", NULL, KIND_DSN },
-  { "tests/messages/sisimai/mac-lhost-ezweb-01.eml", NULL, KIND_NDR },  /* CR only */
-  { "tests/messages/sisimai/mac-lhost-x5-01.eml", NULL, KIND_DSN },
+  { "tests/messages/shapes/jmrp-complaint.eml", NULL, KIND_ARF }, /* Hotmail JMRP */
+  { "tests/messages/shapes/apple-unsubscribe.eml", NULL, KIND_ARF }, /* unsubscribe */
+  { "tests/messages/shapes/ses-sns-bounce.eml", NULL, KIND_NDR },
+  { "tests/messages/shapes/ses-sns-bounce-wrapped.eml", NULL, KIND_NDR },
+  { "tests/messages/shapes/ses-sns-complaint.eml", NULL, KIND_ARF },
+  { "tests/messages/shapes/ses-sns-delivery.eml", NULL, KIND_NONE }, /* delivered */
+  { "tests/messages/shapes/fml-not-member.eml", NULL, KIND_NDR }, /* not member */
+  { "tests/messages/shapes/googlegroups-may-not-exist.eml", NULL, KIND_NDR },
+  { "tests/messages/shapes/carrier-iso2022jp.eml", NULL, KIND_NDR }, /* ISO-2022-JP */
+  { "tests/messages/shapes/postfix-dsn-bare-id.eml", NULL, KIND_DSN },
+  { "tests/messages/shapes/isp-quoted-postfix-dsn.eml", NULL, KIND_NDR },
+  { "tests/messages/shapes/person-fwd-sendmail-bounce.eml", NULL, KIND_NONE }, /* Fwd by a person */
+  { "tests/messages/shapes/gateway-wrapped-dsn.eml", NULL, KIND_DSN },
+  { "tests/messages/shapes/carrier-quoted-cr.eml", NULL, KIND_NDR }, /* CR only */
+  { "tests/messages/shapes/gateway-wrapped-dsn-cr.eml", NULL, KIND_DSN },
 };
 
 struct text_case {

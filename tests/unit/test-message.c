@@ -348,8 +348,9 @@ static const char no_boundary[] =
   "--X\nContent-Type: text/plain\n\nnot a part\n--X--\n";
 
 /* A part's multipart Content-Type whose boundary went on the next line
- * without the folding blank (sisimai's lhost-apachejames-01): the
- * boundary is read from that line; other parameters may come first. */
+ * without the folding blank (an SMS gateway's bounce,
+ * tests/messages/shapes/sms-gateway-unfolded-boundary.eml): the boundary
+ * is read from that line; other parameters may come first. */
 static const char unfolded_boundary[] = MIXED("OUT")
   "--OUT\nContent-Type: multipart/alternative;\nboundary=\"IN\"\n\n"
   "--IN\nContent-Type: text/plain\n\nunfolded inner\n--IN--\n"

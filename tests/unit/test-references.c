@@ -34,23 +34,23 @@ static const struct id_case id_cases[] = {
     "userx@its.example.nl", "sgr@rotzorg.org" },
   /* Issue 13: the true original of a bounce of a bounce (attached, and
    * quoted in the text), a bare Message-ID, shapes nobody here wrote. */
-  { "tests/messages/sisimai/bsd-lhost-x5-01.eml",
-    "2222222222.0000000000002.JavaMail.nekogate@cat.example.jp",
+  { "tests/messages/shapes/gateway-wrapped-dsn.eml",
+    "1795700000.0000000000007.JavaMail.app@example.org",
     SOURCE_ATTACHED_MESSAGE, NULL, NULL },
-  { "tests/messages/sisimai/mac-lhost-x5-01.eml",
-    "2222222222.0000000000002.JavaMail.nekogate@cat.example.jp",
+  { "tests/messages/shapes/gateway-wrapped-dsn-cr.eml",
+    "1795700000.0000000000007.JavaMail.app@example.org",
     SOURCE_ATTACHED_MESSAGE, NULL, NULL },
-  { "tests/messages/sisimai/bsd-lhost-postfix-49.eml",
-    "1409050600.12984636501178305590.JavaMail.root@mz-cb000p.noc-kyoto2jo.ocn.ad.jp",
-    SOURCE_QUOTED_TEXT, NULL, "kijitora-neko@example.com" },
-  { "tests/messages/sisimai/bsd-lhost-postfix-09.eml", "20140913142357",
+  { "tests/messages/shapes/isp-quoted-postfix-dsn.eml",
+    "1795600000.4471190022.JavaMail.webmail@webmail.isp.example.net",
+    SOURCE_QUOTED_TEXT, NULL, "customer@example.com" },
+  { "tests/messages/shapes/postfix-dsn-bare-id.eml", "20261124142357",
     SOURCE_ATTACHED_HEADERS, NULL, NULL },
-  { "tests/messages/sisimai/bsd-arf-22.eml", "0000000000fffffffff0000000000000@example.com",
-    SOURCE_ATTACHED_MESSAGE, NULL, "sironeko@example.com" },
-  { "tests/messages/sisimai/bsd-lhost-kddi-01.eml", "2013000000000000@example.jp",
-    SOURCE_ATTACHED_MESSAGE, NULL, "shironeko@example.com" },
-  { "tests/messages/sisimai/mac-lhost-ezweb-01.eml",
-    "20080907124011.12ABCD8@lsean.ezweb.ne.jp", SOURCE_QUOTED_TEXT, NULL, NULL },
+  { "tests/messages/shapes/jmrp-complaint.eml", "nov-letter.4411.a7c2@example.org",
+    SOURCE_ATTACHED_MESSAGE, NULL, "letters@example.org" },
+  { "tests/messages/shapes/carrier-iso2022jp.eml", "20261122111500.d1n3@example.org",
+    SOURCE_ATTACHED_MESSAGE, NULL, "sender@example.org" },
+  { "tests/messages/shapes/carrier-quoted-cr.eml",
+    "20261123124011.9ZY8@out.example.org", SOURCE_QUOTED_TEXT, NULL, NULL },
 };
 
 /* Which references may count against a notice (decision.h): only its
@@ -74,8 +74,8 @@ static const struct against_case against_cases[] = {
   { "an SMS gateway's bounce (no null sender): In-Reply-To only for us",
     "tests/messages/sms-gateway-bounce.eml", NULL, 0, 1 },
   { "a bare Message-ID never counts against (record may predate it)",
-    "tests/messages/sisimai/bsd-lhost-postfix-09.eml", NULL, 0, 1 },
-  { "an attached original counts", "tests/messages/sisimai/bsd-lhost-kddi-01.eml",
+    "tests/messages/shapes/postfix-dsn-bare-id.eml", NULL, 0, 1 },
+  { "an attached original counts", "tests/messages/shapes/carrier-iso2022jp.eml",
     NULL, 1, 1 },
 };
 
