@@ -620,12 +620,7 @@ static int
 redis_backend_dump(struct sent_store *store, FILE *out,
                    struct failure *failure)
 {
-  if (walk_keys(store, dump_visitor, out, failure) != 0)
-    return -1;
-  if (fflush(out) != 0 || ferror(out))
-    return failure_set(failure, FAILURE_IO, "store %s: dump: write error",
-                       store->path);
-  return 0;
+  return walk_keys(store, dump_visitor, out, failure);
 }
 
 static const struct store_ops redis_backend_ops = {

@@ -39,6 +39,7 @@ struct store_ops {
                 struct failure *failure);
   int (*stats)(struct sent_store *store, struct store_stats *stats,
                struct failure *failure);
+  /* Write every entry with store_dump_line(); the seam flushes and checks. */
   int (*dump)(struct sent_store *store, FILE *out, struct failure *failure);
 };
 
