@@ -346,9 +346,19 @@ else
 fi
 
 # --- odd stdin ---------------------------------------------------------
+# untag FILE: a --tag output without its X-Backscatter line, which ends as
+# the message's lines do (LF, CRLF, or CR for a message with no LF in its
+# first kilobyte: random bytes are that about once in fifty runs).
+untag() {
+  header=$(head -c 4096 "$1" | tr '\r' '\n' | head -n 1 | wc -c)
+  case $(head -c $((header + 1)) "$1" | tail -c 2 | od -An -c | tr -d ' ') in
+    '\r\n') header=$((header + 1)) ;;
+  esac
+  tail -c +$((header + 1)) "$1"
+}
 stdin_case() {   # stdin_case NAME FILE
   run_check "$WORK/in" "$2" --tag
-  tail -n +2 "$WORK/in.out" > "$WORK/in.rest"
+  untag "$WORK/in.out" > "$WORK/in.rest"
   equal "stdin $1 with --tag: exit 0" "$status" 0
   check "stdin $1 with --tag: message comes back intact" cmp -s "$WORK/in.rest" "$2"
   equal "stdin $1 with --tag: one log line" "$log_lines" 1
@@ -365,6 +375,12 @@ printf 'Dear friend,\nthis is no mail at all: no header, no colon\n\n' > "$WORK/
 stdin_case "not mail at all" "$WORK/notmail"
 head -c 65536 /dev/urandom > "$WORK/random"
 stdin_case "random bytes" "$WORK/random"
+# Random bytes with no LF in the first kilobyte (the case that made the
+# line above fail once in fifty runs), and with CRLF ending the first line.
+{ head -c 3000 /dev/urandom | tr -d '\n' | head -c 1500; head -c 4096 /dev/urandom; } > "$WORK/random-cr"
+stdin_case "random bytes, no LF in the first kilobyte" "$WORK/random-cr"
+{ printf 'no header at all\r\n'; head -c 4096 /dev/urandom; } > "$WORK/random-crlf"
+stdin_case "random bytes after a CRLF line" "$WORK/random-crlf"
 { printf 'From: a@example.net\nSubject: nul\000bytes\n\n'; head -c 4096 /dev/zero; printf 'tail\n'; } > "$WORK/nul"
 stdin_case "binary with NUL bytes" "$WORK/nul"
 head -c 700 "$WORK/forged.eml" > "$WORK/cut"
