@@ -29,14 +29,16 @@ static void
 choose_walk(struct reading *reading)
 {
   const struct check_config *config = reading->config;
+  struct check_state *state = reading->state;
   reading->decided = 1;
-  if (notice_parse_header(&reading->state->input, &reading->state->notice,
-                          &reading->failure) < 0) {
+  if (notice_parse_header(&state->input, &state->notice, &reading->failure) < 0)
     reading->header_failed = 1;
-    return;
-  }
-  reading->walk = classify_needs_mime(&reading->state->notice, config->context,
-                                      config->signatures);
+  /* Once, here: the walk is chosen by it and classify_notice uses it
+   * (on an unreadable header it says nothing, as the empty notice). */
+  classify_header(&state->notice, config->context, config->signatures,
+                  &state->header_signals);
+  if (!reading->header_failed)
+    reading->walk = classify_needs_mime(&state->header_signals);
 }
 
 static size_t
@@ -97,8 +99,7 @@ check_judge(const struct check_config *config, struct check_state *state)
     state->decision->verdict = VERDICT_UNKNOWN;
     return;
   }
-  classify_notice(&state->notice, config->context, config->signatures,
-                  &state->classification);
+  classify_notice(&state->notice, &state->header_signals, &state->classification);
   references_extract(&state->notice, &state->classification, references);
   if (state->classification.kind != KIND_NONE && references->id_count == 0
       && notice_load_raw_body(&state->input, &state->notice, &failure) == 0)

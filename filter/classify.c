@@ -360,18 +360,6 @@ has_auto_reply_header(const struct header_index *index)
   return 0;
 }
 
-/* Header fields only the writers of notices set. */
-enum vendor_notice {
-  VENDOR_NONE,
-  VENDOR_FAILED_RECIPIENTS,  /* Exim's X-Failed-Recipients */
-  VENDOR_EXCHANGE_NDR,       /* X-MS-Exchange-Message-Is-Ndr */
-  VENDOR_SNS,                /* Amazon SNS (SES notifications by e-mail) */
-  VENDOR_UNSUBSCRIBE,        /* Apple Mail's one-click unsubscribe request */
-  VENDOR_ADMINISTRIVIA,      /* Mailman's own notices */
-  VENDOR_CHALLENGE,          /* Bluebottle's challenge */
-  VENDOR_NOTES_AUTO,         /* Lotus Notes' out-of-office agent: "AUTO: " */
-};
-
 static enum vendor_notice
 vendor_notice_header(const struct header_index *index)
 {
@@ -436,7 +424,7 @@ is_calendar_reply_subject(const char *subject)
 /* An iTIP reply (RFC 5546 METHOD:REPLY in a text/calendar part), or a
  * calendar's "Accepted:" answer: never a notice, whatever it says. */
 static int
-is_calendar_reply(const struct notice *notice, const char *subject)
+is_calendar_reply(const struct notice *notice, int calendar_subject)
 {
   int calendar = strcmp(notice->content_type, "text/calendar") == 0;
   for (size_t i = 0; i < notice->part_count; i++) {
@@ -448,7 +436,7 @@ is_calendar_reply(const struct notice *notice, const char *subject)
     if (part->content && contains(part->content, part->length, "method:reply"))
       return 1;
   }
-  return is_calendar_reply_subject(subject)
+  return calendar_subject
          && (calendar || !(notice->part_count > 0
                            && notice->parts[notice->part_count - 1].role != PART_TEXT));
 }
@@ -675,37 +663,70 @@ sns_kind(const struct notice *notice, int *found)
   return KIND_NONE;
 }
 
-int
-classify_needs_mime(const struct notice *notice, const struct context *context,
-                    const struct signature_set *site)
+void
+classify_header(const struct notice *notice, const struct context *context,
+                const struct signature_set *site, struct header_signals *header)
 {
   char value[CAP_LINE_BYTES];
   struct header_index index;
 
   index_header(notice, &index);
-  if (field(&index, "Content-Type", value, sizeof value)
-      && (strncasecmp(value, "multipart/report", 16) == 0
-          || strncasecmp(value, "message/", 8) == 0))
-    return 1;
+  memset(header, 0, sizeof *header);
+  header->site = site;
+  if (field(&index, "Content-Type", value, sizeof value)) {
+    header->report_type = strncasecmp(value, "multipart/report", 16) == 0
+                          || strncasecmp(value, "message/", 8) == 0;
+    header->mixed = strncasecmp(value, "multipart/mixed", 15) == 0;
+  }
   if (context && classify_is_null_sender(context->sender))
-    return 1;
+    header->signals |= SIGNAL_NULL_SENDER;
   if (field(&index, "Return-Path", value, sizeof value) && classify_is_null_sender(value))
+    header->signals |= SIGNAL_NULL_SENDER;
+  if (field(&index, "From", value, sizeof value)) {
+    if (is_null_from(value))
+      header->signals |= SIGNAL_NULL_SENDER;
+    if (is_daemon_from(value, site))
+      header->signals |= SIGNAL_DAEMON_FROM;
+  }
+  char subject[CAP_LINE_BYTES] = "";
+  decoded_subject(&index, subject, sizeof subject);
+  header->reply_subject = is_reply_subject(subject);
+  header->calendar_subject = is_calendar_reply_subject(subject);
+  header->subject_phrase = find_in_subject(site, subject);
+  header->auto_reply_fields = has_auto_reply_header(&index);
+  if (header->auto_reply_fields)
+    header->signals |= SIGNAL_AUTO_REPLY;
+  /* vacation(1) marks its answers "Precedence: junk" and nothing else;
+   * with an auto-reply's subject that is an auto-reply's header too. */
+  if (field(&index, "Precedence", value, sizeof value)
+      && strcasecmp(value, "junk") == 0 && header->subject_phrase
+      && header->subject_phrase->kind == KIND_AUTOREPLY && !header->reply_subject)
+    header->signals |= SIGNAL_AUTO_REPLY;
+  header->vendor = vendor_notice_header(&index);
+  if (header->vendor != VENDOR_NONE)
+    header->signals |= SIGNAL_VENDOR_NOTICE;
+  if (field(&index, "List-Id", value, sizeof value)
+      || field(&index, "List-Post", value, sizeof value))
+    header->signals |= SIGNAL_LIST;
+}
+
+int
+classify_needs_mime(const struct header_signals *header)
+{
+  if (header->report_type)
     return 1;
-  if (field(&index, "From", value, sizeof value) && is_daemon_from(value, site))
+  /* A null sender by envelope, Return-Path or From, or a program's From. */
+  if (header->signals & (SIGNAL_NULL_SENDER | SIGNAL_DAEMON_FROM))
     return 1;
-  if (has_auto_reply_header(&index) || vendor_notice_header(&index) != VENDOR_NONE)
+  if (header->auto_reply_fields || header->vendor != VENDOR_NONE)
     return 1;
   /* An attached original (multipart/mixed with a message/rfc822 part)
    * takes the walk to see, worth it when the subject speaks of a notice;
    * a person's reply or forward needs a sender that is a program, which
    * the header shows. A single text body is read anyway. */
-  char subject[CAP_LINE_BYTES] = "";
-  decoded_subject(&index, subject, sizeof subject);
-  if (is_reply_subject(subject))
+  if (header->reply_subject)
     return 0;
-  return field(&index, "Content-Type", value, sizeof value)
-         && strncasecmp(value, "multipart/mixed", 15) == 0
-         && find_in_subject(site, subject) != NULL;
+  return header->mixed && header->subject_phrase != NULL;
 }
 
 int
@@ -731,46 +752,17 @@ classify_in_reply_to_names_original(const struct classification *classification)
 }
 
 void
-classify_notice(const struct notice *notice, const struct context *context,
-                const struct signature_set *site,
+classify_notice(const struct notice *notice, const struct header_signals *header,
                 struct classification *classification)
 {
-  char value[CAP_LINE_BYTES];
-  struct header_index index;
+  const struct signature_set *site = header->site;
 
-  index_header(notice, &index);
   memset(classification, 0, sizeof *classification);
   classification->kind = KIND_NONE;
   classify_report(notice, classification);
-
-  /* --- structure: who sent it, and what it carries */
-  if (context && classify_is_null_sender(context->sender))
-    classification->signals |= SIGNAL_NULL_SENDER;
-  if (field(&index, "Return-Path", value, sizeof value) && classify_is_null_sender(value))
-    classification->signals |= SIGNAL_NULL_SENDER;
-  if (field(&index, "From", value, sizeof value)) {
-    if (is_null_from(value))
-      classification->signals |= SIGNAL_NULL_SENDER;
-    if (is_daemon_from(value, site))
-      classification->signals |= SIGNAL_DAEMON_FROM;
-  }
-  char subject[CAP_LINE_BYTES] = "";
-  decoded_subject(&index, subject, sizeof subject);
-  if (has_auto_reply_header(&index))
-    classification->signals |= SIGNAL_AUTO_REPLY;
-  /* vacation(1) marks its answers "Precedence: junk" and nothing else;
-   * with an auto-reply's subject that is an auto-reply's header too. */
-  const struct signature *reply_subject = find_in_subject(site, subject);
-  if (field(&index, "Precedence", value, sizeof value)
-      && strcasecmp(value, "junk") == 0 && reply_subject
-      && reply_subject->kind == KIND_AUTOREPLY && !is_reply_subject(subject))
-    classification->signals |= SIGNAL_AUTO_REPLY;
-  enum vendor_notice vendor = vendor_notice_header(&index);
-  if (vendor != VENDOR_NONE)
-    classification->signals |= SIGNAL_VENDOR_NOTICE;
-  if (field(&index, "List-Id", value, sizeof value)
-      || field(&index, "List-Post", value, sizeof value))
-    classification->signals |= SIGNAL_LIST;
+  /* --- structure: who sent it (the header's), and what it carries */
+  classification->signals |= header->signals;
+  enum vendor_notice vendor = header->vendor;
 
   if (classification->kind == KIND_DSN) {
     /* Some challenge systems (Boxbe) send their challenge as a DSN. */
@@ -780,7 +772,7 @@ classify_notice(const struct notice *notice, const struct context *context,
   }
   if (classification->kind != KIND_NONE)
     return;
-  if (is_calendar_reply(notice, subject))
+  if (is_calendar_reply(notice, header->calendar_subject))
     return;                      /* iTIP: "Accepted: ..." answers an invitation */
 
   /* Bounce-likeness rests on structure: a program as sender, an answer
@@ -797,7 +789,7 @@ classify_notice(const struct notice *notice, const struct context *context,
     return;                      /* people's and businesses' mail */
   /* A person's reply or forward, or a list post, carrying a message is
    * still theirs: only a program as sender makes it a notice. */
-  if (!(signals & sender_signals) && is_reply_subject(subject))
+  if (!(signals & sender_signals) && header->reply_subject)
     return;
 
   if (vendor == VENDOR_SNS) {
@@ -814,7 +806,7 @@ classify_notice(const struct notice *notice, const struct context *context,
     return;
   }
 
-  const struct signature *subject_phrase = reply_subject;
+  const struct signature *subject_phrase = header->subject_phrase;
   const struct signature *strong = find_in_own_text(notice, site, PLACE_STRONG);
   const struct signature *body_phrase = find_in_own_text(notice, site, PLACE_BODY);
   if (subject_phrase || strong || body_phrase)
@@ -826,7 +818,7 @@ classify_notice(const struct notice *notice, const struct context *context,
    * administrator answering in a thread stays a person. */
   if (!(signals & (SIGNAL_NULL_SENDER | SIGNAL_AUTO_REPLY | SIGNAL_VENDOR_NOTICE
                    | SIGNAL_ORIGINAL | SIGNAL_QUOTED_ORIGINAL))
-      && is_reply_subject(subject) && !(body_phrase && body_phrase->kind == KIND_NDR)
+      && header->reply_subject && !(body_phrase && body_phrase->kind == KIND_NDR)
       && !strong)
     return;
 

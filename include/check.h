@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* check.h: the one check pipeline, as `check` runs it and the fuzzer
  * drives it: read (spooling; the body kept only as far as the header says
- * it is needed) -> top header -> walk choice (classify_needs_mime) ->
- * MIME walk or the single text body -> classify -> references (with the
- * raw-body fallback) -> decide. Writing the answer (tag, verdict, deliver)
+ * it is needed) -> top header -> what it says (classify_header, once) ->
+ * walk choice (classify_needs_mime) -> MIME walk or the single text body
+ * -> classify -> references (with the raw-body fallback) -> decide. Writing the answer (tag, verdict, deliver)
  * and logging are the caller's.
  *
  * Every trouble is handed to config->trouble as it happens (the caller
@@ -46,6 +46,8 @@ struct check_state {
   struct input input;
   int have_input;           /* the message was read */
   struct notice notice;
+  struct header_signals header_signals;   /* classify_header, by check_read
+                                             whenever the message was read */
   struct classification classification;
   struct references *references;
   struct decision *decision;

@@ -41,24 +41,64 @@ enum classify_signal {
                                       (set only when nothing else is structural) */
 };
 
+/* Header fields only the writers of notices set. */
+enum vendor_notice {
+  VENDOR_NONE,
+  VENDOR_FAILED_RECIPIENTS,  /* Exim's X-Failed-Recipients */
+  VENDOR_EXCHANGE_NDR,       /* X-MS-Exchange-Message-Is-Ndr */
+  VENDOR_SNS,                /* Amazon SNS (SES notifications by e-mail) */
+  VENDOR_UNSUBSCRIBE,        /* Apple Mail's one-click unsubscribe request */
+  VENDOR_ADMINISTRIVIA,      /* Mailman's own notices */
+  VENDOR_CHALLENGE,          /* Bluebottle's challenge */
+  VENDOR_NOTES_AUTO,         /* Lotus Notes' out-of-office agent: "AUTO: " */
+};
+
+/* What the top header alone says (classify_header), worked out once as
+ * soon as the header is read: it chooses the MIME walk
+ * (classify_needs_mime) and is the header's share of classify_notice.
+ * Holds no pointer into the notice; subject_phrase points into the
+ * signatures (the shipped table or `site`), which must outlive it. */
+struct header_signals {
+  const struct signature_set *site;  /* the site signatures used (may be NULL) */
+  unsigned signals;          /* SIGNAL_NULL_SENDER (envelope, Return-Path or
+                                From), SIGNAL_DAEMON_FROM, SIGNAL_AUTO_REPLY,
+                                SIGNAL_VENDOR_NOTICE, SIGNAL_LIST */
+  int auto_reply_fields;     /* RFC 3834 or an older responder's field (what
+                                SIGNAL_AUTO_REPLY is without vacation(1)'s
+                                "Precedence: junk" and its subject) */
+  enum vendor_notice vendor; /* the first vendor's notice field, or VENDOR_NONE */
+  int report_type;           /* Content-Type multipart/report or message/... */
+  int mixed;                 /* Content-Type multipart/mixed */
+  int reply_subject;         /* "Re:", "Fwd:", ... (RFC 2047 decoded) */
+  int calendar_subject;      /* "Accepted:", "Declined:", ... */
+  const struct signature *subject_phrase;  /* the subject signature that
+                                              starts earliest, or NULL */
+};
+
 struct classification {
   enum notice_kind kind;
   unsigned signals;        /* classify_signal bits */
   char signature[80];      /* what recognised it: "delivery-status", "exim", ... */
 };
 
-/* Classify a notice with the shipped signatures and the site's (`site`,
- * may be NULL; tried first). Always succeeds. */
-void classify_notice(const struct notice *notice, const struct context *context,
-                     const struct signature_set *site,
+/* Work out what the top header says (notice_parse_header is enough;
+ * nothing of the body is read), with the shipped signatures and the
+ * site's (`site`, may be NULL; tried first) and the envelope sender of
+ * `context` (may be NULL). Always succeeds; on an empty notice (the header
+ * could not be read) it says nothing. */
+void classify_header(const struct notice *notice, const struct context *context,
+                     const struct signature_set *site, struct header_signals *header);
+
+/* Classify a notice (its parts as the walk kept them) whose header says
+ * *header (classify_header of the same notice). Always succeeds. */
+void classify_notice(const struct notice *notice, const struct header_signals *header,
                      struct classification *classification);
 
-/* From the top header alone (notice_parse_header): may this message be
- * bounce-like for any reason but a "strong" phrase in its text? If not,
- * the caller skips the MIME walk (notice_parse_text instead of
- * notice_parse_mime): most mail is ordinary, and the walk is the cost. */
-int classify_needs_mime(const struct notice *notice, const struct context *context,
-                        const struct signature_set *site);
+/* From the header alone: may this message be bounce-like for any reason
+ * but a "strong" phrase in its text? If not, the caller skips the MIME
+ * walk (notice_parse_text instead of notice_parse_mime): most mail is
+ * ordinary, and the walk is the cost. */
+int classify_needs_mime(const struct header_signals *header);
 
 /* May this notice's original count against us? Only when something
  * but a header block copied into its text made it a notice: a person can

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include "classify.h"
 #include "header.h"
 #include "input.h"
 #include "mime.h"
@@ -20,6 +21,17 @@ fixture_notice_parse(struct input *input, struct notice *notice,
   if (notice_parse_header(input, notice, failure) < 0)
     return -1;
   return notice_parse_mime(input, notice, failure);
+}
+
+/* Classify as check does: what the header says, then the notice. */
+static inline void
+fixture_classify(const struct notice *notice, const struct context *context,
+                 const struct signature_set *site,
+                 struct classification *classification)
+{
+  struct header_signals header;
+  classify_header(notice, context, site, &header);
+  classify_notice(notice, &header, classification);
 }
 
 /* Read a file relative to $BSF_SRCDIR (default ".") into a malloc'ed

@@ -224,7 +224,9 @@ from_matches(const char *from, const char *phrase)
   if (input_from_buffer(message, strlen(message), &input, &failure) < 0)
     return -1;
   notice_parse_header(&input, &notice, &failure);
-  int needs = classify_needs_mime(&notice, NULL, &site);
+  struct header_signals header;
+  classify_header(&notice, NULL, &site, &header);
+  int needs = classify_needs_mime(&header);
   notice_free(&notice);
   input_free(&input);
   return needs;
@@ -243,7 +245,7 @@ classify_with(const char *message, const struct signature *items, size_t count,
   struct classification classification;
   input_from_buffer(message, strlen(message), &input, &failure);
   fixture_notice_parse(&input, &notice, &failure);
-  classify_notice(&notice, NULL, &site, &classification);
+  fixture_classify(&notice, NULL, &site, &classification);
   snprintf(out, size, "%s/%s", kind_name(classification.kind), classification.signature);
   notice_free(&notice);
   input_free(&input);
@@ -368,7 +370,7 @@ kind_of_buffer(const char *data, size_t length, const char *sender)
   if (input_from_buffer(data, length, &input, &failure) < 0)
     return KIND_COUNT;
   fixture_notice_parse(&input, &notice, &failure);
-  classify_notice(&notice, &context, NULL, &classification);
+  fixture_classify(&notice, &context, NULL, &classification);
   notice_free(&notice);
   input_free(&input);
   return classification.kind;
@@ -413,7 +415,7 @@ test_line_ends(void)
   struct classification classification;
   input_from_buffer(nested, sizeof nested - 1, &input, &failure);
   fixture_notice_parse(&input, &notice, &failure);
-  classify_notice(&notice, NULL, NULL, &classification);
+  fixture_classify(&notice, NULL, NULL, &classification);
   int found = 0;
   for (size_t i = 0; i < notice.part_count; i++)
     if (notice.parts[i].role == PART_ORIGINAL_MESSAGE && notice.parts[i].content)
@@ -422,6 +424,122 @@ test_line_ends(void)
   TAP_STR(kind_name(classification.kind), "ndr", "a CR-only original inside: kind ndr");
   notice_free(&notice);
   input_free(&input);
+}
+
+/* classify_header: what the top header alone says, and from it
+ * classify_needs_mime: must the body be walked? */
+static void
+test_header_signals(void)
+{
+  static const struct {
+    const char *message;
+    const char *sender;            /* SENDER; NULL: unset */
+    int needs;                     /* classify_needs_mime */
+    unsigned signals;              /* header_signals.signals */
+    enum vendor_notice vendor;
+    int reply_subject;
+    const char *subject_family;    /* of subject_phrase, NULL: none */
+  } cases[] = {
+    { "From: a@b.example\nSubject: hello\n\n", NULL, 0, 0, VENDOR_NONE, 0, NULL },
+    { "From: a@b.example\nSubject: hello\n\n", "", 1, SIGNAL_NULL_SENDER, VENDOR_NONE,
+      0, NULL },
+    { "Return-Path: <>\nFrom: a@b.example\n\n", NULL, 1, SIGNAL_NULL_SENDER,
+      VENDOR_NONE, 0, NULL },
+    { "From: MAILER-DAEMON@x.example\n\n", NULL, 1,
+      SIGNAL_NULL_SENDER | SIGNAL_DAEMON_FROM, VENDOR_NONE, 0, NULL },
+    { "From: a@b.example\nContent-Type: multipart/report; report-type=x\n\n", NULL, 1, 0,
+      VENDOR_NONE, 0, NULL },
+    { "From: a@b.example\nContent-Type: message/rfc822\n\n", NULL, 1, 0, VENDOR_NONE, 0,
+      NULL },
+    { "From: a@b.example\nAuto-Submitted: auto-replied\n\n", NULL, 1, SIGNAL_AUTO_REPLY,
+      VENDOR_NONE, 0, NULL },
+    { "From: a@b.example\nSubject: Undeliverable: x\n\n", NULL, 0, 0, VENDOR_NONE, 0,
+      "exchange" },
+    { "From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n"
+      "Subject: Undeliverable: x\n\n", NULL, 1, 0, VENDOR_NONE, 0, "exchange" },
+    { "From: a@b.example\nAuto-Submitted: auto-generated\n\n", NULL, 0, 0, VENDOR_NONE,
+      0, NULL },
+    { "From: a@b.example\nX-Failed-Recipients: b@c.example\n\n", NULL, 1,
+      SIGNAL_VENDOR_NOTICE, VENDOR_FAILED_RECIPIENTS, 0, NULL },
+    { "From: list-admin@b.example\n\n", NULL, 1, SIGNAL_DAEMON_FROM, VENDOR_NONE, 0,
+      NULL },
+    { "From: a@b.example\nSubject: Re: Undeliverable: x\n\n", NULL, 0, 0, VENDOR_NONE,
+      1, "exchange" },
+    { "From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n"
+      "Subject: Re: Undeliverable: x\n\n", NULL, 0, 0, VENDOR_NONE, 1, "exchange" },
+    { "From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n\n", NULL, 0, 0,
+      VENDOR_NONE, 0, NULL },
+    { "From: a@b.example\nList-Id: <l.b.example>\nSubject: hello\n\n", NULL, 0,
+      SIGNAL_LIST, VENDOR_NONE, 0, NULL },
+    /* vacation(1): "Precedence: junk" with an auto-reply's subject is an
+     * auto-reply's header, but no RFC 3834 field: the walk is not needed. */
+    { "From: a@b.example\nPrecedence: junk\nSubject: Out of office\n\n", NULL, 0,
+      SIGNAL_AUTO_REPLY, VENDOR_NONE, 0, "autoreply" },
+    { "From: a@b.example\nPrecedence: junk\nSubject: Re: Out of office\n\n", NULL, 0,
+      0, VENDOR_NONE, 1, "autoreply" },
+    { "From: a@b.example\nX-Amz-Sns-Message-Id: 1\n\n", NULL, 1, SIGNAL_VENDOR_NOTICE,
+      VENDOR_SNS, 0, NULL },
+    /* RFC 2047: the decoded subject is what is read. */
+    { "From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n"
+      "Subject: =?UTF-8?Q?Undeliverable=3A_x?=\n\n", NULL, 1, 0, VENDOR_NONE, 0,
+      "exchange" },
+    { "", NULL, 0, 0, VENDOR_NONE, 0, NULL },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    struct input input;
+    struct notice notice;
+    struct failure failure;
+    struct header_signals header;
+    struct context context = { .sender = cases[i].sender };
+    input_from_buffer(cases[i].message, strlen(cases[i].message), &input, &failure);
+    notice_parse_header(&input, &notice, &failure);
+    classify_header(&notice, &context, NULL, &header);
+    TAP_INT(classify_needs_mime(&header), cases[i].needs, "header %zu (sender %s): needs_mime",
+            i, cases[i].sender ? cases[i].sender : "unset");
+    TAP_INT(header.signals, cases[i].signals, "header %zu: signals", i);
+    TAP_INT(header.vendor, cases[i].vendor, "header %zu: vendor", i);
+    TAP_INT(header.reply_subject, cases[i].reply_subject, "header %zu: reply subject", i);
+    TAP_STR(header.subject_phrase ? header.subject_phrase->family : "(none)",
+            cases[i].subject_family ? cases[i].subject_family : "(none)",
+            "header %zu: subject signature", i);
+    notice_free(&notice);
+    input_free(&input);
+  }
+}
+
+/* check works the header out once, before the walk: the same signals as
+ * from the walked notice, and the same kind as classifying it afresh. */
+static void
+test_header_once(void)
+{
+  for (size_t i = 0; i < sizeof file_cases / sizeof file_cases[0]; i++) {
+    const struct file_case *c = &file_cases[i];
+    size_t length;
+    char *data = fixture_read(c->file, &length);
+    struct input input;
+    struct notice notice;
+    struct failure failure;
+    struct header_signals before, after;
+    struct classification classification;
+    struct context context = { .sender = c->sender };
+    if (!data || input_from_buffer(data, length, &input, &failure) < 0) {
+      TAP_OK(0, "%s readable", c->file);
+      free(data);
+      continue;
+    }
+    free(data);
+    notice_parse_header(&input, &notice, &failure);
+    classify_header(&notice, &context, NULL, &before);
+    notice_parse_mime(&input, &notice, &failure);
+    classify_header(&notice, &context, NULL, &after);
+    TAP_OK(memcmp(&before, &after, sizeof before) == 0,
+           "%s: header signals before the walk as after", c->file);
+    classify_notice(&notice, &before, &classification);
+    TAP_STR(kind_name(classification.kind), kind_name(c->kind),
+            "%s: classified with the signals of the header read once", c->file);
+    notice_free(&notice);
+    input_free(&input);
+  }
 }
 
 int
@@ -437,7 +555,7 @@ main(void)
       TAP_OK(0, "%s readable", c->file);
       continue;
     }
-    classify_notice(&notice, &context, NULL, &classification);
+    fixture_classify(&notice, &context, NULL, &classification);
     TAP_STR(kind_name(classification.kind), kind_name(c->kind), "%s (sender %s)",
             c->file, c->sender ? c->sender : "unset");
     notice_free(&notice);
@@ -452,40 +570,13 @@ main(void)
     struct context context = { .sender = c->sender };
     input_from_buffer(c->message, strlen(c->message), &input, &failure);
     fixture_notice_parse(&input, &notice, &failure);
-    classify_notice(&notice, &context, NULL, &classification);
+    fixture_classify(&notice, &context, NULL, &classification);
     TAP_STR(kind_name(classification.kind), kind_name(c->kind), "%s", c->name);
     notice_free(&notice);
     input_free(&input);
   }
-  /* classify_needs_mime: from the header alone, must the body be walked? */
-  static const struct { const char *message; const char *sender; int needs; } headers[] = {
-    { "From: a@b.example\nSubject: hello\n\n", NULL, 0 },
-    { "From: a@b.example\nSubject: hello\n\n", "", 1 },
-    { "Return-Path: <>\nFrom: a@b.example\n\n", NULL, 1 },
-    { "From: MAILER-DAEMON@x.example\n\n", NULL, 1 },
-    { "From: a@b.example\nContent-Type: multipart/report; report-type=x\n\n", NULL, 1 },
-    { "From: a@b.example\nAuto-Submitted: auto-replied\n\n", NULL, 1 },
-    { "From: a@b.example\nSubject: Undeliverable: x\n\n", NULL, 0 },
-    { "From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n"
-      "Subject: Undeliverable: x\n\n", NULL, 1 },
-    { "From: a@b.example\nAuto-Submitted: auto-generated\n\n", NULL, 0 },
-    { "From: a@b.example\nX-Failed-Recipients: b@c.example\n\n", NULL, 1 },
-    { "From: list-admin@b.example\n\n", NULL, 1 },
-    { "From: a@b.example\nSubject: Re: Undeliverable: x\n\n", NULL, 0 },
-    { "From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n\n", NULL, 0 },
-  };
-  for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
-    struct input input;
-    struct notice notice;
-    struct failure failure;
-    struct context context = { .sender = headers[i].sender };
-    input_from_buffer(headers[i].message, strlen(headers[i].message), &input, &failure);
-    notice_parse_header(&input, &notice, &failure);
-    TAP_INT(classify_needs_mime(&notice, &context, NULL), headers[i].needs,
-            "needs_mime %zu (sender %s)", i, headers[i].sender ? headers[i].sender : "unset");
-    notice_free(&notice);
-    input_free(&input);
-  }
+  test_header_signals();
+  test_header_once();
 
   static const struct { const char *sender; int null; } senders[] = {
     { "", 1 }, { "<>", 1 }, { " ", 1 }, { "MAILER-DAEMON", 1 },

@@ -155,7 +155,7 @@ main(void)
       rules_free(&rules);
       continue;
     }
-    classify_notice(&notice, &context, NULL, &classification);
+    fixture_classify(&notice, &context, NULL, &classification);
     references_extract(&notice, &classification, &references);
     decide(&rules, &context, &notice, &classification, &references, store, NULL,
            &decision, &failure);
@@ -184,7 +184,7 @@ main(void)
     rules_init_defaults(&rules);
     rules_load_buffer(&rules, "test.ini", identity_rules, strlen(identity_rules), &failure);
     fixture_notice("examples/messages/groupwise-forged.eml", &input, &notice);
-    classify_notice(&notice, &context, NULL, &classification);
+    fixture_classify(&notice, &context, NULL, &classification);
     references_extract(&notice, &classification, &references);
     notice.caps_hit |= CAP_HIT_MIME_PARTS;
     decide(&rules, &context, &notice, &classification, &references, NULL, NULL, &decision,

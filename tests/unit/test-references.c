@@ -109,7 +109,7 @@ main(void)
       TAP_OK(0, "%s readable", c->file);
       continue;
     }
-    classify_notice(&notice, &context, NULL, &classification);
+    fixture_classify(&notice, &context, NULL, &classification);
     references_extract(&notice, &classification, &references);
     /* Message-IDs keep their local part's case; the domain is lower-cased. */
     TAP_OK(references.id_count > 0 && strcasecmp(references.ids[0].msgid, c->first_id) == 0,
@@ -138,7 +138,7 @@ main(void)
       TAP_OK(0, "%s readable", c->message);
       continue;
     }
-    classify_notice(&notice, &context, NULL, &classification);
+    fixture_classify(&notice, &context, NULL, &classification);
     references_extract(&notice, &classification, &references);
     size_t against = 0;
     for (size_t r = 0; r < references.id_count; r++)
@@ -171,7 +171,7 @@ main(void)
     input_from_buffer(reply_cases[i].message, strlen(reply_cases[i].message), &input,
                       &failure);
     fixture_notice_parse(&input, &notice, &failure);
-    classify_notice(&notice, NULL, NULL, &classification);
+    fixture_classify(&notice, NULL, NULL, &classification);
     references_extract(&notice, &classification, &references);
     size_t against = 0;
     for (size_t r = 0; r < references.id_count; r++)
