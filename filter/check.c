@@ -110,7 +110,7 @@ check_judge(const struct check_config *config, struct check_state *state)
     config->open_store(config->cookie, &state->store, &state->journal);
   decide(config->rules, config->context, &state->notice, &state->classification,
          references, state->store, state->journal, state->decision, &failure);
-  if (state->decision->store_failed)
+  if (state->decision->store_failed || state->decision->rule_failed)
     hand_on(config, &failure);
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* configtest.c: printing what a run would use, for `configtest` (see
- * configtest.h). A Redis URL is printed without its password, and a
+/* configtest.c: checking what check leaves for later (site rules' regexes)
+ * and printing what a run would use, for `configtest` (see configtest.h). A Redis URL is printed without its password, and a
  * password only as "(set)". */
 #include <config.h>
 #include <string.h>
@@ -9,6 +9,22 @@
 #include "configtest.h"
 #include "kinds.h"
 #include "store.h"
+
+size_t
+configtest_compile(const struct rules *rules,
+                   void (*bad)(void *cookie, const struct failure *failure),
+                   void *cookie)
+{
+  size_t count = 0;
+  for (size_t i = 0; i < rules->site_rule_count; i++) {
+    struct failure failure = { 0 };
+    if (rules_compile_site_rule(rules, i, &failure) < 0) {
+      count++;
+      bad(cookie, &failure);
+    }
+  }
+  return count;
+}
 
 static const char *
 facility_text(int facility)

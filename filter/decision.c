@@ -206,6 +206,7 @@ decide(const struct rules *rules, const struct context *context,
   decision->rule_name = NULL;
   decision->trace_count = 0;
   decision->store_failed = 0;
+  decision->rule_failed = 0;
   decision->kind = classification->kind;
   decision->verdict = VERDICT_CLEAN;
   decision->caps_hit = notice->caps_hit | references->caps_hit;
@@ -214,8 +215,25 @@ decide(const struct rules *rules, const struct context *context,
              references->ids[0].msgid);
 
   struct header_cookie cookie = { .notice = notice };
-  const struct site_rule *rule = rules_match_site(rules, lookup_header, &cookie);
-  if (rule) {
+  const struct site_rule *rule;
+  struct failure rule_failure = { 0 };
+  int site = rules_match_site(rules, lookup_header, &cookie, &rule,
+                              &rule_failure);
+  if (site < 0) {
+    /* A rule that had to be tried cannot be (a bad regex, found only now:
+     * rules.h). What it would have decided is unknown, so nothing after it
+     * is tried either: trouble, as a bad rule file is. */
+    decision->rule_failed = 1;
+    decision->verdict = classification->kind == KIND_NONE ? VERDICT_CLEAN
+                                                          : VERDICT_UNKNOWN;
+    decision->action = ACTION_DELIVER;
+    decision_note(decision, 1, "site rule [rule %s] cannot be tried: %s",
+                  rule->name, rule_failure.message);
+    if (failure)
+      *failure = rule_failure;
+    return;
+  }
+  if (site > 0) {
     decision->rule_name = rule->name;
     if (rule->has_verdict)
       decision->verdict = rule->verdict;

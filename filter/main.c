@@ -1090,6 +1090,8 @@ command_configtest(struct run *run)
       && rules_expand_path(run->rules.signatures_file, &run->context,
                            &signatures_file, &failure) < 0)
     note_trouble(run, &failure);
+  /* Each bad regex is printed at once (print_every_trouble). */
+  configtest_compile(&run->rules, check_trouble, run);
   if (run->trouble) {
     status = exit_status(EXIT_FOR_MAINTENANCE,
                          run->failure.class == FAILURE_CONFIG ? OUTCOME_CONFIG

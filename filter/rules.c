@@ -21,6 +21,11 @@
  * next, fails on lines over 1024 bytes without saying which key, reads
  * "12abc" as 12 and "on" as "not a boolean". A load is all or nothing: the
  * new rules are built aside and only replace the caller's on success.
+ *
+ * A site rule's regex is the one value not checked at load: compiling is
+ * most of what a rule costs, and most mail has no use for most rules. It is
+ * compiled when a message first has the rule's field (rules_match_site),
+ * or by configtest, and its line is kept for the message then.
  */
 #include <config.h>
 
@@ -254,8 +259,6 @@ site_rule_free(struct site_rule *rule)
   free(rule->name);
   free(rule->header);
   free(rule->pattern);
-  if (rule->match == MATCH_REGEX)
-    regfree(&rule->regex);
 }
 
 void
@@ -275,9 +278,14 @@ rules_free(struct rules *rules)
     free(rules->log_ident);
   free(rules->log_file);
   free(rules->signatures_file);
-  for (size_t i = 0; i < rules->site_rule_count; i++)
+  for (size_t i = 0; i < rules->site_rule_count; i++) {
     site_rule_free(&rules->site_rules[i]);
+    if (rules->site_regexes
+        && rules->site_regexes[i].state == REGEX_COMPILED)
+      regfree(&rules->site_regexes[i].compiled);
+  }
   free(rules->site_rules);
+  free(rules->site_regexes);
   rules_init_defaults(rules);
 }
 
@@ -1049,18 +1057,17 @@ build_site_rule(struct rules *fresh, const struct seen_section *section,
       return -1;
     rule.has_action = 1;
   }
-  if (values->regex.text) {
-    int code = regcomp(&rule.regex, values->regex.text,
-                       REG_EXTENDED | REG_ICASE | REG_NOSUB);
-    if (code != 0) {
-      char why[160];
-      regerror(code, &rule.regex, why, sizeof why);
-      return value_error(failure, &values->regex, "bad regular expression: "
-                         "%s (expected POSIX extended syntax; quote it if it "
-                         "contains ; or #)", why);
-    }
+  /* A regex is compiled when a message first needs it (rules.h). */
+  if (values->regex.text)
     rule.match = MATCH_REGEX;
-  }
+  rule.pattern_line = values->regex.text ? values->regex.line
+                                         : values->glob.line;
+  rule.header_first = fresh->site_rule_count;
+  for (size_t i = 0; i < fresh->site_rule_count; i++)
+    if (strcasecmp(fresh->site_rules[i].header, values->header.text) == 0) {
+      rule.header_first = i;
+      break;
+    }
   rule.name = strdup(section->rule_name);
   rule.header = strdup(values->header.text);
   rule.pattern = strdup(values->regex.text ? values->regex.text
@@ -1135,9 +1142,12 @@ load_text(struct rules *rules, const char *name, const char *text,
   if (prepass_run(&seen, name, text, length, failure) < 0)
     goto done;
   fresh.source = strdup(name);
-  if (seen.rule_count)
+  if (seen.rule_count) {
     fresh.site_rules = calloc(seen.rule_count, sizeof *fresh.site_rules);
-  if (!fresh.source || (seen.rule_count && !fresh.site_rules)) {
+    fresh.site_regexes = calloc(seen.rule_count, sizeof *fresh.site_regexes);
+  }
+  if (!fresh.source
+      || (seen.rule_count && (!fresh.site_rules || !fresh.site_regexes))) {
     failure_set(failure, FAILURE_MEMORY, "%s: out of memory", name);
     goto done;
   }
@@ -1366,31 +1376,87 @@ header_value_for_matching(const char *value)
   return copy;
 }
 
-const struct site_rule *
-rules_match_site(const struct rules *rules, header_lookup_fn lookup,
-                 void *cookie)
+/* Site rule `index`'s regex, compiled now if it is not yet: 0, or -1 (a
+ * bad pattern, said as rules_load() says a bad value). */
+static int
+site_regex_ready(const struct rules *rules, size_t index,
+                 struct failure *failure)
 {
-  if (!rules || !lookup)
-    return NULL;
-  for (size_t i = 0; i < rules->site_rule_count; i++) {
-    const struct site_rule *rule = &rules->site_rules[i];
-    const char *raw = lookup(cookie, rule->header);
-    char *value;
-    int matched;
-    if (!raw)
-      continue;
-    value = header_value_for_matching(raw);
-    if (!value)
-      continue;   /* out of memory: the rule cannot apply; no verdict forced */
-    if (rule->match == MATCH_REGEX)
-      matched = regexec(&rule->regex, value, 0, NULL, 0) == 0;
-    else
-      matched = fnmatch(rule->pattern, value, FNM_CASEFOLD) == 0;
-    free(value);
-    if (matched)
-      return rule;
+  const struct site_rule *rule = &rules->site_rules[index];
+  struct site_regex *regex = &rules->site_regexes[index];
+  char why[160], label[MAX_RULE_NAME_BYTES + 8];
+
+  if (regex->state == REGEX_UNCOMPILED) {
+    int code = regcomp(&regex->compiled, rule->pattern,
+                       REG_EXTENDED | REG_ICASE | REG_NOSUB);
+    if (code == REG_ESPACE)     /* no verdict on the pattern: try again */
+      return failure_set(failure, FAILURE_MEMORY, "%s: [rule %s] regex: out "
+                         "of memory", rules->source, rule->name);
+    regex->state = code == 0 ? REGEX_COMPILED : REGEX_BAD;
+    regex->error = code;
   }
-  return NULL;
+  if (regex->state == REGEX_COMPILED)
+    return 0;
+  regerror(regex->error, &regex->compiled, why, sizeof why);
+  snprintf(label, sizeof label, "rule %s", rule->name);
+  return config_error(failure, rules->source ? rules->source : "(rules)",
+                      rule->pattern_line, label, "regex", "bad regular "
+                      "expression: %s (expected POSIX extended syntax; quote "
+                      "it if it contains ; or #)", why);
+}
+
+int
+rules_compile_site_rule(const struct rules *rules, size_t index,
+                        struct failure *failure)
+{
+  if (!rules || index >= rules->site_rule_count
+      || rules->site_rules[index].match != MATCH_REGEX)
+    return 0;
+  return site_regex_ready(rules, index, failure);
+}
+
+int
+rules_match_site(const struct rules *rules, header_lookup_fn lookup,
+                 void *cookie, const struct site_rule **matched,
+                 struct failure *failure)
+{
+  /* The value of each field looked up, by the index of the first rule
+   * testing it (site_rule.header_first), set before any later rule reads
+   * it; NULL: absent. */
+  char *values[CAP_SITE_RULES];
+  size_t tried = 0;
+  int result = 0;
+
+  *matched = NULL;
+  if (!rules || !lookup)
+    return 0;
+  for (; tried < rules->site_rule_count && result == 0; tried++) {
+    const struct site_rule *rule = &rules->site_rules[tried];
+    const char *value;
+    if (rule->header_first == tried) {
+      const char *raw = lookup(cookie, rule->header);
+      /* Out of memory: the rule cannot apply; no verdict forced. */
+      values[tried] = raw ? header_value_for_matching(raw) : NULL;
+    }
+    value = values[rule->header_first];
+    if (!value)
+      continue;
+    if (rule->match == MATCH_GLOB) {
+      if (fnmatch(rule->pattern, value, FNM_CASEFOLD) == 0)
+        result = 1;
+    } else if (site_regex_ready(rules, tried, failure) < 0) {
+      result = -1;
+    } else if (regexec(&rules->site_regexes[tried].compiled, value, 0, NULL,
+                       0) == 0) {
+      result = 1;
+    }
+    if (result != 0)
+      *matched = rule;
+  }
+  for (size_t i = 0; i < tried; i++)
+    if (rules->site_rules[i].header_first == i)
+      free(values[i]);
+  return result;
 }
 
 /* Copy `text` into `out` trimmed, without one pair of `open`/`close` around

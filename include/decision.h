@@ -39,6 +39,8 @@ struct decision {
   size_t trace_count;
   unsigned caps_hit;
   int store_failed;                        /* store trouble: judged without it */
+  int rule_failed;                         /* a site rule that had to be tried
+                                              has a bad regex: trouble, deliver */
 };
 
 /* Decide. `store` may be NULL (no store: no ID can be confirmed, so nothing
@@ -46,7 +48,11 @@ struct decision {
  * what record could not put into the store yet: its entries confirm an ID
  * or a recipient as the store's do. A store error during a lookup
  * is recorded in *failure and in the trace, and the decision goes on
- * without the store. Always fills *decision. */
+ * without the store. A site rule that has to be tried and has a bad regex
+ * (rules_match_site) is recorded in *failure and the trace, with
+ * rule_failed set: the decision stops there (clean for ordinary mail,
+ * unknown for a notice; deliver), and the caller treats it as trouble.
+ * Always fills *decision. */
 void decide(const struct rules *rules, const struct context *context,
             const struct notice *notice,
             const struct classification *classification,

@@ -4,8 +4,11 @@
  *
  * A rule file is either loaded whole or not at all: rules_load() checks every
  * value first and, on any error, leaves *rules untouched and says which file,
- * line and key are wrong. Defaults are built in (rules_init_defaults), so the
- * program works with no rule file at all. Limits: CAP_RULE_FILE_BYTES per
+ * line and key are wrong. One check is left for later: a site rule's regex
+ * is compiled when a message first needs it, or by configtest (see struct
+ * site_regex), and a bad one is then reported with its file and line.
+ * Defaults are built in (rules_init_defaults), so the program works with no
+ * rule file at all. Limits: CAP_RULE_FILE_BYTES per
  * file, CAP_SITE_RULES site rules, CAP_IDENTITY_ITEMS per identity list.
  *
  * File format (see rules/backscatter-filter.ini and backscatter-filter.rules(5)):
@@ -47,13 +50,30 @@ enum rule_match { MATCH_GLOB, MATCH_REGEX };
 struct site_rule {
   char *name;
   char *header;             /* field name, e.g. "List-Id" */
+  size_t header_first;      /* index of the first rule testing the same field
+                               (itself if none before): its value is looked
+                               up once per message */
   enum rule_match match;
   char *pattern;
-  regex_t regex;            /* compiled at load time, POSIX extended, icase */
+  unsigned pattern_line;    /* line of the glob or regex key, for messages */
   int has_verdict;
   enum verdict verdict;
   int has_action;
   enum action action;
+};
+
+/* A regex rule's pattern is checked for syntax only when it is first needed:
+ * rules_load() does not compile it (a rule file of many site rules would
+ * cost every message their compilation), rules_match_site() compiles it the
+ * first time a message has the rule's header field, and configtest compiles
+ * every one (rules_compile_site_rule). Compiled at most once per process;
+ * a bad pattern is remembered as bad and never compiled again. */
+enum regex_state { REGEX_UNCOMPILED, REGEX_COMPILED, REGEX_BAD };
+
+struct site_regex {
+  enum regex_state state;
+  int error;                /* REGEX_BAD: regcomp's error code */
+  regex_t compiled;         /* REGEX_COMPILED: POSIX extended, icase, nosub */
 };
 
 struct rules {
@@ -86,6 +106,10 @@ struct rules {
 
   struct site_rule *site_rules;
   size_t site_rule_count;
+  /* One per site rule (glob rules leave theirs unused). Compiled on first
+   * need, so written through a const struct rules: matching is not
+   * thread-safe. */
+  struct site_regex *site_regexes;
 };
 
 /* Fill *rules with the built-in defaults (allocates nothing). */
@@ -136,9 +160,25 @@ int rules_expand_path(const char *written, const struct context *context,
  * `name` (unfolded or not; matching trims it) or NULL. */
 typedef const char *(*header_lookup_fn)(void *cookie, const char *name);
 
-/* First site rule whose header matches, or NULL. */
-const struct site_rule *rules_match_site(const struct rules *rules,
-                                         header_lookup_fn lookup, void *cookie);
+/* The first site rule, in file order, whose header field is present and
+ * matches: 1 with *matched set, or 0 (none; *matched NULL). A regex rule is
+ * compiled here the first time a message has its header field (a rule whose
+ * field is absent, or that comes after the rule that matched, is never
+ * compiled). -1 when a rule that has to be tried has a bad regular
+ * expression: *matched is that rule and *failure (FAILURE_CONFIG) says
+ * "FILE:LINE: [rule NAME] regex: bad regular expression: ..."; the rules
+ * after it are not tried. The caller treats that as trouble, as a bad rule
+ * file is treated: nothing is filed or dropped, the message is delivered
+ * (or tempfailed with on_error = tempfail) with one log line. */
+int rules_match_site(const struct rules *rules, header_lookup_fn lookup,
+                     void *cookie, const struct site_rule **matched,
+                     struct failure *failure);
+
+/* Compile site rule `index`'s regex now, if it is a regex rule not compiled
+ * yet (configtest checks every one this way). 0, or -1 with *failure as
+ * above (every later call says the same without compiling again). */
+int rules_compile_site_rule(const struct rules *rules, size_t index,
+                            struct failure *failure);
 
 /* Is `address` (any case, with or without <>) one of ours: listed in
  * addresses, or its domain (or a parent domain) listed in domains? */

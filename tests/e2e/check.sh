@@ -134,6 +134,47 @@ equal "rule file syntax error with --tag: stderr silent" "$(cat "$WORK/b2.err")"
 "$BSF_BIN" check -c "$WORK/missing.ini" < "$MESSAGES/ordinary.eml" > /dev/null 2>&1
 equal "missing rule file given with -c: exit 0" "$?" 0
 
+# --- trouble: a site rule's bad regex, found only when a message has the
+# rule's field (rules(5): compiled when first needed; configtest finds it)
+write_rules '[actions]
+backscatter = drop
+[rule broken]
+header = Subject
+regex = "(unclosed"
+verdict = clean'
+regex_line=$(grep -n '^regex' "$RULES" | cut -d: -f1)
+run_check "$WORK/r" "$WORK/fresh-forged.eml"
+equal "bad regex met by a bounce: exit deliver (0), not drop" "$status" 0
+equal "bad regex met: nothing on stdout or stderr" "$(cat "$WORK/r.out" "$WORK/r.err")" ""
+equal "bad regex met: one log line" "$log_lines" 1
+contains "bad regex met: logged as trouble, delivered, naming FILE:LINE and the rule" "$log_line" \
+  "error=config what=\"check\" outcome=deliver message=\"$RULES:$regex_line: [rule broken] regex: bad regular expression: Unmatched ( or"
+run_check "$WORK/r" "$MESSAGES/ordinary.eml"
+equal "bad regex met by ordinary mail: exit 0" "$status" 0
+contains "bad regex met by ordinary mail: the same log line" "$log_line" "$RULES:$regex_line: [rule broken] regex: bad regular expression"
+printf 'From: MAILER-DAEMON@mx.example.net\nTo: user@example.org\nMessage-ID: <nosubject.%s@mx.example.net>\n\nno subject line\n' $$ > "$WORK/nosubject.eml"
+run_check "$WORK/r" "$WORK/nosubject.eml"
+equal "a message without the rule's field: exit 0" "$status" 0
+equal "a message without the rule's field: one log line" "$log_lines" 1
+case $log_line in
+  *error=*) not_ok "a message without the rule's field: the regex is never compiled, no trouble" "$log_line" ;;
+  *verdict=*) ok "a message without the rule's field: the regex is never compiled, no trouble" ;;
+  *) not_ok "a message without the rule's field: a decision is logged" "$log_line" ;;
+esac
+run_check "$WORK/r" "$WORK/fresh-forged.eml" --tag
+equal "bad regex met with --tag: exit 0" "$status" 0
+contains "bad regex met with --tag: unknown, deliver, the reason names FILE:LINE" \
+  "$(grep "^X-Backscatter: " "$WORK/r.out")" "X-Backscatter: unknown; kind=dsn; action=deliver; id=<forged.$$@example.org>; reason=\"config: $RULES:$regex_line: [rule broken] regex"
+grep -v '^X-Backscatter: ' "$WORK/r.out" > "$WORK/r.rest"
+check "bad regex met with --tag: the message passed through" cmp -s "$WORK/r.rest" "$WORK/fresh-forged.eml"
+run_check "$WORK/r" "$WORK/fresh-forged.eml" --explain
+contains "bad regex met with --explain: the evidence names the rule" "$(cat "$WORK/r.err")" \
+  "site rule [rule broken] cannot be tried: $RULES:$regex_line:"
+printf '[exit]\non_error = tempfail\n' >> "$RULES"
+run_check "$WORK/r" "$WORK/fresh-forged.eml"
+equal "bad regex met with on_error = tempfail: exit 75" "$status" 75
+contains "bad regex met with on_error = tempfail: logged" "$log_line" "outcome=tempfail message=\"$RULES:$regex_line: [rule broken] regex"
+
 # --- trouble: the store
 write_rules
 sed -i "s#^path = .*#path = $WORK/nostore/sent.db#" "$RULES"

@@ -64,6 +64,19 @@ chmod 600 "$bad"
 equal "configtest of a bad file: exit 78" "$?" 78
 contains "configtest of a bad file: FILE:LINE" "$(cat "$WORK/ct.err")" "$bad:4:"
 equal "configtest of a bad file: nothing on stdout" "$(cat "$WORK/ct.out")" ""
+# A site rule's regex is compiled by check only when a message needs it;
+# configtest compiles every one: each bad one with FILE:LINE, then 78.
+badre=$WORK/bad-regex.ini
+printf '[rule good]\nheader = From\nregex = "^a(b|c)$"\naction = file\n[rule broken]\nheader = Subject\nregex = "(unclosed"\nverdict = clean\n[rule broken too]\nheader = X-Never\nregex = "[z"\nverdict = clean\n' > "$badre"
+chmod 600 "$badre"
+"$BSF_BIN" configtest -c "$badre" > "$WORK/ct.out" 2> "$WORK/ct.err"
+equal "configtest of a bad regex: exit 78" "$?" 78
+equal "configtest of bad regexes: every one reported, with FILE:LINE, in file order" \
+  "$(sed 's/: bad regular expression: .*//' "$WORK/ct.err")" "backscatter-filter: $badre:7: [rule broken] regex
+backscatter-filter: $badre:11: [rule broken too] regex"
+equal "configtest of a bad regex: nothing on stdout" "$(cat "$WORK/ct.out")" ""
+"$BSF_BIN" record -c "$badre" --store "$WORK/badre-store.db" < "$MESSAGES/sent.eml" > /dev/null 2>&1
+equal "record never compiles a site rule: a bad regex is no error there" "$?" 0
 "$BSF_BIN" configtest -c "$WORK/no-such.ini" > /dev/null 2> "$WORK/ct.err"
 equal "configtest of a missing file: exit 78" "$?" 78
 contains "configtest of a missing file: names it" "$(cat "$WORK/ct.err")" "$WORK/no-such.ini"

@@ -41,7 +41,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *path = NULL;
     (void) rules_store_path(&rules, &context, &path, &failure);
     free(path);
-    (void) rules_match_site(&rules, lookup_header, NULL);
+    const struct site_rule *matched;
+    (void) rules_match_site(&rules, lookup_header, NULL, &matched, &failure);
+    for (size_t i = 0; i < rules.site_rule_count; i++)
+      (void) rules_compile_site_rule(&rules, i, &failure);
     (void) rules_is_our_address(&rules, "user@example.org");
     (void) rules_is_our_address(&rules, "<x@sub.example.org>");
     (void) rules_is_our_relay(&rules, "smtp.example.org");

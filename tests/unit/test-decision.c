@@ -24,6 +24,11 @@ struct decision_case {
   const char *reason_has;     /* substring of the decisive reason */
 };
 
+/* The reason given when a site rule's bad regex stops the decision, and
+ * what *failure then says (the rule files below put it on line 5). */
+#define RULE_TROUBLE "cannot be tried"
+#define RULE_TROUBLE_FAILURE "test.ini:5: [rule broken] regex: bad regular expression"
+
 static const char identity_rules[] =
   "[identity]\naddresses = user@example.org\n";
 static const char relay_rules[] =
@@ -32,6 +37,14 @@ static const char site_rules[] =
   "[rule lists]\nheader = Subject\nglob = *returning message*\nverdict = clean\n";
 static const char drop_rules[] =
   "[actions]\nbackscatter = drop\n";
+/* A bad regex is found only when a message has the rule's field. */
+static const char bad_subject_regex[] =
+  "[actions]\nbackscatter = drop\n"
+  "[rule broken]\nheader = Subject\nregex = \"(unclosed\"\nverdict = clean\n";
+static const char bad_absent_regex[] =
+  "[actions]\nbackscatter = drop\n"
+  "[rule broken]\nheader = X-Not-In-Any-Message\nregex = \"(unclosed\"\n"
+  "verdict = clean\n";
 
 static const struct decision_case cases[] = {
   { "ordinary mail is clean", "examples/messages/ordinary.eml", NULL, 1,
@@ -61,6 +74,15 @@ static const struct decision_case cases[] = {
     NOW + 5 * DAY, VERDICT_CLEAN, ACTION_DELIVER, "site rule" },
   { "backscatter action from the rule file", "examples/messages/exim-forged.eml",
     drop_rules, 1, NOW + 5 * DAY, VERDICT_BACKSCATTER, ACTION_DROP, "referenced" },
+  { "a bad regex that must be tried: trouble, unknown, delivered",
+    "examples/messages/exim-forged.eml", bad_subject_regex, 1, NOW + 5 * DAY,
+    VERDICT_UNKNOWN, ACTION_DELIVER, "[rule broken] " RULE_TROUBLE },
+  { "a bad regex that must be tried on ordinary mail: clean, delivered",
+    "examples/messages/ordinary.eml", bad_subject_regex, 1, NOW + 5 * DAY,
+    VERDICT_CLEAN, ACTION_DELIVER, RULE_TROUBLE },
+  { "a bad regex on a field the message lacks: never compiled, no trouble",
+    "examples/messages/exim-forged.eml", bad_absent_regex, 1, NOW + 5 * DAY,
+    VERDICT_BACKSCATTER, ACTION_DROP, "referenced" },
   /* Issue 13: with a store recording for weeks, ordinary mail that speaks
    * of viruses, vacations and out-of-office replies, in a thread the user
    * did not start, came out backscatter (and was dropped with drop_rules). */
@@ -165,6 +187,13 @@ main(void)
     TAP_OK(strstr(decision.reason, c->reason_has) != NULL, "%s: reason '%s' has '%s'",
            c->name, decision.reason, c->reason_has);
     TAP_OK(decision.trace_count > 0, "%s: trace kept", c->name);
+    int rule_trouble = strstr(c->reason_has, RULE_TROUBLE) != NULL;
+    TAP_INT(decision.rule_failed, rule_trouble, "%s: rule_failed", c->name);
+    if (rule_trouble)
+      TAP_OK(failure.class == FAILURE_CONFIG
+             && strstr(failure.message, RULE_TROUBLE_FAILURE) != NULL,
+             "%s: failure '%s' has '%s'", c->name, failure.message,
+             RULE_TROUBLE_FAILURE);
     notice_free(&notice);
     input_free(&input);
     sent_store_close(&store);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-rules.c: table-driven tests of the rule file loader (rules.c):
  * defaults, a full valid file, every kind of error (with FILE:LINE and the
- * caller's rules left untouched), value syntax, site-rule matching, identity
+ * caller's rules left untouched), value syntax, site-rule matching (a
+ * regex compiled only when a message first needs it, or by configtest; a
+ * bad one reported with FILE:LINE then), identity
  * and relay tables, actions, default paths (in a temp dir, never $HOME), and
  * the shipped example rules/backscatter-filter.ini (found through
  * $BSF_SRCDIR, else relative to this source file). */
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "configtest.h"
 #include "rules.h"
 #include "../tap.h"
 
@@ -299,8 +302,8 @@ static const struct error_case {
   { "text after quote", "[rule a]\nheader = X\nregex = \"a\"b\"\naction = file\n",
     NAME ":3: [rule a] regex:", "after the closing quote", NULL },
   { "no key before =", "[store]\n= 1d\n", NAME ":2:", "no key", NULL },
-  { "bad regex", "[rule bad]\nheader = Subject\nregex = \"a(b\"\naction = drop\n",
-    NAME ":3: [rule bad] regex:", "bad regular expression", "Unmatched" },
+  { "empty regex", "[rule e]\nheader = Subject\nregex = \"\"\naction = drop\n",
+    NAME ":3: [rule e] regex:", "empty value", NULL },
   { "rule without header", "[rule h]\nglob = *\naction = drop\n",
     NAME ":1: [rule h]:", "no header", NULL },
   { "rule with glob and regex", "[rule gr]\nheader = X\nglob = *\nregex = .\naction = drop\n",
@@ -520,10 +523,13 @@ test_files(const char *dir)
 struct field { const char *name, *value; };
 struct header { struct field fields[4]; };
 
+static int lookups;   /* calls of lookup_field */
+
 static const char *
 lookup_field(void *cookie, const char *name)
 {
   const struct header *header = cookie;
+  lookups++;
   for (size_t i = 0; i < 4 && header->fields[i].name; i++)
     if (strcasecmp(header->fields[i].name, name) == 0)
       return header->fields[i].value;
@@ -548,21 +554,31 @@ static const struct match_case {
   { "quoted regex", { { { "X-Weird", "they say \"HI\" there" } } }, "single" },
 };
 
+/* The name of the rule that matches `header`, or NULL (none, or trouble). */
+static const char *
+match_name(const struct rules *rules, const struct header *header)
+{
+  const struct site_rule *rule;
+  struct failure failure = { 0 };
+  int result = rules_match_site(rules, lookup_field, (void *) header, &rule,
+                                &failure);
+  if (result < 0)
+    printf("#   trouble: %s\n", failure.message);
+  return result > 0 ? rule->name : NULL;
+}
+
 static void
 test_matching(const struct rules *rules)
 {
   for (size_t i = 0; i < sizeof match_cases / sizeof match_cases[0]; i++) {
     const struct match_case *c = &match_cases[i];
-    const struct site_rule *rule =
-      rules_match_site(rules, lookup_field, (void *) &c->header);
-    TAP_STR(rule ? rule->name : NULL, c->want, "match: %s", c->what);
+    TAP_STR(match_name(rules, &c->header), c->want, "match: %s", c->what);
   }
   {
     struct rules none;
     struct header header = { { { "List-Id", "<a.lists.example.org>" } } };
     rules_init_defaults(&none);
-    TAP_OK(rules_match_site(&none, lookup_field, &header) == NULL,
-           "match: no rules, no match");
+    TAP_OK(match_name(&none, &header) == NULL, "match: no rules, no match");
   }
 }
 
@@ -583,6 +599,215 @@ test_rule_order(void)
   for (size_t i = 0; i < 3 && i < rules.site_rule_count; i++)
     TAP_STR(rules.site_rules[i].name, want[i], "order: rule %zu in file order", i + 1);
   rules_free(&rules);
+}
+
+/* ---------- regexes: compiled when first needed ---------- */
+
+/* Every regcomp() of rules.c comes through here, counted. */
+static int regcomps;
+
+int
+regcomp(regex_t *regex, const char *pattern, int flags)
+{
+  static int (*real_regcomp)(regex_t *, const char *, int);
+  if (!real_regcomp)
+    real_regcomp = (int (*)(regex_t *, const char *, int))
+                   dlsym(RTLD_NEXT, "regcomp");
+  regcomps++;
+  return real_regcomp(regex, pattern, flags);
+}
+
+/* Each rule's regex state as a letter: g glob, u not compiled, c compiled,
+ * b bad. */
+static void
+regex_states(const struct rules *rules, char *out, size_t size)
+{
+  size_t i = 0;
+  for (; i < rules->site_rule_count && i + 1 < size; i++)
+    out[i] = rules->site_rules[i].match == MATCH_GLOB ? 'g'
+             : "ucb"[rules->site_regexes[i].state];
+  out[i] = '\0';
+}
+
+static const char lazy_file[] =
+  "[rule Lists]\n"                      /* 1 */
+  "header = List-Id\n"
+  "glob = *<*.lists.example.org>\n"
+  "verdict = clean\n"
+  "[rule Daemon]\n"                     /* 5 */
+  "header = From\n"
+  "regex = \"^mailer-daemon@\"\n"
+  "action = file\n"
+  "[rule Broken]\n"                     /* 9 */
+  "header = Subject\n"
+  "regex = \"a(b\"\n"
+  "action = drop\n"
+  "[rule Absent]\n"                     /* 13 */
+  "header = X-Absent\n"
+  "regex = \"[z\"\n"
+  "action = drop\n"
+  "[rule Subject glob]\n"               /* 17 */
+  "header = subject\n"
+  "glob = *\n"
+  "verdict = genuine\n";
+
+static const struct lazy_case {
+  const char *what;
+  struct header header;      /* the message */
+  int want;                  /* rules_match_site's result */
+  const char *want_rule;     /* the rule it names (matched, or bad) */
+  const char *want_states;   /* after matching (regex_states) */
+  int want_lookups;          /* header fields looked up */
+  const char *want_message;  /* for -1: in the failure */
+} lazy_cases[] = {
+  { "no field any rule tests: nothing compiled",
+    { { { "To", "someone@example.org" } } }, 0, NULL, "guuug", 4, NULL },
+  { "an earlier rule matches: later regexes never compiled",
+    { { { "List-Id", "<talk.lists.example.org>" }, { "From", "MAILER-DAEMON@x" },
+        { "Subject", "a" } } }, 1, "Lists", "guuug", 1, NULL },
+  { "the regex's field is present: compiled, and matches",
+    { { { "From", "MAILER-DAEMON@mx.example.net" }, { "Subject", "hi" } } },
+    1, "Daemon", "gcuug", 2, NULL },
+  { "compiled, no match; the bad regexes' fields are absent: not compiled",
+    { { { "From", "bob@example.net" }, { "To", "z" } } },
+    0, NULL, "gcuug", 4, NULL },
+  { "compiled, no match; a later bad regex's field is present: trouble",
+    { { { "From", "bob@example.net" }, { "X-Absent", "z" } } },
+    -1, "Absent", "gcubg", 4, NAME ":15: [rule Absent] regex: bad regular "
+    "expression: " },
+  { "the bad regex's field is present: trouble naming FILE:LINE",
+    { { { "From", "bob@example.net" }, { "Subject", "ab" }, { "X-Absent", "z" } } },
+    -1, "Broken", "gcbug", 3, NAME ":11: [rule Broken] regex: bad regular "
+    "expression: " },
+};
+
+static void
+test_lazy_regexes(void)
+{
+  for (size_t i = 0; i < sizeof lazy_cases / sizeof lazy_cases[0]; i++) {
+    const struct lazy_case *c = &lazy_cases[i];
+    const struct site_rule *rule;
+    struct rules rules;
+    struct failure failure;
+    char states[16];
+    int result, compiled;
+
+    rules_init_defaults(&rules);
+    regcomps = 0;
+    result = load_text(&rules, lazy_file, &failure);
+    TAP_INT(result, 0, "lazy %s: a bad regex does not fail the load", c->what);
+    if (result != 0) {
+      printf("#   %s\n", failure.message);
+      continue;
+    }
+    regex_states(&rules, states, sizeof states);
+    TAP_INT(regcomps, 0, "lazy %s: load compiles nothing", c->what);
+    TAP_STR(states, "guuug", "lazy %s: every regex uncompiled after load", c->what);
+
+    for (int round = 1; round <= 2; round++) {
+      memset(&failure, 0, sizeof failure);
+      lookups = 0;
+      result = rules_match_site(&rules, lookup_field, (void *) &c->header, &rule,
+                                &failure);
+      regex_states(&rules, states, sizeof states);
+      compiled = (int) (strchr(states, 'c') != NULL) + (int) (strchr(states, 'b') != NULL);
+      TAP_INT(result, c->want, "lazy %s (match %d): result", c->what, round);
+      TAP_STR(result != 0 && rule ? rule->name : NULL, c->want_rule,
+              "lazy %s (match %d): rule", c->what, round);
+      TAP_STR(states, c->want_states, "lazy %s (match %d): what is compiled",
+              c->what, round);
+      TAP_INT(regcomps, compiled, "lazy %s (match %d): each regex compiled at "
+              "most once", c->what, round);
+      TAP_INT(lookups, c->want_lookups, "lazy %s (match %d): each field looked "
+              "up once", c->what, round);
+      if (c->want_message) {
+        TAP_INT(failure.class, FAILURE_CONFIG, "lazy %s (match %d): a config "
+                "failure", c->what, round);
+        TAP_OK(contains(failure.message, c->want_message)
+               && contains(failure.message, "Unmatched "),
+               "lazy %s (match %d): the message names file, line, rule and "
+               "why: %s", c->what, round, failure.message);
+      }
+    }
+    rules_free(&rules);
+  }
+}
+
+/* configtest compiles every regex: each bad one, in file order, with its
+ * file and line; nothing compiled twice, and matching compiles no more. */
+struct bad_regexes {
+  size_t count;
+  char messages[4][512];
+};
+
+static void
+collect_bad(void *cookie, const struct failure *failure)
+{
+  struct bad_regexes *bad = cookie;
+  if (bad->count < 4)
+    snprintf(bad->messages[bad->count], sizeof bad->messages[0], "%s",
+             failure->message);
+  bad->count++;
+}
+
+static const struct configtest_case {
+  const char *what;
+  const char *text;
+  size_t want_bad;
+  const char *want[2];       /* the messages, in order */
+  const char *want_states;
+} configtest_cases[] = {
+  { "two bad regexes and a good one", lazy_file, 2,
+    { NAME ":11: [rule Broken] regex: bad regular expression: Unmatched ( or \\(",
+      NAME ":15: [rule Absent] regex: bad regular expression: Unmatched [" },
+    "gcbbg" },
+  { "only globs", "[rule a]\nheader = X\nglob = *\naction = file\n", 0,
+    { NULL, NULL }, "g" },
+  { "a good regex", "[rule r]\nheader = X\nregex = \"^(a|b)+$\"\naction = file\n", 0,
+    { NULL, NULL }, "c" },
+  { "no rules", "[store]\nttl = 2d\n", 0, { NULL, NULL }, "" },
+};
+
+static void
+test_configtest_compile(void)
+{
+  for (size_t i = 0; i < sizeof configtest_cases / sizeof configtest_cases[0]; i++) {
+    const struct configtest_case *c = &configtest_cases[i];
+    struct bad_regexes bad = { 0 };
+    struct rules rules;
+    struct failure failure;
+    char states[16];
+    int before;
+
+    rules_init_defaults(&rules);
+    if (load_text(&rules, c->text, &failure) != 0) {
+      TAP_OK(0, "configtest %s: loads: %s", c->what, failure.message);
+      continue;
+    }
+    regcomps = 0;
+    TAP_INT(configtest_compile(&rules, collect_bad, &bad), c->want_bad,
+            "configtest %s: bad regexes counted", c->what);
+    TAP_INT(bad.count, c->want_bad, "configtest %s: each reported", c->what);
+    for (size_t j = 0; j < c->want_bad && j < 2; j++)
+      TAP_OK(strstr(bad.messages[j], c->want[j]) == bad.messages[j],
+             "configtest %s: report %zu is '%s': %s", c->what, j + 1, c->want[j],
+             bad.messages[j]);
+    regex_states(&rules, states, sizeof states);
+    TAP_STR(states, c->want_states, "configtest %s: every regex compiled", c->what);
+    before = regcomps;
+    bad.count = 0;
+    configtest_compile(&rules, collect_bad, &bad);
+    TAP_INT(regcomps, before, "configtest %s: nothing compiled twice", c->what);
+    TAP_INT(bad.count, c->want_bad, "configtest %s: a bad one stays bad", c->what);
+    {
+      struct header header = { { { "Subject", "ab" }, { "From", "x" }, { "X", "a" } } };
+      const struct site_rule *rule;
+      (void) rules_match_site(&rules, lookup_field, &header, &rule, &failure);
+      TAP_INT(regcomps, before, "configtest %s: matching then compiles nothing",
+              c->what);
+    }
+    rules_free(&rules);
+  }
 }
 
 /* ---------- identity ---------- */
@@ -1148,14 +1373,19 @@ test_example(void)
     struct header lists = { { { "List-Id", "Talk <talk.lists.example.org>" } } };
     struct header daemon = { { { "From", "MAILER-DAEMON@fwd.example.net" } } };
     struct header person = { { { "From", "bob@fwd.example.net" } } };
-    const struct site_rule *rule = rules_match_site(&rules, lookup_field, &lists);
+    const struct site_rule *rule;
+    TAP_INT(rules_match_site(&rules, lookup_field, &lists, &rule, &failure), 1,
+            "example uncommented: the List-Id rule matches");
     TAP_OK(rule && rule->has_verdict && rule->verdict == VERDICT_CLEAN,
            "example uncommented: the List-Id rule forces clean");
-    rule = rules_match_site(&rules, lookup_field, &daemon);
+    TAP_INT(rules_match_site(&rules, lookup_field, &daemon, &rule, &failure), 1,
+            "example uncommented: the From regex compiles and matches");
     TAP_OK(rule && rule->match == MATCH_REGEX && rule->has_action,
            "example uncommented: the From regex matches a daemon");
-    TAP_OK(rules_match_site(&rules, lookup_field, &person) == NULL,
+    TAP_OK(match_name(&rules, &person) == NULL,
            "example uncommented: the From regex leaves people alone");
+    TAP_INT(configtest_compile(&rules, collect_bad, &(struct bad_regexes) { 0 }), 0,
+            "example uncommented: configtest finds every regex good");
   }
   rules_free(&rules);
   free(text);
@@ -1191,6 +1421,8 @@ main(void)
   test_size_cap(&rules);
   rules_free(&rules);
   test_rule_order();
+  test_lazy_regexes();
+  test_configtest_compile();
   test_durations();
   test_booleans();
   test_files(template);
