@@ -19,6 +19,7 @@
 #include <mailutils/mime.h>
 #include "caps.h"
 #include "classify.h"
+#include "copymarks.h"
 
 /* Phrase search. Every phrase is looked for in every text part of every
  * automatic message, so the search must not cost much per byte of text:
@@ -501,33 +502,19 @@ classify_header_is_notice(const char *block, size_t length)
 }
 
 /* Where a notice's own words end in a text part: at a copy of the
- * original (its header lines, or the line that announces it), so that an
- * "X-Virus-Scanned:" or a subject in the copy never decides the kind. */
+ * original (its header lines, or the line that announces it:
+ * copymarks.h), so that an "X-Virus-Scanned:" or a subject in the copy
+ * never decides the kind. A transcript is still the notice's own words. */
 static size_t
 own_text_length(const char *text, size_t length)
 {
-  static const char *const copy_starts[] = {
-    "received:", "return-path:", "message-id:", "dkim-signature:",
-    "------ this is a copy", "--- below this line is a copy",
-    "----- original message", "-----original message", "original message follows",
-    "--- the header of the original", "---- header of the source",
-    "content-type: message/rfc822",
-  };
   size_t line_start = 0;
   while (line_start < length) {
     const char *newline = memchr(text + line_start, '\n', length - line_start);
     size_t line_end = newline ? (size_t) (newline - text) : length;
-    const char *line = text + line_start;
-    size_t line_length = line_end - line_start;
-    while (line_length > 0 && (*line == ' ' || *line == '\t' || *line == '>')) {
-      line++;
-      line_length--;
-    }
-    for (size_t i = 0; i < sizeof copy_starts / sizeof copy_starts[0]; i++) {
-      size_t n = strlen(copy_starts[i]);
-      if (line_length >= n && strncasecmp(line, copy_starts[i], n) == 0)
-        return line_start;
-    }
+    const struct copymark *mark = copymark_find(text + line_start, line_end - line_start);
+    if (mark && mark->kind == COPYMARK_ORIGINAL)
+      return line_start;
     line_start = line_end + 1;
   }
   return length;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "copymarks.h"
 #include "mailid.h"
 #include "references.h"
 
@@ -275,25 +276,6 @@ disposition_field(void *cookie, const char *name, size_t name_length,
                        value, value_length);
 }
 
-/* Lines where a bounce's own text stops naming failed recipients: the
- * copy of the original begins. */
-static int
-starts_copy(const char *line, size_t length)
-{
-  static const char *const markers[] = {
-    "received:", "return-path:", "message-id:", "content-type:",
-    "------ this is a copy", "--- below this line is a copy",
-    "----- original message", "original message", "----- transcript",
-    "--- the header of the original", "---- header of the source",
-  };
-  for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++) {
-    size_t n = strlen(markers[i]);
-    if (length >= n && strncasecmp(line, markers[i], n) == 0)
-      return 1;
-  }
-  return 0;
-}
-
 /* The addresses a non-standard bounce names in its own words, before the
  * copy of the original ("  user@example.net", "<user@example.net>:",
  * "Your message to user@example.net couldn't be delivered"). */
@@ -311,7 +293,9 @@ scan_ndr_text(struct references *references, const char *text, size_t length,
       line++;
       line_length--;
     }
-    if (starts_copy(line, line_length))
+    /* Its own list of recipients ends at the copy of the original or
+     * at its transcript (copymarks.h). */
+    if (copymark_find(line, line_length))
       return;
     if (line_length > CAP_LINE_BYTES)
       line_length = CAP_LINE_BYTES;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include "classify.h"
+#include "copymark-cases.h"
 #include "fixture.h"
 #include "../tap.h"
 
@@ -542,6 +543,36 @@ test_header_once(void)
   }
 }
 
+static enum notice_kind
+kind_of_text(const char *message, const char *sender)
+{
+  return kind_of_buffer(message, strlen(message), sender);
+}
+
+/* A notice's own words end where its copy of the original begins, at
+ * every mark of copymarks.h (a challenge phrase in the copy must not make
+ * the bounce a challenge); its transcript is still its own words. */
+static void
+test_copymarks(void)
+{
+  const char *uncovered = copymark_without_case();
+  TAP_STR(uncovered ? uncovered : "", "", "every mark of copymarks.h has a case");
+  for (size_t i = 0; i < COPYMARK_CASE_COUNT; i++) {
+    char message[2048];
+    TAP_STR(kind_name(kind_of_text(copymark_bounce(i, message, sizeof message), NULL)),
+            "ndr", "%s: copy after \"%s\": kind ndr, not the copy's",
+            copymark_cases[i].writer, copymark_cases[i].line);
+  }
+  /* Regression (the mark was shared with references.c): a transcript is
+   * the notice's own record, and its words may be all that says a
+   * delivery failed (a daemon's "Re:" with nothing else automatic). */
+  TAP_STR(kind_name(kind_of_text(
+            "From: post_master@carrier.example\nTo: me@ours.example\nSubject: Re: hello\n\n"
+            "   ----- Transcript of session follows -----\n"
+            "550 5.1.1 <lost@far.example>... User unknown\n", NULL)),
+          "ndr", "a transcript is the notice's own words");
+}
+
 int
 main(void)
 {
@@ -588,5 +619,6 @@ main(void)
             "null sender '%s'", senders[i].sender ? senders[i].sender : "(unset)");
   test_phrase_search();
   test_line_ends();
+  test_copymarks();
   return tap_done();
 }

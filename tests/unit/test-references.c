@@ -2,6 +2,7 @@
 /* test-references.c: what is extracted from notices, by source. */
 #include <string.h>
 #include "classify.h"
+#include "copymark-cases.h"
 #include "fixture.h"
 #include "references.h"
 #include "../tap.h"
@@ -92,6 +93,81 @@ extract(const char *message, struct references *references, int is_bounce)
   notice_free(&notice);
   input_free(&input);
   return references->id_count ? references->ids[0].msgid : "";
+}
+
+/* Classify the message, then extract what it refers to. */
+static void
+classify_and_extract(const char *message, struct references *references)
+{
+  struct input input;
+  struct notice notice;
+  struct failure failure;
+  struct classification classification;
+  input_from_buffer(message, strlen(message), &input, &failure);
+  fixture_notice_parse(&input, &notice, &failure);
+  fixture_classify(&notice, NULL, NULL, &classification);
+  references_extract(&notice, &classification, references);
+  notice_free(&notice);
+  input_free(&input);
+}
+
+/* The failed recipients as one string, "a b". */
+static const char *
+recipients_of(const struct references *references, char *out, size_t size)
+{
+  size_t used = 0;
+  out[0] = '\0';
+  for (size_t r = 0; r < references->recipient_count && used < size; r++)
+    used += (size_t) snprintf(out + used, size - used, "%s%s", r ? " " : "",
+                              references->recipients[r]);
+  return out;
+}
+
+/* A non-standard bounce's failed recipients are the addresses its own
+ * words name, up to the copy of the original (every mark of copymarks.h)
+ * or its transcript; the original is found in the copy after the mark. */
+static void
+test_copymarks(struct references *references)
+{
+  char message[2048], recipients[512];
+  const char *uncovered = copymark_without_case();
+  TAP_STR(uncovered ? uncovered : "", "", "every mark of copymarks.h has a case");
+  for (size_t i = 0; i < COPYMARK_CASE_COUNT; i++) {
+    classify_and_extract(copymark_bounce(i, message, sizeof message), references);
+    TAP_STR(references->id_count ? references->ids[0].msgid : "", "original@ours.example",
+            "%s: copy after \"%s\": the original's ID", copymark_cases[i].writer,
+            copymark_cases[i].line);
+    TAP_STR(recipients_of(references, recipients, sizeof recipients), "lost@far.example",
+            "%s: copy after \"%s\": only the recipient before it",
+            copymark_cases[i].writer, copymark_cases[i].line);
+  }
+  /* The transcript names the envelope sender, not a failed recipient. */
+  classify_and_extract("From: Mail Delivery Subsystem <MAILER-DAEMON@mx.far.example>\n"
+                       "To: me@ours.example\nSubject: Returned mail: see transcript for details\n\n"
+                       "   ----- The following addresses had permanent fatal errors -----\n"
+                       "<lost@far.example>\n\n"
+                       "   ----- Transcript of session follows -----\n"
+                       ">>> MAIL From:<list-bounces@ours.example> SIZE=1024\n"
+                       "<<< 553 5.1.8 <list-bounces@ours.example>... Domain of sender "
+                       "address does not exist\n", references);
+  TAP_STR(recipients_of(references, recipients, sizeof recipients), "lost@far.example",
+          "recipients end at the transcript");
+  /* Regression: any "Content-Type:" line ended the list, and a body read
+   * as text (no MIME header) shows its first part's before the notice's
+   * words: the recipient was lost (flufl.bounce microsoft_02). */
+  struct input input;
+  struct notice notice;
+  struct classification classification;
+  if (fixture_notice("tests/fixtures/flufl.bounce/microsoft_02.txt", &input, &notice) < 0) {
+    TAP_OK(0, "microsoft_02.txt readable");
+    return;
+  }
+  fixture_classify(&notice, NULL, NULL, &classification);
+  references_extract(&notice, &classification, references);
+  TAP_STR(recipients_of(references, recipients, sizeof recipients), "userx@example.com",
+          "a part's Content-Type: text/plain before the recipients does not end them");
+  notice_free(&notice);
+  input_free(&input);
 }
 
 int
@@ -269,5 +345,6 @@ main(void)
   TAP_INT(references.recipient_count, 1, "one recipient named in the NDR text");
   TAP_STR(references.recipient_count ? references.recipients[0] : "", "lost@far.example",
           "the NDR text's recipient");
+  test_copymarks(&references);
   return tap_done();
 }
