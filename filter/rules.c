@@ -259,6 +259,7 @@ site_rule_free(struct site_rule *rule)
   free(rule->name);
   free(rule->header);
   free(rule->pattern);
+  free(rule->literal);
 }
 
 void
@@ -469,6 +470,28 @@ prepass_value(const char *value, size_t length, const char **problem)
   return 0;
 }
 
+/* "section:key", the name iniparser gives a key, into `out` (cut to fit,
+ * as snprintf would; a section name is at most a line). Not snprintf: it
+ * is called twice per key and was a fifth of loading a file of rules. */
+static void
+ini_entry_name(char *out, size_t size, const char *section, const char *key)
+{
+  size_t section_length = strlen(section), key_length = strlen(key);
+  if (section_length > size - 1)
+    section_length = size - 1;
+  memcpy(out, section, section_length);
+  out += section_length;
+  size -= section_length;
+  if (size > 1) {
+    *out++ = ':';
+    size--;
+  }
+  if (key_length > size - 1)
+    key_length = size - 1;
+  memcpy(out, key, key_length);
+  out[key_length] = '\0';
+}
+
 static int
 prepass_key(struct prepass *seen, const char *file, unsigned line,
             const char *text, size_t length, struct failure *failure)
@@ -527,7 +550,7 @@ prepass_key(struct prepass *seen, const char *file, unsigned line,
   section->key_count++;
 
   char entry[RULE_LINE_MAX + 32], value[RULE_LINE_MAX + 1];
-  snprintf(entry, sizeof entry, "%s:%s", section->ini_name, keys[k]);
+  ini_entry_name(entry, sizeof entry, section->ini_name, keys[k]);
   ini_value(equals + 1, length - (size_t) (equals + 1 - text), value);
   if (dictionary_set(seen->ini, entry, value) != 0)
     return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", file);
@@ -994,6 +1017,181 @@ apply_classify(struct rules *fresh, const struct value_at *at,
 
 /* ---------- site rules ---------- */
 
+/* Past the bracket expression that starts at pattern[i] == '[', or 0 when
+ * it does not close. A ']' first (after an optional '^') is a member;
+ * "[:", "[." and "[=" open a class, collating symbol or equivalence class
+ * that ends at ":]", ".]" or "=]". */
+static size_t
+skip_bracket(const char *pattern, size_t i)
+{
+  i++;
+  if (pattern[i] == '^')
+    i++;
+  if (pattern[i] == ']')
+    i++;
+  for (; pattern[i]; i++) {
+    if (pattern[i] == ']')
+      return i + 1;
+    if (pattern[i] == '[' && strchr(":.=", pattern[i + 1]) && pattern[i + 1]) {
+      char close = pattern[i + 1];
+      const char *end = pattern + i + 2;
+      while (*end && !(end[0] == close && end[1] == ']'))
+        end++;
+      if (!*end)
+        return 0;
+      i = (size_t) (end - pattern) + 1;
+    }
+  }
+  return 0;
+}
+
+/* Past the group that starts at pattern[i] == '(' (nested groups, bracket
+ * expressions and escapes inside skipped), or 0 when it does not close. */
+static size_t
+skip_group(const char *pattern, size_t i)
+{
+  int depth = 0;
+  while (pattern[i]) {
+    char c = pattern[i];
+    if (c == '\\') {
+      if (!pattern[i + 1])
+        return 0;
+      i += 2;
+    } else if (c == '[') {
+      i = skip_bracket(pattern, i);
+      if (i == 0)
+        return 0;
+    } else {
+      i++;
+      if (c == '(')
+        depth++;
+      else if (c == ')' && --depth == 0)
+        return i;
+    }
+  }
+  return 0;
+}
+
+/* Escaped characters that POSIX extended syntax (and glibc's) reads as the
+ * character itself. Letters and digits are not here: glibc gives \w, \b,
+ * \1 ... meanings of their own; nor are < > ` ', its anchors. */
+static const char escaped_literals[] = ".[](){}*+?|^$\\/-@:,;=!#%&~\"_ ";
+
+/* The longest run of text that every match of the POSIX extended regex
+ * `pattern` contains, lower case (matching ignores case), or NULL when no
+ * run is certain. Conservative: only runs outside groups and brackets, of
+ * printable ASCII (case folding of other bytes is the locale's), and none
+ * at all when the pattern has a '|' outside groups, or anything this
+ * reading does not follow (the regex may be bad: its compilation says so).
+ * A character followed by '*', '?' or '{' may be absent, so it ends the run
+ * without joining it; one followed by '+' joins it and ends it. */
+static char *
+regex_literal(const char *pattern)
+{
+  /* The runs are written one after another into `runs`; the best one is
+   * runs[best_start .. best_start + best_length). */
+  char *runs = malloc(strlen(pattern) + 1), *write = runs;
+  size_t best_start = 0, best_length = 0, run_length = 0, i = 0;
+  int last_literal = 0;     /* the previous atom is the run's last character */
+  int last_atom = 0;        /* there is a previous atom a quantifier may take */
+  int certain = runs != NULL;
+
+  while (certain && pattern[i]) {
+    char c = pattern[i], text = 0;
+    int literal = 0, atom = 1;
+    if (c == '|' || c == ')') {
+      certain = 0;
+      break;
+    }
+    if (c == '*' || c == '?' || c == '+' || c == '{') {
+      if (!last_atom) {         /* a quantifier of nothing, or of a quantifier */
+        certain = 0;
+        break;
+      }
+      if (last_literal && c != '+') {
+        write--;
+        run_length--;
+      }
+      if (c == '{') {
+        const char *close = strchr(pattern + i, '}');
+        if (!close) {
+          certain = 0;
+          break;
+        }
+        i = (size_t) (close - pattern);
+      }
+      i++;
+      atom = 0;
+    } else if (c == '\\') {
+      char next = pattern[i + 1];
+      if (next == '\0') {
+        certain = 0;
+        break;
+      }
+      if (strchr(escaped_literals, next)) {
+        literal = 1;
+        text = next;
+      }
+      i += 2;
+    } else if (c == '(' || c == '[') {
+      i = c == '(' ? skip_group(pattern, i) : skip_bracket(pattern, i);
+      if (i == 0) {
+        certain = 0;
+        break;
+      }
+    } else {
+      i++;
+      if (c == '^' || c == '$')
+        atom = 0;               /* anchors take no quantifier here */
+      else if (c != '.' && c != '}' && c >= 0x20 && c < 0x7f) {
+        literal = 1;
+        text = c;
+      }
+    }
+    if (literal) {
+      *write++ = (char) (text >= 'A' && text <= 'Z' ? text - 'A' + 'a' : text);
+      run_length++;
+    } else {
+      if (run_length > best_length) {
+        best_length = run_length;
+        best_start = (size_t) (write - runs) - run_length;
+      }
+      run_length = 0;
+    }
+    last_literal = literal;
+    last_atom = atom;
+  }
+  if (certain && run_length > best_length) {
+    best_length = run_length;
+    best_start = (size_t) (write - runs) - run_length;
+  }
+  char *copy = certain && best_length ? strndup(runs + best_start, best_length)
+                                      : NULL;
+  free(runs);
+  return copy;
+}
+
+/* Does `value` contain `literal` (lower case), ignoring ASCII case? */
+static int
+contains_literal(const char *value, const char *literal)
+{
+  size_t length = strlen(literal);
+  for (; *value; value++) {
+    size_t i = 0;
+    while (i < length) {
+      char c = value[i];
+      if (c >= 'A' && c <= 'Z')
+        c = (char) (c - 'A' + 'a');
+      if (c != literal[i])
+        break;
+      i++;
+    }
+    if (i == length)
+      return 1;
+  }
+  return 0;
+}
+
 struct rule_values {
   struct value_at header, glob, regex, verdict, action;
 };
@@ -1072,6 +1270,9 @@ build_site_rule(struct rules *fresh, const struct seen_section *section,
   rule.header = strdup(values->header.text);
   rule.pattern = strdup(values->regex.text ? values->regex.text
                                            : values->glob.text);
+  /* Out of memory here only costs the shortcut. */
+  if (values->regex.text)
+    rule.literal = regex_literal(values->regex.text);
   if (!rule.name || !rule.header || !rule.pattern) {
     site_rule_free(&rule);
     return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", file);
@@ -1096,8 +1297,10 @@ apply_section(struct rules *fresh, dictionary *ini,
     struct value_at at = { file, section->keys[i].line, section->written,
                            section->keys[i].name, NULL };
     int result = 0;
-    snprintf(lookup, sizeof lookup, "%s:%s", section->ini_name, at.key);
-    at.text = iniparser_getstring(ini, lookup, NULL);
+    ini_entry_name(lookup, sizeof lookup, section->ini_name, at.key);
+    /* As iniparser_getstring() reads it, without its lower-casing copy:
+     * the name is lower case already. */
+    at.text = dictionary_get(ini, lookup, NULL);
     if (!at.text)
       return value_error(failure, &at, "internal: the value was not kept");
     if (!*at.text && type != SECTION_IDENTITY)
@@ -1440,6 +1643,12 @@ rules_match_site(const struct rules *rules, header_lookup_fn lookup,
     }
     value = values[rule->header_first];
     if (!value)
+      continue;
+    /* A value without the regex's literal cannot match: not compiled for
+     * it. Case is folded as regexec folds it only in a single-byte
+     * locale (ours: the program never calls setlocale). */
+    if (rule->literal && MB_CUR_MAX == 1
+        && !contains_literal(value, rule->literal))
       continue;
     if (rule->match == MATCH_GLOB) {
       if (fnmatch(rule->pattern, value, FNM_CASEFOLD) == 0)

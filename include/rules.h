@@ -56,6 +56,9 @@ struct site_rule {
   enum rule_match match;
   char *pattern;
   unsigned pattern_line;    /* line of the glob or regex key, for messages */
+  char *literal;            /* regex: text every match contains (ASCII, lower
+                               case; the longest fixed run outside groups and
+                               brackets), or NULL when none is certain */
   int has_verdict;
   enum verdict verdict;
   int has_action;
@@ -65,7 +68,8 @@ struct site_rule {
 /* A regex rule's pattern is checked for syntax only when it is first needed:
  * rules_load() does not compile it (a rule file of many site rules would
  * cost every message their compilation), rules_match_site() compiles it the
- * first time a message has the rule's header field, and configtest compiles
+ * first time a message could match it (the rule's header field is present
+ * and holds the rule's literal, if it has one), and configtest compiles
  * every one (rules_compile_site_rule). Compiled at most once per process;
  * a bad pattern is remembered as bad and never compiled again. */
 enum regex_state { REGEX_UNCOMPILED, REGEX_COMPILED, REGEX_BAD };
@@ -162,9 +166,9 @@ typedef const char *(*header_lookup_fn)(void *cookie, const char *name);
 
 /* The first site rule, in file order, whose header field is present and
  * matches: 1 with *matched set, or 0 (none; *matched NULL). A regex rule is
- * compiled here the first time a message has its header field (a rule whose
- * field is absent, or that comes after the rule that matched, is never
- * compiled). -1 when a rule that has to be tried has a bad regular
+ * compiled here the first time a message could match it (a rule whose field
+ * is absent or lacks the rule's literal, or that comes after the rule that
+ * matched, is never compiled). -1 when a rule that has to be tried has a bad regular
  * expression: *matched is that rule and *failure (FAILURE_CONFIG) says
  * "FILE:LINE: [rule NAME] regex: bad regular expression: ..."; the rules
  * after it are not tried. The caller treats that as trouble, as a bad rule

@@ -2,8 +2,9 @@
 /* test-rules.c: table-driven tests of the rule file loader (rules.c):
  * defaults, a full valid file, every kind of error (with FILE:LINE and the
  * caller's rules left untouched), value syntax, site-rule matching (a
- * regex compiled only when a message first needs it, or by configtest; a
- * bad one reported with FILE:LINE then), identity
+ * regex compiled only when a message first could match it, or by
+ * configtest; a bad one reported with FILE:LINE then; the literal that
+ * spares compiling, and that it never changes a match), identity
  * and relay tables, actions, default paths (in a temp dir, never $HOME), and
  * the shipped example rules/backscatter-filter.ini (found through
  * $BSF_SRCDIR, else relative to this source file). */
@@ -668,16 +669,22 @@ static const struct lazy_case {
   { "the regex's field is present: compiled, and matches",
     { { { "From", "MAILER-DAEMON@mx.example.net" }, { "Subject", "hi" } } },
     1, "Daemon", "gcuug", 2, NULL },
-  { "compiled, no match; the bad regexes' fields are absent: not compiled",
+  { "the field lacks the regex's literal: not compiled",
     { { { "From", "bob@example.net" }, { "To", "z" } } },
+    0, NULL, "guuug", 4, NULL },
+  { "the field has the literal: compiled, no match (anchored)",
+    { { { "From", "Postmaster <MAILER-DAEMON@mx.example.net>" } } },
     0, NULL, "gcuug", 4, NULL },
-  { "compiled, no match; a later bad regex's field is present: trouble",
+  { "a later bad regex's field is present: trouble",
     { { { "From", "bob@example.net" }, { "X-Absent", "z" } } },
-    -1, "Absent", "gcubg", 4, NAME ":15: [rule Absent] regex: bad regular "
+    -1, "Absent", "guubg", 4, NAME ":15: [rule Absent] regex: bad regular "
     "expression: " },
-  { "the bad regex's field is present: trouble naming FILE:LINE",
+  { "an earlier regex matches: the bad one after it is not compiled",
+    { { { "From", "mailer-daemon@x" }, { "Subject", "ab" }, { "X-Absent", "z" } } },
+    1, "Daemon", "gcuug", 2, NULL },
+  { "the bad regex's field is present, no rule before matches: trouble",
     { { { "From", "bob@example.net" }, { "Subject", "ab" }, { "X-Absent", "z" } } },
-    -1, "Broken", "gcbug", 3, NAME ":11: [rule Broken] regex: bad regular "
+    -1, "Broken", "gubug", 3, NAME ":11: [rule Broken] regex: bad regular "
     "expression: " },
 };
 
@@ -731,6 +738,140 @@ test_lazy_regexes(void)
     }
     rules_free(&rules);
   }
+}
+
+/* The literal a regex's matches all contain, found at load (rules.h):
+ * what it is for a pattern, NULL when none is certain. */
+static const struct literal_case {
+  const char *regex;
+  const char *want;
+} literal_cases[] = {
+  { "^mailer-daemon@", "mailer-daemon@" },
+  { "^MAILER-Daemon@", "mailer-daemon@" },                 /* lower case */
+  { "^(mailer-daemon|postmaster)@(fwd|old)\\.example\\.net([;#].*)?$",
+    ".example.net" },                                        /* the shipped example */
+  { "^(mailer-daemon|postmaster)@fwd\\.example\\.net$", "@fwd.example.net" },  /* rules(5) */
+  { "a|b", NULL },                                           /* alternation */
+  { "abc|", NULL },
+  { "colou?r", "colo" },                                     /* u optional */
+  { "ab*c", "a" },                                           /* b optional; a and c tie */
+  { "xab+cd", "xab" },                                       /* b required, ends the run */
+  { "a{2}bcd", "bcd" },
+  { "a{0}", NULL },
+  { "[abc]def", "def" },
+  { "[]x]yz", "yz" },
+  { "[^]x]yz", "yz" },
+  { "[[:alpha:]]+@host", "@host" },
+  { "[[:alpha:]", NULL },                                    /* unclosed */
+  { "\\bword\\b", "word" },                              /* GNU escapes: not text */
+  { "\\w+@x\\.y", "@x.y" },
+  { "a\\1bc", "bc" },                                      /* back-reference */
+  { "\\<ab", "ab" },
+  { "(ab)cd", "cd" },
+  { "(a(b)c)+de", "de" },
+  { "(unclosed", NULL },
+  { "closed)", NULL },
+  { "*a", NULL },                                            /* quantifier of nothing */
+  { "a**b", NULL },
+  { "^*", NULL },
+  { "\\", NULL },                                          /* trailing backslash */
+  { "a.b", "a" },
+  { "^.*$", NULL },
+  { "caf\xc3\xa9s", "caf" },                               /* ASCII only */
+  { "a b", "a b" },
+  { "\\$5\\.00", "$5.00" },
+  { "x{1", NULL },
+};
+
+static void
+test_regex_literals(void)
+{
+  for (size_t i = 0; i < sizeof literal_cases / sizeof literal_cases[0]; i++) {
+    const struct literal_case *c = &literal_cases[i];
+    char text[256];
+    struct rules rules;
+    struct failure failure;
+    snprintf(text, sizeof text, "[rule r]\nheader = X\nregex = \"%s\"\naction = file\n",
+             c->regex);
+    rules_init_defaults(&rules);
+    if (load_text(&rules, text, &failure) != 0) {
+      TAP_OK(0, "literal of /%s/: loads: %s", c->regex, failure.message);
+      continue;
+    }
+    TAP_STR(rules.site_rules[0].literal, c->want, "literal of /%s/", c->regex);
+    rules_free(&rules);
+  }
+}
+
+/* The literal only spares compiling: for every pattern and value,
+ * rules_match_site() says what regexec() on the compiled pattern says
+ * (patterns and values drawn from pieces that exercise the reading;
+ * deterministic). */
+static void
+test_literal_agrees_with_regexec(void)
+{
+  static const char *const pieces[] = {
+    "a", "b", "A", "B", ".", "-", "@", "\\.", "\\w", "\\b", "\\<", "(a|b)", "(ab)",
+    "(a(b)c)", "[ab]", "[^a]", "[[:alpha:]]", "[]a]", "*", "+", "?", "{2}", "{0,1}",
+    "{1,}", "^", "$", "|", "x", " ", "\\-", "\\@", "}", "\\1", "(", ")", "[", "\\(",
+    "\\)", "\\*", "\\{", "\\}", "\\^", "\\$", "\\|", "\\\\", "\\/", "[[.a.]]",
+    "[[=a=]]", "[a-]", "[-a]", "\\s", "\\'", "\\`", "\\>", "ab", "Ab", "a{1", "{",
+    "(|a)", "()", "\\[", "\\]", "]", "[\\]", "a**", "a+?", "(a)*", "[x]{0}", "\\+",
+  };
+  static const char value_chars[] = "abAB.-@x (){}*^$|\\/[]+?";
+  unsigned long state = 20261130;
+  size_t patterns = 0, disagreements = 0, spared = 0;
+#define NEXT(n) ((state = state * 6364136223846793005UL + 1442695040888963407UL), \
+                 (size_t) ((state >> 33) % (n)))
+  while (patterns < 3000) {
+    char regex[128] = "", text[256], value[16];
+    regex_t direct;
+    size_t count = 1 + NEXT(6);
+    for (size_t i = 0; i < count; i++)
+      strcat(regex, pieces[NEXT(sizeof pieces / sizeof pieces[0])]);
+    if (regcomp(&direct, regex, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0)
+      continue;                 /* bad patterns: the tables above */
+    patterns++;
+    struct rules rules;
+    struct failure failure;
+    snprintf(text, sizeof text, "[rule r]\nheader = X\nregex = \"%s\"\naction = file\n",
+             regex);
+    rules_init_defaults(&rules);
+    if (load_text(&rules, text, &failure) != 0) {
+      regfree(&direct);
+      disagreements++;
+      continue;
+    }
+    for (int v = 0; v < 20; v++) {
+      size_t length = NEXT(sizeof value);
+      struct header header = { { { "X", value } } };
+      const struct site_rule *rule;
+      for (size_t i = 0; i < length; i++)
+        value[i] = value_chars[NEXT(sizeof value_chars - 1)];
+      value[length] = '\0';
+      /* The matcher trims the value: so does the reference. */
+      while (length && value[length - 1] == ' ')
+        value[--length] = '\0';
+      if (value[0] == ' ')
+        value[0] = 'x';
+      int want = regexec(&direct, value, 0, NULL, 0) == 0;
+      int got = rules_match_site(&rules, lookup_field, &header, &rule, &failure);
+      if (got != want) {
+        if (disagreements++ < 5)
+          printf("#   /%s/ (literal '%s') on '%s': %d, regexec %d\n", regex,
+                 rules.site_rules[0].literal ? rules.site_rules[0].literal : "",
+                 value, got, want);
+      } else if (!want && rules.site_regexes[0].state == REGEX_UNCOMPILED) {
+        spared++;
+      }
+    }
+    rules_free(&rules);
+    regfree(&direct);
+  }
+#undef NEXT
+  TAP_INT(disagreements, 0, "literal: %zu patterns x 20 values, the match always "
+          "as regexec's", patterns);
+  TAP_OK(spared > 1000, "literal: it spared compiling %zu times", spared);
 }
 
 /* configtest compiles every regex: each bad one, in file order, with its
@@ -1422,6 +1563,8 @@ main(void)
   rules_free(&rules);
   test_rule_order();
   test_lazy_regexes();
+  test_regex_literals();
+  test_literal_agrees_with_regexec();
   test_configtest_compile();
   test_durations();
   test_booleans();
