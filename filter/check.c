@@ -59,10 +59,10 @@ check_read(const struct check_config *config, int fd, struct check_state *state)
   struct reading reading = { .config = config, .state = state };
 
   memset(state, 0, sizeof *state);
-  /* Not zeroed (most of it never touched): references_extract() and
-   * decide() set every field that is read. */
-  state->references = malloc(sizeof *state->references);
-  state->decision = malloc(sizeof *state->decision);
+  /* Small (what they refer to is kept as it is found) and zeroed: a
+   * zeroed references or decision is valid and empty. */
+  state->references = calloc(1, sizeof *state->references);
+  state->decision = calloc(1, sizeof *state->decision);
   if (!state->references || !state->decision) {
     failure_set(&failure, FAILURE_MEMORY, "out of memory");
     hand_on(config, &failure);    /* still read: --tag passes it through */
@@ -95,15 +95,16 @@ check_judge(const struct check_config *config, struct check_state *state)
   if (!state->decision)
     return;
   if (!state->have_input || !references) {
-    memset(state->decision, 0, sizeof *state->decision);
+    decision_free(state->decision);
     state->decision->verdict = VERDICT_UNKNOWN;
     return;
   }
   classify_notice(&state->notice, &state->header_signals, &state->classification);
   references_extract(&state->notice, &state->classification, references);
-  if (state->classification.kind != KIND_NONE && references->id_count == 0
+  /* The last resort adds to what was found (references.h). */
+  if (references_want_raw_body(&state->classification, references)
       && notice_load_raw_body(&state->input, &state->notice, &failure) == 0)
-    references_extract(&state->notice, &state->classification, references);
+    references_add_raw_body(&state->notice, &state->classification, references);
   /* Ordinary mail never opens the store: start-up cost and no lock. */
   if (state->classification.kind != KIND_NONE && config->open_store
       && (references->id_count > 0 || references->recipient_count > 0))
@@ -128,6 +129,10 @@ check_free(struct check_state *state)
   notice_free(&state->notice);
   if (state->have_input)
     input_free(&state->input);
+  if (state->references)
+    references_free(state->references);
+  if (state->decision)
+    decision_free(state->decision);
   free(state->references);
   free(state->decision);
   memset(state, 0, sizeof *state);

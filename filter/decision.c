@@ -13,6 +13,7 @@
 #include <config.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <mailutils/datetime.h>
 #include "decision.h"
@@ -24,19 +25,50 @@
  * counts as evidence. */
 #define LATEST_BOUNCE_SECONDS (7L * 24 * 3600)
 
+/* Room for one more evidence line: a few first, doubling up to
+ * CAP_EVIDENCE (most decisions take one to five). 0 or -1. */
+static int
+trace_grow(struct decision *decision)
+{
+  if (decision->trace_count < decision->trace_room)
+    return 0;
+  size_t room = decision->trace_room ? decision->trace_room * 2 : 4;
+  if (room > CAP_EVIDENCE)
+    room = CAP_EVIDENCE;
+  struct evidence *trace = realloc(decision->trace, room * sizeof *trace);
+  if (!trace)
+    return -1;
+  decision->trace = trace;
+  decision->trace_room = room;
+  return 0;
+}
+
 void
 decision_note(struct decision *decision, int decisive, const char *format, ...)
 {
   if (decision->trace_count == CAP_EVIDENCE)
     return;
-  struct evidence *evidence = &decision->trace[decision->trace_count++];
   va_list args;
   va_start(args, format);
+  if (trace_grow(decision) < 0) {
+    if (decisive)
+      vsnprintf(decision->reason, sizeof decision->reason, format, args);
+    va_end(args);
+    return;
+  }
+  struct evidence *evidence = &decision->trace[decision->trace_count++];
   vsnprintf(evidence->text, sizeof evidence->text, format, args);
   va_end(args);
   evidence->decisive = decisive;
   if (decisive)
     snprintf(decision->reason, sizeof decision->reason, "%s", evidence->text);
+}
+
+void
+decision_free(struct decision *decision)
+{
+  free(decision->trace);
+  memset(decision, 0, sizeof *decision);
 }
 
 struct header_cookie {
@@ -197,9 +229,8 @@ decide(const struct rules *rules, const struct context *context,
        const struct journal_view *journal, struct decision *decision,
        struct failure *failure)
 {
-  /* Every scalar and each string's first byte; trace entries are written
-   * before trace_count covers them (zeroing all 11 KB cost as much as
-   * deciding). */
+  /* Everything it sets, for a decision decided before (the trace's room
+   * is kept). */
   decision->action = ACTION_DELIVER;
   decision->original_msgid[0] = '\0';
   decision->reason[0] = '\0';

@@ -8,6 +8,7 @@
  */
 #include <config.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "copymarks.h"
@@ -28,6 +29,83 @@ reference_source_name(enum reference_source source)
   case SOURCE_MDN_ORIGINAL: return "Original-Message-ID";
   }
   return "?";
+}
+
+/* The strings of a references: blocks that never move, each new one in
+ * front; a notice's few IDs and addresses fit in the first. */
+struct references_text {
+  struct references_text *next;
+  size_t size, used;
+  char bytes[];
+};
+
+#define TEXT_BLOCK_BYTES 2048
+
+/* A NUL-terminated copy of text[0..length) that lives as long as the
+ * references, or NULL when memory ran out. */
+static const char *
+keep_text(struct references *references, const char *text, size_t length)
+{
+  struct references_text *block = references->text;
+  if (!block || block->size - block->used < length + 1) {
+    size_t size = length + 1 > TEXT_BLOCK_BYTES ? length + 1 : TEXT_BLOCK_BYTES;
+    block = malloc(sizeof *block + size);
+    if (!block)
+      return NULL;
+    block->next = references->text;
+    block->size = size;
+    block->used = 0;
+    references->text = block;
+  }
+  char *copy = block->bytes + block->used;
+  memcpy(copy, text, length);
+  copy[length] = '\0';
+  block->used += length + 1;
+  return copy;
+}
+
+/* A list with room for more (`room` entries of `size` bytes, none past
+ * `cap`): twice as many, four at first. NULL when memory ran out (the
+ * list is unchanged). */
+static void *
+grow_list(void *items, size_t *room, size_t cap, size_t size)
+{
+  size_t more = *room ? *room * 2 : 4;
+  if (more > cap)
+    more = cap;
+  void *grown = realloc(items, more * size);
+  if (grown)
+    *room = more;
+  return grown;
+}
+
+/* Room for one more ID in references->ids (below the cap). 0 or -1. */
+static int
+room_for_id(struct references *references)
+{
+  if (references->id_count < references->id_room)
+    return 0;
+  struct reference *grown = grow_list(references->ids, &references->id_room,
+                                      CAP_REFERENCED_IDS, sizeof *grown);
+  if (!grown)
+    return -1;
+  references->ids = grown;
+  return 0;
+}
+
+void
+references_free(struct references *references)
+{
+  free(references->ids);
+  free(references->recipients);
+  free(references->received_hosts);
+  struct references_text *block = references->text;
+  while (block) {
+    struct references_text *next = block->next;
+    free(block);
+    block = next;
+  }
+  memset(references, 0, sizeof *references);
 }
 
 /* Where IDs go: the references themselves, or (for an original that is
@@ -68,12 +146,21 @@ add_id(void *cookie, const char *token, size_t length)
     references->caps_hit |= CAP_HIT_IDS;
     return;
   }
+  const char *kept = NULL;
+  if (sink->deferred || room_for_id(references) == 0)
+    kept = keep_text(references, normalised, strlen(normalised));
+  if (!kept) {
+    references->caps_hit |= CAP_HIT_IDS;     /* no memory: as past the cap */
+    return;
+  }
+  if (!sink->deferred)
+    list = references->ids;                  /* moved when it grew */
   struct reference *reference = &list[(*count)++];
   reference->source = sink->source;
   /* A bare ID may be one `record` stored before it knew bare IDs: its
    * absence proves nothing. */
   reference->against = sink->against && !msgid_is_bare(normalised);
-  memcpy(reference->msgid, normalised, strlen(normalised) + 1);
+  reference->msgid = kept;
 }
 
 /* Append the deferred IDs (those not found already). */
@@ -87,8 +174,8 @@ add_deferred(struct references *references, const struct deferred_ids *deferred)
       known = strcmp(references->ids[i].msgid, reference->msgid) == 0;
     if (known)
       continue;
-    if (references->id_count == CAP_REFERENCED_IDS) {
-      references->caps_hit |= CAP_HIT_IDS;
+    if (references->id_count == CAP_REFERENCED_IDS || room_for_id(references) < 0) {
+      references->caps_hit |= CAP_HIT_IDS;   /* the cap, or no memory */
       return;
     }
     references->ids[references->id_count++] = *reference;
@@ -119,8 +206,21 @@ add_recipient(struct references *references, const char *text, size_t length)
     references->caps_hit |= CAP_HIT_RECIPIENTS;
     return;
   }
-  memcpy(references->recipients[references->recipient_count++], address,
-         strlen(address) + 1);
+  if (references->recipient_count == references->recipient_room) {
+    const char **grown = grow_list(references->recipients, &references->recipient_room,
+                                   CAP_RECIPIENTS, sizeof *grown);
+    if (!grown) {
+      references->caps_hit |= CAP_HIT_RECIPIENTS;   /* no memory: as past the cap */
+      return;
+    }
+    references->recipients = grown;
+  }
+  const char *kept = keep_text(references, address, strlen(address));
+  if (!kept) {
+    references->caps_hit |= CAP_HIT_RECIPIENTS;
+    return;
+  }
+  references->recipients[references->recipient_count++] = kept;
 }
 
 static void
@@ -128,13 +228,13 @@ add_received_host(struct references *references, const char *host, size_t length
 {
   while (length > 0 && (host[length - 1] == ';' || host[length - 1] == ')'))
     length--;
-  if (length == 0 || length >= sizeof references->received_hosts[0])
+  if (length == 0 || length > CAP_HOST_BYTES)
     return;
   if (references->received_count == CAP_RECEIVED_HOSTS) {
     references->caps_hit |= CAP_HIT_RECEIVED;
     return;
   }
-  char *out = references->received_hosts[references->received_count];
+  char out[CAP_HOST_BYTES + 1];
   for (size_t i = 0; i < length; i++) {
     char c = host[i];
     out[i] = c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
@@ -143,7 +243,21 @@ add_received_host(struct references *references, const char *host, size_t length
   for (size_t i = 0; i < references->received_count; i++)
     if (strcmp(references->received_hosts[i], out) == 0)
       return;
-  references->received_count++;
+  if (references->received_count == references->received_room) {
+    const char **grown = grow_list(references->received_hosts, &references->received_room,
+                                   CAP_RECEIVED_HOSTS, sizeof *grown);
+    if (!grown) {
+      references->caps_hit |= CAP_HIT_RECEIVED;     /* no memory: as past the cap */
+      return;
+    }
+    references->received_hosts = grown;
+  }
+  const char *kept = keep_text(references, out, length);
+  if (!kept) {
+    references->caps_hit |= CAP_HIT_RECEIVED;
+    return;
+  }
+  references->received_hosts[references->received_count++] = kept;
 }
 
 static int
@@ -469,19 +583,11 @@ references_extract(const struct notice *notice,
                    const struct classification *classification,
                    struct references *references)
 {
-  /* The counts and the strings' first bytes only: no entry beyond a count
-   * is ever read, and zeroing all 89 KB cost more than the extraction. */
-  references->id_count = 0;
-  references->recipient_count = 0;
-  references->received_count = 0;
-  references->caps_hit = 0;
-  references->original_from[0] = '\0';
-  references->original_date[0] = '\0';
-  /* Not zeroed either (64 KB): only deferred.count is read first. */
-  static struct extraction extraction;
-  extraction.references = references;
-  extraction.against = classify_original_is_evidence(classification);
-  extraction.deferred.count = 0;
+  references_free(references);
+  struct extraction extraction = {
+    .references = references,
+    .against = classify_original_is_evidence(classification),
+  };
   static const enum part_role order[] = {
     PART_ORIGINAL_MESSAGE, PART_ORIGINAL_HEADERS, PART_TEXT,
   };
@@ -522,10 +628,6 @@ references_extract(const struct notice *notice,
       }
   header_each(notice->header, notice->header_length, top_field, references);
 
-  /* Last resort: header blocks anywhere in the raw body. */
-  if (references->id_count == 0 && extraction.deferred.count == 0 && notice->raw_body
-      && classification->kind != KIND_NONE)
-    scan_quoted_text(&extraction, notice->raw_body, notice->raw_body_length);
   /* Then the IDs of originals that are notices themselves. */
   add_deferred(references, &extraction.deferred);
 
@@ -542,4 +644,30 @@ references_extract(const struct notice *notice,
                         value, sizeof value);
   if (length >= 0)
     add_ids_from_value(references, SOURCE_REFERENCES, 0, value, strlen(value));
+}
+
+int
+references_want_raw_body(const struct classification *classification,
+                         const struct references *references)
+{
+  return classification->kind != KIND_NONE && references->id_count == 0;
+}
+
+/* Nothing named a Message-ID, so no original (deferred or not) was seen
+ * and neither the In-Reply-To nor the References gave one: the IDs found
+ * here come first, as if references_extract had read the raw body just
+ * before those. */
+void
+references_add_raw_body(const struct notice *notice,
+                        const struct classification *classification,
+                        struct references *references)
+{
+  if (!references_want_raw_body(classification, references) || !notice->raw_body)
+    return;
+  struct extraction extraction = {
+    .references = references,
+    .against = classify_original_is_evidence(classification),
+  };
+  scan_quoted_text(&extraction, notice->raw_body, notice->raw_body_length);
+  add_deferred(references, &extraction.deferred);
 }

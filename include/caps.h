@@ -48,6 +48,9 @@
 #define CAP_RECIPIENTS           64
 /* Received hosts collected from an attached original. */
 #define CAP_RECEIVED_HOSTS       32
+/* Longest Received host name kept (a DNS name is at most 253); a longer
+ * word is no host name and is skipped. */
+#define CAP_HOST_BYTES           255
 /* Recipients recorded from one outgoing message. */
 #define CAP_RECORD_RECIPIENTS    1000
 /* Size of a rule file. */

@@ -28,6 +28,8 @@ struct evidence {
   int decisive;
 };
 
+/* A zeroed struct decision is valid (clean, deliver, no trace);
+ * decision_free() frees its trace. */
 struct decision {
   enum verdict verdict;
   enum notice_kind kind;
@@ -35,8 +37,10 @@ struct decision {
   char original_msgid[CAP_ID_BYTES + 1];   /* the ID looked up first, or "" */
   char reason[300];                        /* the decisive evidence */
   const char *rule_name;                   /* site rule that matched, or NULL */
-  struct evidence trace[CAP_EVIDENCE];
+  struct evidence *trace;                  /* trace_count lines, grown as they
+                                              come, at most CAP_EVIDENCE */
   size_t trace_count;
+  size_t trace_room;                       /* lines allocated */
   unsigned caps_hit;
   int store_failed;                        /* store trouble: judged without it */
   int rule_failed;                         /* a site rule that had to be tried
@@ -60,8 +64,13 @@ void decide(const struct rules *rules, const struct context *context,
             struct sent_store *store, const struct journal_view *journal,
             struct decision *decision, struct failure *failure);
 
-/* Add an evidence line (bounded by CAP_EVIDENCE). */
+/* Add an evidence line (bounded by CAP_EVIDENCE); a decisive one is also
+ * the reason. When memory runs out the line is not kept in the trace
+ * (the reason still is). */
 void decision_note(struct decision *decision, int decisive, const char *format, ...)
   __attribute__((format(printf, 3, 4)));
+
+/* Free the trace; *decision is zeroed. */
+void decision_free(struct decision *decision);
 
 #endif

@@ -6,6 +6,7 @@
  * trouble is handed on once and still ends in a decision. */
 #include <config.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -57,6 +58,83 @@ static const struct {
   { "examples/messages/exchange-forged.eml", 1, 1 },
   { "examples/messages/groupwise-forged.eml", 1, 1 },
 };
+
+/* Messages built here, through the whole pipeline: the header's signals
+ * worked out once and kept (state.header_signals), the raw-body last
+ * resort adding to the extraction, and a cap counted in the decision. */
+static void
+test_built(const struct rules *rules, const struct context *context)
+{
+  static const struct {
+    const char *name;
+    const char *message;          /* NULL: more Original-Envelope-Ids than the cap */
+    unsigned signals;             /* state.header_signals.signals */
+    int notice;
+    const char *first_id;         /* state.references->ids[0], "" for none */
+    unsigned caps;                /* state.decision->caps_hit */
+    int store_opened;
+  } cases[] = {
+    { "ordinary mail", "From: a@b.example\nSubject: hello\n\nhi\n", 0, 0, "", 0, 0 },
+    { "a list post", "From: a@b.example\nList-Id: <l.b.example>\nSubject: hello\n\nhi\n",
+      SIGNAL_LIST, 0, "", 0, 0 },
+    { "a bounce quoting its original in a part of no known type (raw body)",
+      "Return-Path: <>\nFrom: MAILER-DAEMON@x.example\nSubject: failure notice\n"
+      "X-Failed-Recipients: lost@far.example\n"
+      "Content-Type: multipart/mixed; boundary=B\n\n--B\n"
+      "Content-Type: application/octet-stream\n\nSorry.\n\n"
+      "From: me@ours.example\nMessage-ID: <raw@ours.example>\nSubject: hi\n\n--B--\n",
+      SIGNAL_NULL_SENDER | SIGNAL_DAEMON_FROM | SIGNAL_VENDOR_NOTICE, 1,
+      "raw@ours.example", 0, 1 },
+    { "a DSN naming more originals than the cap", NULL, SIGNAL_NULL_SENDER, 1,
+      "env0@x.example", CAP_HIT_IDS, 1 },
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    char *built = NULL;
+    const char *message = cases[c].message;
+    if (!message) {
+      size_t size = 1024 + (CAP_REFERENCED_IDS + 1) * 64, used = 0;
+      built = malloc(size);
+      used += (size_t) snprintf(built + used, size - used,
+                                "Return-Path: <>\nFrom: a@x.example\nContent-Type: "
+                                "multipart/report; report-type=delivery-status; "
+                                "boundary=B\n\n--B\nContent-Type: "
+                                "message/delivery-status\n\n");
+      for (size_t i = 0; i <= CAP_REFERENCED_IDS; i++)
+        used += (size_t) snprintf(built + used, size - used,
+                                  "Original-Envelope-Id: <env%zu@x.example>\n\n", i);
+      snprintf(built + used, size - used, "--B--\n");
+      message = built;
+    }
+    for (int keep_whole = 0; keep_whole <= 1; keep_whole++) {
+      struct calls calls = { 0 };
+      struct check_config config = {
+        .rules = rules, .context = context, .keep_whole = keep_whole,
+        .trouble = count_trouble, .open_store = count_open, .cookie = &calls,
+      };
+      struct check_state state;
+      int fd = descriptor_of(message, strlen(message));
+      check_read(&config, fd, &state);
+      close(fd);
+      check_judge(&config, &state);
+      TAP_INT(state.header_signals.signals, cases[c].signals,
+              "%s (keep_whole %d): the header's signals kept", cases[c].name, keep_whole);
+      TAP_INT(state.classification.kind != KIND_NONE, cases[c].notice,
+              "%s (keep_whole %d): kind %s", cases[c].name, keep_whole,
+              kind_name(state.classification.kind));
+      TAP_STR(state.references && state.references->id_count
+              ? state.references->ids[0].msgid : "", cases[c].first_id,
+              "%s (keep_whole %d): first ID", cases[c].name, keep_whole);
+      TAP_INT(state.decision ? state.decision->caps_hit : ~0u, cases[c].caps,
+              "%s (keep_whole %d): caps hit", cases[c].name, keep_whole);
+      TAP_INT(calls.store_opened, cases[c].store_opened, "%s (keep_whole %d): store opened",
+              cases[c].name, keep_whole);
+      TAP_INT(calls.troubles, 0, "%s (keep_whole %d): no trouble", cases[c].name,
+              keep_whole);
+      check_free(&state);
+    }
+    free(built);
+  }
+}
 
 int
 main(void)
@@ -150,6 +228,7 @@ main(void)
          && state.decision->action == ACTION_DELIVER && calls.store_opened == 0,
          "unreadable input: unknown, deliver, no store");
   check_free(&state);
+  test_built(&rules, &context);
   rules_free(&rules);
   return tap_done();
 }

@@ -135,6 +135,47 @@ make_store(const char *path, int with_id)
   sent_store_close(&store);
 }
 
+/* The trace grows as evidence comes (decision.h): a zeroed decision
+ * takes notes up to CAP_EVIDENCE, every line as written, the reason the
+ * last decisive one within the cap. */
+static void
+test_trace(void)
+{
+  static const struct {
+    size_t notes;
+    size_t kept;
+    size_t decisive;              /* this note (1-based) is decisive, 0: none */
+    const char *reason;
+  } cases[] = {
+    { 0, 0, 0, "" },
+    { 1, 1, 1, "note 1" },
+    { 5, 5, 3, "note 3" },
+    { CAP_EVIDENCE, CAP_EVIDENCE, CAP_EVIDENCE, "note 32" },
+    { CAP_EVIDENCE + 8, CAP_EVIDENCE, CAP_EVIDENCE + 1, "" },   /* past the cap: lost */
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    struct decision decision = { 0 };
+    for (size_t n = 1; n <= cases[c].notes; n++)
+      decision_note(&decision, n == cases[c].decisive, "note %zu", n);
+    TAP_INT(decision.trace_count, cases[c].kept, "%zu notes: %zu kept", cases[c].notes,
+            cases[c].kept);
+    TAP_OK(decision.trace_room >= decision.trace_count && decision.trace_room <= CAP_EVIDENCE,
+           "%zu notes: room %zu within the cap", cases[c].notes, decision.trace_room);
+    size_t wrong = 0;
+    for (size_t i = 0; i < decision.trace_count; i++) {
+      char want[32];
+      snprintf(want, sizeof want, "note %zu", i + 1);
+      wrong += strcmp(decision.trace[i].text, want) != 0
+               || decision.trace[i].decisive != (i + 1 == cases[c].decisive);
+    }
+    TAP_INT(wrong, 0, "%zu notes: every line as written", cases[c].notes);
+    TAP_STR(decision.reason, cases[c].reason, "%zu notes: reason", cases[c].notes);
+    decision_free(&decision);
+    TAP_OK(!decision.trace && decision.trace_count == 0, "%zu notes: freed",
+           cases[c].notes);
+  }
+}
+
 int
 main(void)
 {
@@ -194,6 +235,8 @@ main(void)
              && strstr(failure.message, RULE_TROUBLE_FAILURE) != NULL,
              "%s: failure '%s' has '%s'", c->name, failure.message,
              RULE_TROUBLE_FAILURE);
+    references_free(&references);
+    decision_free(&decision);
     notice_free(&notice);
     input_free(&input);
     sent_store_close(&store);
@@ -221,6 +264,8 @@ main(void)
     TAP_STR(verdict_name(decision.verdict), "unknown", "a cap hit is never backscatter");
     TAP_OK(strstr(decision.reason, "mime-parts") != NULL, "the cap is named: %s",
            decision.reason);
+    references_free(&references);
+    decision_free(&decision);
     notice_free(&notice);
     input_free(&input);
     rules_free(&rules);
@@ -234,5 +279,6 @@ main(void)
   snprintf(lock, sizeof lock, "%s.lock", paths[1]);
   unlink(lock);
   rmdir(store_dir);
+  test_trace();
   return tap_done();
 }

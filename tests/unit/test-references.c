@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-references.c: what is extracted from notices, by source. */
+#include <stdlib.h>
 #include <string.h>
 #include "classify.h"
 #include "copymark-cases.h"
@@ -168,6 +169,202 @@ test_copymarks(struct references *references)
           "a part's Content-Type: text/plain before the recipients does not end them");
   notice_free(&notice);
   input_free(&input);
+}
+
+/* Caps: a message with more entries than a list's cap keeps the cap's
+ * worth, in order, and counts it in caps_hit; at the cap, nothing is
+ * counted. The lists grow as entries come (references.h): every entry is
+ * checked, across each growth. */
+enum cap_list { LIST_ENVELOPE_IDS, LIST_RECIPIENTS, LIST_RECEIVED };
+
+static void
+cap_line(enum cap_list list, size_t i, char *out, size_t size)
+{
+  switch (list) {
+  case LIST_ENVELOPE_IDS:
+    snprintf(out, size, "Original-Envelope-Id: <env%zu@x.example>\n\n", i);
+    break;
+  case LIST_RECIPIENTS:
+    snprintf(out, size, "Final-Recipient: rfc822; r%zu@x.example\n\n", i);
+    break;
+  case LIST_RECEIVED:
+    snprintf(out, size, "Received: from h%zu.example by relay%zu.example\n", i, i);
+    break;
+  }
+}
+
+static void
+test_caps(void)
+{
+  static const struct {
+    const char *name;
+    enum cap_list list;
+    size_t lines;
+    size_t want;                  /* entries kept */
+    unsigned caps;                /* caps_hit */
+  } cases[] = {
+    { "Original-Envelope-Ids at the cap", LIST_ENVELOPE_IDS, CAP_REFERENCED_IDS,
+      CAP_REFERENCED_IDS, 0 },
+    { "Original-Envelope-Ids past the cap", LIST_ENVELOPE_IDS, CAP_REFERENCED_IDS + 1,
+      CAP_REFERENCED_IDS, CAP_HIT_IDS },
+    { "a few Original-Envelope-Ids", LIST_ENVELOPE_IDS, 5, 5, 0 },
+    { "failed recipients at the cap", LIST_RECIPIENTS, CAP_RECIPIENTS, CAP_RECIPIENTS, 0 },
+    { "failed recipients past the cap", LIST_RECIPIENTS, CAP_RECIPIENTS + 1,
+      CAP_RECIPIENTS, CAP_HIT_RECIPIENTS },
+    { "Received hosts at the cap", LIST_RECEIVED, CAP_RECEIVED_HOSTS / 2,
+      CAP_RECEIVED_HOSTS, 0 },
+    { "Received hosts past the cap", LIST_RECEIVED, CAP_RECEIVED_HOSTS / 2 + 1,
+      CAP_RECEIVED_HOSTS, CAP_HIT_RECEIVED },
+  };
+  static struct references references;
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    size_t size = 4096 + cases[c].lines * 80, used = 0;
+    char *message = malloc(size), line[128];
+    int headers = cases[c].list == LIST_RECEIVED;
+    used += (size_t) snprintf(message + used, size - used,
+                              "Return-Path: <>\nFrom: MAILER-DAEMON@x.example\n"
+                              "Content-Type: multipart/report; report-type=delivery-status;"
+                              " boundary=B\n\n--B\nContent-Type: %s\n\n",
+                              headers ? "text/rfc822-headers" : "message/delivery-status");
+    for (size_t i = 0; i < cases[c].lines; i++) {
+      cap_line(cases[c].list, i, line, sizeof line);
+      used += (size_t) snprintf(message + used, size - used, "%s", line);
+    }
+    snprintf(message + used, size - used, "\n--B--\n");
+    extract(message, &references, 1);
+    free(message);
+    size_t count = cases[c].list == LIST_ENVELOPE_IDS ? references.id_count
+                   : cases[c].list == LIST_RECIPIENTS ? references.recipient_count
+                   : references.received_count;
+    TAP_INT(count, cases[c].want, "%s: %zu kept", cases[c].name, cases[c].want);
+    TAP_INT(references.caps_hit, cases[c].caps, "%s: caps_hit", cases[c].name);
+    size_t wrong = 0;
+    for (size_t i = 0; i < count; i++) {
+      char want[64];
+      const char *got;
+      if (cases[c].list == LIST_ENVELOPE_IDS) {
+        snprintf(want, sizeof want, "env%zu@x.example", i);
+        got = references.ids[i].msgid;
+      } else if (cases[c].list == LIST_RECIPIENTS) {
+        snprintf(want, sizeof want, "r%zu@x.example", i);
+        got = references.recipients[i];
+      } else {
+        snprintf(want, sizeof want, i % 2 ? "relay%zu.example" : "h%zu.example", i / 2);
+        got = references.received_hosts[i];
+      }
+      wrong += strcmp(got, want) != 0;
+    }
+    TAP_INT(wrong, 0, "%s: every entry kept as found, in order", cases[c].name);
+  }
+
+  /* One over-long Message-ID is counted, not kept; an over-long Received
+   * word is no host name, skipped and not counted (as ever). */
+  size_t size = CAP_ID_BYTES + 1024;
+  char *message = malloc(size), *p = message;
+  p += sprintf(p, "Return-Path: <>\nFrom: MAILER-DAEMON@x.example\nContent-Type: "
+               "multipart/report; report-type=delivery-status; boundary=B\n\n--B\n"
+               "Content-Type: message/delivery-status\n\nOriginal-Envelope-Id: <");
+  memset(p, 'l', CAP_ID_BYTES);
+  p += CAP_ID_BYTES;
+  p += sprintf(p, "@x.example>\n\n--B\nContent-Type: text/rfc822-headers\n\nReceived: from ");
+  memset(p, 'h', CAP_HOST_BYTES + 1);
+  p += CAP_HOST_BYTES + 1;
+  sprintf(p, " by relay.example\n\n--B--\n");
+  extract(message, &references, 1);
+  free(message);
+  TAP_INT(references.id_count, 0, "an over-long Message-ID is not kept");
+  TAP_INT(references.caps_hit, CAP_HIT_ID_BYTES, "an over-long Message-ID is counted");
+  TAP_INT(references.received_count, 1, "an over-long Received host is skipped");
+  TAP_STR(references.received_count ? references.received_hosts[0] : "", "relay.example",
+          "the Received host beside it kept");
+
+  references_free(&references);
+  TAP_OK(references.id_count == 0 && references.recipient_count == 0
+         && references.received_count == 0 && !references.ids && !references.text
+         && references.original_from[0] == '\0', "references_free: empty again");
+}
+
+/* The last resort (references_want_raw_body, references_add_raw_body):
+ * header blocks quoted anywhere in the raw body, added to what the
+ * extraction found, only for a notice in which nothing named an ID. */
+static void
+test_raw_body(void)
+{
+  static const char octet_part[] =
+    "Content-Type: multipart/mixed; boundary=B\n\n--B\n"
+    "Content-Type: application/octet-stream\n\nSorry.\n\n";
+  static const struct {
+    const char *name;
+    const char *header;
+    const char *quoted;           /* in the part of no known type */
+    int want;                     /* references_want_raw_body */
+    const char *first_id;         /* afterwards, "" for none */
+    enum reference_source source;
+    size_t ids, against, recipients;
+    const char *original_from;
+  } cases[] = {
+    { "a bounce quoting its original in a part of no known type",
+      "Return-Path: <>\nFrom: MAILER-DAEMON@x.example\nSubject: failure notice\n"
+      "X-Failed-Recipients: lost@far.example\n",
+      "From: me@ours.example\nMessage-ID: <raw@ours.example>\nSubject: hi\n",
+      1, "raw@ours.example", SOURCE_QUOTED_TEXT, 1, 1, 1, "me@ours.example" },
+    { "the original quoted after a bounce it carries comes first",
+      "Return-Path: <>\nFrom: MAILER-DAEMON@x.example\nSubject: failure notice\n",
+      "Return-Path: <>\nFrom: MAILER-DAEMON@inner.example\nSubject: Returned mail\n"
+      "Message-ID: <inner@inner.example>\n\nthen\n\n"
+      "From: me@ours.example\nMessage-ID: <ours2@ours.example>\n",
+      1, "ours2@ours.example", SOURCE_QUOTED_TEXT, 2, 2, 0, "me@ours.example" },
+    { "a bounce whose In-Reply-To names an ID: not wanted",
+      "Return-Path: <>\nFrom: MAILER-DAEMON@x.example\nSubject: failure notice\n"
+      "In-Reply-To: <thread@x.example>\n",
+      "From: me@ours.example\nMessage-ID: <raw@ours.example>\n",
+      0, "thread@x.example", SOURCE_IN_REPLY_TO, 1, 0, 0, "" },
+    { "ordinary mail: never",
+      "From: a@b.example\nSubject: photos\n",
+      "From: me@ours.example\nMessage-ID: <raw@ours.example>\n",
+      0, "", SOURCE_QUOTED_TEXT, 0, 0, 0, "" },
+    { "a bounce with nothing quoted anywhere",
+      "Return-Path: <>\nFrom: MAILER-DAEMON@x.example\nSubject: failure notice\n",
+      "no headers here\n", 1, "", SOURCE_QUOTED_TEXT, 0, 0, 0, "" },
+  };
+  static struct references references;
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    char message[2048];
+    struct input input;
+    struct notice notice;
+    struct failure failure;
+    struct classification classification;
+    snprintf(message, sizeof message, "%s%s%s\n--B--\n", cases[c].header, octet_part,
+             cases[c].quoted);
+    input_from_buffer(message, strlen(message), &input, &failure);
+    fixture_notice_parse(&input, &notice, &failure);
+    fixture_classify(&notice, NULL, NULL, &classification);
+    references_extract(&notice, &classification, &references);
+    int want = references_want_raw_body(&classification, &references);
+    TAP_INT(want, cases[c].want, "%s: raw body wanted", cases[c].name);
+    references_add_raw_body(&notice, &classification, &references);
+    TAP_INT(references.id_count, cases[c].want ? 0 : cases[c].ids,
+            "%s: nothing added before the raw body is loaded", cases[c].name);
+    if (want && notice_load_raw_body(&input, &notice, &failure) == 0)
+      references_add_raw_body(&notice, &classification, &references);
+    TAP_STR(references.id_count ? references.ids[0].msgid : "", cases[c].first_id,
+            "%s: first ID", cases[c].name);
+    if (cases[c].first_id[0])
+      TAP_STR(references.id_count ? reference_source_name(references.ids[0].source) : "",
+              reference_source_name(cases[c].source), "%s: source", cases[c].name);
+    size_t against = 0;
+    for (size_t r = 0; r < references.id_count; r++)
+      against += references.ids[r].against != 0;
+    TAP_INT(references.id_count, cases[c].ids, "%s: IDs", cases[c].name);
+    TAP_INT(against, cases[c].against, "%s: IDs against", cases[c].name);
+    TAP_INT(references.recipient_count, cases[c].recipients,
+            "%s: the extraction's recipients kept", cases[c].name);
+    TAP_STR(references.original_from, cases[c].original_from, "%s: original From",
+            cases[c].name);
+    notice_free(&notice);
+    input_free(&input);
+  }
+  references_free(&references);
 }
 
 int
@@ -346,5 +543,8 @@ main(void)
   TAP_STR(references.recipient_count ? references.recipients[0] : "", "lost@far.example",
           "the NDR text's recipient");
   test_copymarks(&references);
+  references_free(&references);
+  test_caps();
+  test_raw_body();
   return tap_done();
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "caps.h"
+#include "decision.h"
 #include "report.h"
 #include "../tap.h"
 
@@ -371,12 +372,9 @@ test_explain(void)
                                 CAP_HIT_IDS, 1 };
   struct decision decision;
   make_decision(&decision, &spec);
-  snprintf(decision.trace[0].text, sizeof decision.trace[0].text,
-           "kind dsn: multipart/report");
-  snprintf(decision.trace[1].text, sizeof decision.trace[1].text,
-           "id <o@x.example> not in store\x1b]0;evil\x07");
-  decision.trace[1].decisive = 1;
-  decision.trace_count = 2;
+  decision_note(&decision, 0, "kind dsn: multipart/report");
+  decision_note(&decision, 0, "id <o@x.example> not in store\x1b]0;evil\x07");
+  decision.trace[1].decisive = 1;     /* the reason stays the spec's */
 
   FILE *out;
   size_t size;
@@ -399,6 +397,7 @@ test_explain(void)
   TAP_OK(text && !strchr(text, '\x1b') && !strchr(text, '\x07'),
          "explain: control characters made inert");
   free(text);
+  decision_free(&decision);
 }
 
 int
