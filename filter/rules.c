@@ -13,7 +13,9 @@
  * (iniparser_load(const char *) is its only loader): letting it reopen the
  * file by path, or through /proc/self/fd/N, would be a second open and a
  * second parse of what may by then be different bytes, without line
- * numbers; its dictionary (dictionary_set, iniparser_getstring) is public.
+ * numbers; its dictionary (dictionary_set, dictionary_get, the entries'
+ * slots) is public. dictionary_set() still searches every slot for the key
+ * it adds, so loading costs grow with the square of the number of keys.
  * The values are then validated ourselves, because iniparser alone is too
  * forgiving for a file that decides where mail goes: it lower-cases names
  * (so [Rule X] merges with [rule x]), lets a repeated key win silently,
@@ -134,6 +136,7 @@ static const struct {
 struct seen_key {
   const char *name;         /* from the key table: known keys only */
   unsigned line;
+  int slot;                 /* its entry in the dictionary, or -1 (ini_slot) */
 };
 
 struct seen_section {
@@ -141,6 +144,7 @@ struct seen_section {
   char *ini_name;           /* lower case, exactly as iniparser stores it */
   char *written;            /* as written between the brackets, trimmed */
   const char *rule_name;    /* inside `written`, for [rule NAME] */
+  unsigned name_hash;       /* equal for sections that are the same */
   unsigned line;
   struct seen_key keys[MAX_KEYS_PER_SECTION];
   size_t key_count;
@@ -330,6 +334,21 @@ rule_name_ok(const char *name)
   return 1;
 }
 
+/* Sections that are the same section (prepass_section) hash alike: its
+ * type, and for a rule its name without regard to case. Comparing hashes
+ * first keeps a file of many rules from costing a string comparison per
+ * pair. */
+static unsigned
+section_name_hash(size_t table_index, const char *rule_name)
+{
+  unsigned hash = 2166136261u ^ (unsigned) table_index;
+  for (const char *p = rule_name; p && *p; p++) {
+    unsigned char c = (unsigned char) *p;
+    hash = (hash ^ (c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c)) * 16777619u;
+  }
+  return hash;
+}
+
 static int
 prepass_section(struct prepass *seen, const char *file, unsigned line,
                 const char *inner, size_t inner_length, struct failure *failure)
@@ -377,8 +396,12 @@ prepass_section(struct prepass *seen, const char *file, unsigned line,
   }
   lower_ascii(ini_name);
 
+  unsigned name_hash = section_name_hash(index, section_table[index].type
+                                                == SECTION_RULE ? rest : NULL);
   for (size_t i = 0; i < seen->count; i++) {
     const struct seen_section *other = &seen->sections[i];
+    if (other->name_hash != name_hash)
+      continue;
     int same = strcmp(other->ini_name, ini_name) == 0;
     if (!same && other->rule_name && section_table[index].type == SECTION_RULE)
       same = strcasecmp(other->rule_name, rest) == 0;
@@ -407,6 +430,7 @@ prepass_section(struct prepass *seen, const char *file, unsigned line,
   section->ini_name = ini_name;
   section->written = written;
   section->rule_name = section_table[index].type == SECTION_RULE ? rest : NULL;
+  section->name_hash = name_hash;
   section->line = line;
   if (section->rule_name)
     seen->rule_count++;
@@ -468,6 +492,21 @@ prepass_value(const char *value, size_t length, const char **problem)
     return -1;
   }
   return 0;
+}
+
+/* `slot` if the dictionary's entry there is `name`, else -1. A key's value
+ * is read back from the slot dictionary_set() put it in (a dictionary that
+ * is only added to fills its slots in order: iniparser 4.1's
+ * dictionary_set), because dictionary_get() searches every slot, which
+ * made loading a file of many rules quadratic; checked here and again when
+ * read, and looked up by name when it is not so. */
+static int
+ini_slot(const dictionary *ini, int slot, const char *name)
+{
+  if (slot >= 0 && slot < ini->size && ini->key[slot]
+      && strcmp(ini->key[slot], name) == 0)
+    return slot;
+  return -1;
 }
 
 /* "section:key", the name iniparser gives a key, into `out` (cut to fit,
@@ -544,16 +583,17 @@ prepass_key(struct prepass *seen, const char *file, unsigned line,
                     &problem) < 0)
     return config_error(failure, file, line, section->written, keys[k],
                         "%s", problem);
-  /* Known keys are unique, so a section never holds more than its table. */
-  section->keys[section->key_count].name = keys[k];
-  section->keys[section->key_count].line = line;
-  section->key_count++;
-
   char entry[RULE_LINE_MAX + 32], value[RULE_LINE_MAX + 1];
+  int slot = seen->ini->n;   /* where a new entry goes (ini_slot) */
   ini_entry_name(entry, sizeof entry, section->ini_name, keys[k]);
   ini_value(equals + 1, length - (size_t) (equals + 1 - text), value);
   if (dictionary_set(seen->ini, entry, value) != 0)
     return failure_set(failure, FAILURE_MEMORY, "%s: out of memory", file);
+  /* Known keys are unique, so a section never holds more than its table. */
+  section->keys[section->key_count].name = keys[k];
+  section->keys[section->key_count].line = line;
+  section->keys[section->key_count].slot = ini_slot(seen->ini, slot, entry);
+  section->key_count++;
   return 0;
 }
 
@@ -1298,9 +1338,10 @@ apply_section(struct rules *fresh, dictionary *ini,
                            section->keys[i].name, NULL };
     int result = 0;
     ini_entry_name(lookup, sizeof lookup, section->ini_name, at.key);
+    int slot = ini_slot(ini, section->keys[i].slot, lookup);
     /* As iniparser_getstring() reads it, without its lower-casing copy:
      * the name is lower case already. */
-    at.text = dictionary_get(ini, lookup, NULL);
+    at.text = slot >= 0 ? ini->val[slot] : dictionary_get(ini, lookup, NULL);
     if (!at.text)
       return value_error(failure, &at, "internal: the value was not kept");
     if (!*at.text && type != SECTION_IDENTITY)
