@@ -67,7 +67,8 @@ check_read(const struct check_config *config, int fd, struct check_state *state)
     failure_set(&failure, FAILURE_MEMORY, "out of memory");
     hand_on(config, &failure);    /* still read: --tag passes it through */
   }
-  if (input_read_kept(fd, -1, &state->input, NULL,
+  if (input_read_kept(fd, -1, &state->input,
+                      config->context->tmpdir, NULL,
                       config->keep_whole ? NULL : keep_body, &reading, &failure) < 0) {
     hand_on(config, &failure);
     return -1;

@@ -1,92 +1,321 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* input.c: spooling the caller's bytes exactly (struct input), for --tag,
  * --passthrough, --deliver and --sendmail, and handing them back out
- * (input_copy_out) so that no other module touches the spool's stream.
- * Limits: CAP_MEMORY_BYTES held in memory, the rest in an unlinked
- * temporary file (Mailutils' temp stream); the body past what the caller
- * keeps is counted and dropped.
+ * (input_copy_out, byte sources) so that no other module touches the
+ * spool's storage.
+ * Limits: CAP_MEMORY_BYTES held in memory, in a buffer that grows with
+ * the message (each page touched costs a fault, a large part of a short
+ * run); the rest in an unlinked temporary file; the body past what the
+ * caller keeps is counted and dropped. read() goes straight into the
+ * spool's memory, so the bytes kept are copied by the kernel only.
  */
 #include <config.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <mailutils/mailutils.h>
 #include "caps.h"
 #include "header.h"
 #include "input.h"
 #include "util.h"
 
-enum { READ_CHUNK = 65536 };
+enum {
+  READ_CHUNK = 65536,           /* reads past memory, copies out */
+  SPOOL_FIRST_BLOCK = 8192,     /* the spool's first allocation */
+};
 
+/* The line-end style is read from the first kilobyte. */
+#define SNIFF_BYTES 1024
+
+/* ------------------------------------------------------------ the spool */
+
+void
+spool_init(struct spool *spool, size_t memory_cap, const char *tmpdir)
+{
+  memset(spool, 0, sizeof *spool);
+  spool->fd = -1;
+  spool->memory_cap = memory_cap;
+  spool->tmpdir = tmpdir && tmpdir[0] ? tmpdir : "/tmp";
+}
+
+/* Grow memory to hold at least `need` bytes (doubling from
+ * SPOOL_FIRST_BLOCK, at most the cap unless spilling failed). 0 or -1. */
 static int
-input_create(struct input *input, struct failure *failure)
+spool_grow(struct spool *spool, size_t need)
+{
+  size_t grow = spool->memory_allocated ? spool->memory_allocated : SPOOL_FIRST_BLOCK;
+  while (grow < need && grow <= SIZE_MAX / 2)
+    grow *= 2;
+  if (grow < need)
+    grow = need;
+  if (!spool->spill_failed && grow > spool->memory_cap)
+    grow = spool->memory_cap;
+  char *bigger = realloc(spool->memory, grow);
+  if (!bigger)
+    return -1;
+  spool->memory = bigger;
+  spool->memory_allocated = grow;
+  return 0;
+}
+
+/* An unlinked file of our own in tmpdir: O_TMPFILE where the file system
+ * has it, else a random name unlinked at once. The descriptor, or -1
+ * with errno set. */
+static int
+spool_open_file(const char *tmpdir)
+{
+#ifdef O_TMPFILE
+  int fd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+    return fd;
+#endif
+  char path[PATH_MAX];
+  if (snprintf(path, sizeof path, "%s/backscatter-filter.XXXXXX", tmpdir)
+      >= (int) sizeof path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  int made = mkostemp(path, O_CLOEXEC);      /* mode 0600 */
+  if (made >= 0)
+    unlink(path);
+  return made;
+}
+
+int
+spool_write(struct spool *spool, const char *data, size_t length,
+            struct failure *failure)
+{
+  if (length == 0)
+    return 0;
+  if (spool->fd < 0) {
+    /* Below the cap memory_length stays, unless spilling failed. */
+    size_t fits = spool->spill_failed || length <= spool->memory_cap - spool->memory_length
+                  ? length : spool->memory_cap - spool->memory_length;
+    if (fits > 0) {
+      if (spool->memory_length + fits > spool->memory_allocated
+          && spool_grow(spool, spool->memory_length + fits) < 0)
+        return failure_set(failure, FAILURE_MEMORY, "out of memory storing the message");
+      memcpy(spool->memory + spool->memory_length, data, fits);
+      spool->memory_length += fits;
+      spool->length += fits;
+      data += fits;
+      length -= fits;
+    }
+    if (length == 0)
+      return 0;
+    spool->fd = spool_open_file(spool->tmpdir);
+    if (spool->fd < 0) {
+      spool->spill_failed = 1;       /* as Mailutils' temp stream: memory only */
+      return spool_write(spool, data, length, failure);
+    }
+  }
+  if (write_all(spool->fd, data, length) < 0)
+    return failure_set(failure, FAILURE_IO, "cannot store the message: %s",
+                       strerror(errno));
+  spool->length += length;
+  return 0;
+}
+
+char *
+spool_tail(struct spool *spool, size_t *room)
+{
+  if (spool->fd >= 0 || spool->spill_failed)
+    return NULL;
+  if (spool->memory_length == spool->memory_allocated
+      && (spool->memory_length >= spool->memory_cap
+          || spool_grow(spool, spool->memory_length + 1) < 0))
+    return NULL;
+  *room = spool->memory_allocated - spool->memory_length;
+  return spool->memory + spool->memory_length;
+}
+
+void
+spool_commit(struct spool *spool, size_t length)
+{
+  spool->memory_length += length;
+  spool->length += length;
+}
+
+int
+spool_read_at(struct spool *spool, unsigned long long offset, char *buffer,
+              size_t size, size_t *got)
+{
+  *got = 0;
+  if (offset >= spool->length)
+    return 0;
+  if (size > spool->length - offset)
+    size = (size_t) (spool->length - offset);
+  if (offset < spool->memory_length) {
+    size_t take = spool->memory_length - (size_t) offset;
+    if (take > size)
+      take = size;
+    memcpy(buffer, spool->memory + offset, take);
+    *got = take;
+    offset += take;
+  }
+  while (*got < size) {
+    ssize_t n = pread(spool->fd, buffer + *got, size - *got,
+                      (off_t) (offset - spool->memory_length));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return n < 0 ? errno : EIO;    /* shorter than written: truncated */
+    *got += (size_t) n;
+    offset += (unsigned long long) n;
+  }
+  if (offset > spool->furthest_read)
+    spool->furthest_read = offset;
+  return 0;
+}
+
+const char *
+spool_memory(const struct spool *spool, size_t *length)
+{
+  *length = spool->memory_length;
+  return spool->memory ? spool->memory : "";
+}
+
+void
+spool_free(struct spool *spool)
+{
+  free(spool->memory);
+  if (spool->fd >= 0)
+    close(spool->fd);
+  spool_init(spool, spool->memory_cap, NULL);
+}
+
+/* ---------------------------------------------------------- byte sources */
+
+void
+byte_source_spool(struct byte_source *source, struct spool *spool,
+                  unsigned long long offset)
+{
+  source->spool = spool;
+  source->data = NULL;
+  source->length = spool->length;
+  source->offset = offset;
+}
+
+void
+byte_source_memory(struct byte_source *source, const char *data, size_t length)
+{
+  source->spool = NULL;
+  source->data = data;
+  source->length = length;
+  source->offset = 0;
+}
+
+int
+byte_source_read(struct byte_source *source, char *buffer, size_t size, size_t *got)
+{
+  *got = 0;
+  if (source->offset >= source->length)
+    return 0;
+  if (size > source->length - source->offset)
+    size = (size_t) (source->length - source->offset);
+  int rc = 0;
+  if (source->spool) {
+    rc = spool_read_at(source->spool, source->offset, buffer, size, got);
+  } else {
+    memcpy(buffer, source->data + source->offset, size);
+    *got = size;
+  }
+  source->offset += *got;
+  return rc;
+}
+
+const char *
+byte_source_contiguous(const struct byte_source *source, size_t *length)
+{
+  unsigned long long left = source->offset < source->length
+                            ? source->length - source->offset : 0;
+  if (!source->spool) {
+    *length = (size_t) left;
+    return source->data + (left ? source->offset : 0);
+  }
+  if (source->spool->fd >= 0 && source->length > source->spool->memory_length)
+    return NULL;
+  size_t held;
+  const char *memory = spool_memory(source->spool, &held);
+  if (source->offset + left > held)
+    return NULL;
+  *length = (size_t) left;
+  if (source->offset + left > source->spool->furthest_read)
+    source->spool->furthest_read = source->offset + left;
+  return memory + (left ? source->offset : 0);
+}
+
+/* ------------------------------------------------------------ the input */
+
+static void
+input_init(struct input *input, const char *tmpdir)
 {
   memset(input, 0, sizeof *input);
-  int rc = mu_temp_stream_create(&input->raw, CAP_MEMORY_BYTES);
-  if (rc)
-    return failure_set(failure, FAILURE_IO, "cannot create temporary stream: %s",
-                       mu_strerror(rc));
-  return 0;
+  spool_init(&input->spool, CAP_MEMORY_BYTES, tmpdir);
 }
 
 /* Note the line-end style and an mbox "From " line from the first bytes. */
 static void
-input_sniff(struct input *input, const char *data, size_t length)
+input_sniff(struct input *input)
 {
+  size_t length;
+  const char *data = spool_memory(&input->spool, &length);
+  if (length > SNIFF_BYTES)
+    length = SNIFF_BYTES;
   const char *newline = memchr(data, '\n', length);
   input->crlf = newline && newline > data && newline[-1] == '\r';
   input->cr_only = !newline && memchr(data, '\r', length) != NULL;
   input->has_from_line = length >= 5 && memcmp(data, "From ", 5) == 0;
 }
 
+/* Keep `length` bytes of `data`, which lie at the spool's tail already
+ * when `in_place`. */
 static int
-input_finish(struct input *input, struct failure *failure)
+input_keep(struct input *input, const char *data, size_t length, int in_place,
+           struct failure *failure)
 {
-  int rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL);
-  if (rc)
-    return failure_set(failure, FAILURE_IO, "cannot rewind input: %s",
-                       mu_strerror(rc));
-  return 0;
-}
-
-static int
-input_store(struct input *input, const char *data, size_t length,
-            struct failure *failure)
-{
-  int rc = mu_stream_write(input->raw, data, length, NULL);
-  if (rc)
-    return failure_set(failure, FAILURE_IO, "cannot store the message: %s",
-                       mu_strerror(rc));
-  return 0;
+  if (in_place) {
+    spool_commit(&input->spool, length);
+    return 0;
+  }
+  return spool_write(&input->spool, data, length, failure);
 }
 
 int
-input_read_kept(int fd, int echo_fd, struct input *input, int *echo_failed,
-                input_keep_fn keep_body, void *cookie, struct failure *failure)
+input_read_kept(int fd, int echo_fd, struct input *input, const char *tmpdir,
+                int *echo_failed, input_keep_fn keep_body, void *cookie,
+                struct failure *failure)
 {
-  char *buffer = malloc(READ_CHUNK);
-  char head[1024];
-  size_t head_length = 0;
+  char *scratch = NULL;             /* for bytes not kept in memory */
   struct header_scan scan;
   int decided = keep_body == NULL;
-  unsigned long long stored = 0, keep_limit = ULLONG_MAX;
+  unsigned long long keep_limit = ULLONG_MAX;
 
   /* The header ends at its empty line, or is cut at the cap (with room
    * for an mbox "From " line before it). */
   header_scan_start(&scan, CAP_HEADER_BLOCK_BYTES + CAP_LINE_BYTES);
   if (echo_failed)
     *echo_failed = 0;
-  if (!buffer)
-    return failure_set(failure, FAILURE_MEMORY, "out of memory reading input");
-  if (input_create(input, failure) < 0) {
-    free(buffer);
-    return -1;
-  }
+  input_init(input, tmpdir);
   for (;;) {
-    ssize_t n = read(fd, buffer, READ_CHUNK);
+    size_t room = 0;
+    char *into = input->spool.length < keep_limit ? spool_tail(&input->spool, &room)
+                                                  : NULL;
+    int in_place = into != NULL;
+    if (!in_place) {
+      if (!scratch && !(scratch = malloc(READ_CHUNK))) {
+        failure_set(failure, FAILURE_MEMORY, "out of memory reading input");
+        goto fail;
+      }
+      into = scratch;
+      room = READ_CHUNK;
+    }
+    ssize_t n = read(fd, into, room);
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -100,163 +329,97 @@ input_read_kept(int fd, int echo_fd, struct input *input, int *echo_failed,
     if (n == 0)
       break;
     if (echo_fd >= 0 && !(echo_failed && *echo_failed)
-        && write_all(echo_fd, buffer, (size_t) n) < 0 && echo_failed)
+        && write_all(echo_fd, into, (size_t) n) < 0 && echo_failed)
       *echo_failed = errno ? errno : EIO;
-    if (head_length < sizeof head) {
-      size_t take = sizeof head - head_length < (size_t) n
-                    ? sizeof head - head_length : (size_t) n;
-      memcpy(head + head_length, buffer, take);
-      head_length += take;
-    }
     size_t offset = 0;
     if (!decided) {
-      long header_part = header_scan_feed(&scan, buffer, (size_t) n);
+      long header_part = header_scan_feed(&scan, into, (size_t) n);
       if (header_part < 0) {
-        if (input_store(input, buffer, (size_t) n, failure) < 0)
+        if (input_keep(input, into, (size_t) n, in_place, failure) < 0)
           goto fail;
-        stored += (unsigned long long) n;
         input->size += (unsigned long long) n;
         continue;
       }
       /* The header is all here: ask what of the body is worth keeping. */
       offset = (size_t) header_part;
-      if (input_store(input, buffer, offset, failure) < 0)
+      if (input_keep(input, into, offset, in_place, failure) < 0)
         goto fail;
-      stored += offset;
       input->size += offset;
-      input_sniff(input, head, head_length);
-      if (input_finish(input, failure) < 0)
-        goto fail;
+      input_sniff(input);
       size_t body = keep_body(cookie, input);
+      unsigned long long stored = input->spool.length;
       keep_limit = body > ULLONG_MAX - stored ? ULLONG_MAX : stored + body;
-      int rc = mu_stream_seek(input->raw, 0, MU_SEEK_END, NULL);
-      if (rc) {
-        failure_set(failure, FAILURE_IO, "cannot store the message: %s",
-                    mu_strerror(rc));
-        goto fail;
-      }
       decided = 1;
     }
     size_t rest = (size_t) n - offset, take = rest;
-    if (stored + take > keep_limit)
-      take = (size_t) (keep_limit - stored);
-    if (take > 0 && input_store(input, buffer + offset, take, failure) < 0)
+    if (input->spool.length + take > keep_limit)
+      take = (size_t) (keep_limit - input->spool.length);
+    if (take > 0 && input_keep(input, into + offset, take, in_place, failure) < 0)
       goto fail;
     if (take < rest)
       input->partial = 1;        /* read to the end, but not kept */
-    stored += take;
     input->size += rest;
   }
-  free(buffer);
-  input_sniff(input, head, head_length);
-  return input_finish(input, failure);
+  free(scratch);
+  input_sniff(input);
+  return 0;
 fail:
-  free(buffer);
+  free(scratch);
   input_free(input);
   return -1;
 }
+
 int
 input_from_buffer(const char *data, size_t length, struct input *input,
                   struct failure *failure)
 {
-  if (input_create(input, failure) < 0)
-    return -1;
-  int rc = mu_stream_write(input->raw, data, length, NULL);
-  if (rc) {
+  input_init(input, NULL);
+  if (spool_write(&input->spool, data, length, failure) < 0) {
     input_free(input);
-    return failure_set(failure, FAILURE_IO, "cannot store the message: %s",
-                       mu_strerror(rc));
+    return -1;
   }
   input->size = length;
-  input_sniff(input, data, length < 1024 ? length : 1024);
-  return input_finish(input, failure);
+  input_sniff(input);
+  return 0;
 }
 
 void
 input_free(struct input *input)
 {
-  if (input->raw)
-    mu_stream_destroy(&input->raw);
+  spool_free(&input->spool);
   memset(input, 0, sizeof *input);
+  input->spool.fd = -1;
 }
-
-
-/* The normalised stream to parse: the raw copy itself when it is already
- * LF-only without a "From " line, else a copy through the CRLF decoder. */
-int
-input_normalised_stream(struct input *input, mu_stream_t *out,
-                        struct failure *failure)
-{
-  int rc;
-  mu_stream_t source = input->raw, copy;
-
-  if (!input->crlf && !input->has_from_line) {
-    mu_stream_ref(input->raw);
-    *out = input->raw;
-    return 0;
-  }
-  if ((rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL)) != 0)
-    return failure_set(failure, FAILURE_IO, "cannot rewind input: %s",
-                       mu_strerror(rc));
-  if (input->has_from_line) {
-    char skip[CAP_LINE_BYTES];
-    size_t n = 0;
-    /* The "From " line is bounded like any line; a longer one is junk. */
-    rc = mu_stream_readline(input->raw, skip, sizeof skip, &n);
-    if (rc)
-      return failure_set(failure, FAILURE_INPUT, "cannot read the first line");
-  }
-  if (input->crlf) {
-    rc = mu_filter_create(&source, input->raw, "CRLF", MU_FILTER_DECODE,
-                          MU_STREAM_READ);
-    if (rc)
-      return failure_set(failure, FAILURE_IO, "cannot create CRLF filter: %s",
-                         mu_strerror(rc));
-  } else {
-    mu_stream_ref(source);
-  }
-  rc = mu_temp_stream_create(&copy, CAP_MEMORY_BYTES);
-  if (rc == 0)
-    rc = mu_stream_copy(copy, source, 0, NULL);
-  mu_stream_unref(source);
-  if (rc == 0)
-    rc = mu_stream_seek(copy, 0, MU_SEEK_SET, NULL);
-  if (rc) {
-    if (copy)
-      mu_stream_destroy(&copy);
-    return failure_set(failure, FAILURE_IO, "cannot normalise the message: %s",
-                       mu_strerror(rc));
-  }
-  *out = copy;
-  return 0;
-}
-
 
 int
 input_copy_out(struct input *input, input_chunk_fn chunk, void *cookie,
                struct failure *failure)
 {
-  char *buffer = malloc(READ_CHUNK);
-  int result = 0;
+  struct spool *spool = &input->spool;
+  size_t held;
+  const char *memory = spool_memory(spool, &held);
+  char *buffer = NULL;
+  unsigned long long offset = 0;
 
-  if (!buffer)
-    return failure_set(failure, FAILURE_MEMORY, "out of memory copying the message");
-  int rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL);
-  if (rc) {
-    free(buffer);
-    return failure_set(failure, FAILURE_IO, "cannot rewind the message: %s",
-                       mu_strerror(rc));
+  /* The part in memory is handed out in place. */
+  for (; offset < held; offset += READ_CHUNK) {
+    size_t piece = held - offset < READ_CHUNK ? held - (size_t) offset : READ_CHUNK;
+    if (chunk(cookie, memory + offset, piece) < 0)
+      return -1;
   }
-  for (;;) {
+  offset = held;
+  if (offset < spool->length && !(buffer = malloc(READ_CHUNK)))
+    return failure_set(failure, FAILURE_MEMORY, "out of memory copying the message");
+  int result = 0;
+  while (offset < spool->length) {
     size_t n = 0;
-    rc = mu_stream_read(input->raw, buffer, READ_CHUNK, &n);
+    int rc = spool_read_at(spool, offset, buffer, READ_CHUNK, &n);
     if (rc) {
       result = failure_set(failure, FAILURE_IO, "cannot read the message back: %s",
-                           mu_strerror(rc));
+                           strerror(rc));
       break;
     }
-    if (n == 0)
-      break;
+    offset += n;
     if (chunk(cookie, buffer, n) < 0) {
       result = -1;
       break;

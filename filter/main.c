@@ -308,6 +308,7 @@ build_context(struct context *context)
   context->xdg_state_home = getenv("XDG_STATE_HOME");
   context->system_config = SYSCONFDIR "/backscatter-filter/rules.ini";
   context->sender = getenv("SENDER");
+  context->tmpdir = getenv("TMPDIR");
 }
 
 /* Rule file and store path. Trouble is noted, defaults stay in force. */
@@ -796,7 +797,7 @@ command_record(struct run *run)
   }
   /* record reads only the header; the body is kept for --sendmail. */
   if (input_read_kept(STDIN_FILENO, passthrough ? STDOUT_FILENO : -1, &input,
-                      &echo_failed, run->options.sendmail ? NULL : keep_no_body,
+                      run->context.tmpdir, &echo_failed, run->options.sendmail ? NULL : keep_no_body,
                       NULL, &failure) < 0) {
     note_trouble(run, &failure);  /* not all passed through: tempfail */
   } else {

@@ -99,8 +99,8 @@ mime_keep_only(char *data, size_t length)
  * rest may be megabytes nobody reads here). *truncated is set when more
  * was there and the header had not ended. */
 int
-mime_read_bounded_until(mu_stream_t stream, size_t cap, int header_only, char **out,
-                   size_t *length, int *truncated)
+mime_read_bounded_until(struct byte_source *source, size_t cap, int header_only,
+                        char **out, size_t *length, int *truncated)
 {
   size_t allocated = cap < 8192 ? cap + 1 : 8192, used = 0;
   struct header_scan scan;
@@ -115,7 +115,7 @@ mime_read_bounded_until(mu_stream_t stream, size_t cap, int header_only, char **
       if (used >= cap) {
         char probe;
         size_t n = 0;
-        if (mu_stream_read(stream, &probe, 1, &n) == 0 && n > 0)
+        if (byte_source_read(source, &probe, 1, &n) == 0 && n > 0)
           *truncated = 1;
         break;
       }
@@ -129,9 +129,13 @@ mime_read_bounded_until(mu_stream_t stream, size_t cap, int header_only, char **
       allocated = grow;
     }
     size_t n = 0;
-    int rc = mu_stream_read(stream, buffer + used, allocated - 1 - used, &n);
-    if (rc || n == 0)
-      break;                      /* a decoding error ends what we can use */
+    int rc = byte_source_read(source, buffer + used, allocated - 1 - used, &n);
+    if (rc) {
+      free(buffer);
+      return rc;
+    }
+    if (n == 0)
+      break;
     if (header_only && header_scan_feed(&scan, buffer + used, n) >= 0) {
       used += n;
       break;
@@ -145,10 +149,10 @@ mime_read_bounded_until(mu_stream_t stream, size_t cap, int header_only, char **
 }
 
 int
-mime_read_bounded(mu_stream_t stream, size_t cap, char **out, size_t *length,
-             int *truncated)
+mime_read_bounded(struct byte_source *source, size_t cap, char **out, size_t *length,
+                  int *truncated)
 {
-  return mime_read_bounded_until(stream, cap, 0, out, length, truncated);
+  return mime_read_bounded_until(source, cap, 0, out, length, truncated);
 }
 
 static struct notice_part *
@@ -599,21 +603,24 @@ role_of(const char *type, int *known)
 
 /* ----------------------------------------------------- the line reader */
 
-/* Lines of a stream, read READ_CHUNK bytes at a time (Mailutils' own MIME
- * code reads line by line through stacked streams, far dearer a byte:
- * bench/ANALYSIS.md). A CR before the LF is dropped, so CRLF input needs no normalised
- * copy; a stream whose first READ_CHUNK bytes hold a CR and no LF has
- * classic-Mac line ends, and there every CR ends a line (one "\r\r\n" in
- * LF or CRLF mail must not split). A line longer than CAP_LINE_BYTES comes
- * in pieces, none of them "whole", so a piece is never taken for a
- * boundary or an empty line. `offset` counts the LF-normalised bytes
- * delivered. */
+/* Lines of a byte source (the spool, or a decoded original in memory):
+ * read in place when its bytes lie in memory in one piece (a message
+ * that never spilled), else READ_CHUNK bytes at a time (Mailutils' own
+ * MIME code reads line by line through stacked streams, far dearer a
+ * byte: bench/ANALYSIS.md). A CR before the LF is dropped, so CRLF input
+ * needs no normalised copy; a source whose first READ_CHUNK bytes hold a
+ * CR and no LF has classic-Mac line ends, and there every CR ends a line
+ * (one "\r\r\n" in LF or CRLF mail must not split). A line longer than
+ * CAP_LINE_BYTES comes in pieces, none of them "whole", so a piece is
+ * never taken for a boundary or an empty line. `offset` counts the
+ * LF-normalised bytes delivered. */
 struct line_reader {
-  mu_stream_t stream;
-  char *buffer;               /* READ_CHUNK bytes */
+  struct byte_source *source;
+  const char *buffer;         /* the bytes in place, or `owned` */
+  char *owned;                /* READ_CHUNK bytes, when not in place */
   size_t start, end;          /* unread bytes: buffer[start, end) */
   int at_eof;
-  int read_error;             /* Mailutils error code that ended the input */
+  int read_error;             /* errno that ended the input */
   int in_line;                /* the last piece did not end its line */
   int filled;                 /* the first read is done: cr_only is known */
   int cr_only;                /* classic-Mac line ends: CR ends a line */
@@ -624,41 +631,58 @@ struct line_reader {
   int whole;                  /* it is a whole line, not a piece */
 };
 
-static int
-reader_open(struct line_reader *reader, mu_stream_t stream)
+/* Classic-Mac line ends: a CR and no LF in the first READ_CHUNK bytes. */
+static void
+reader_sniff(struct line_reader *reader)
 {
+  size_t length = reader->end < READ_CHUNK ? reader->end : READ_CHUNK;
+  reader->filled = 1;
+  reader->cr_only = memchr(reader->buffer, '\r', length)
+                    && !memchr(reader->buffer, '\n', length);
+}
+
+static int
+reader_open(struct line_reader *reader, struct byte_source *source)
+{
+  size_t length;
   memset(reader, 0, sizeof *reader);
-  reader->stream = stream;
-  reader->buffer = malloc(READ_CHUNK);
-  return reader->buffer ? 0 : -1;
+  reader->source = source;
+  reader->buffer = byte_source_contiguous(source, &length);
+  if (reader->buffer) {           /* all of it, in place: nothing to fill */
+    reader->end = length;
+    reader->at_eof = 1;
+    if (length > 0)
+      reader_sniff(reader);
+    return 0;
+  }
+  reader->buffer = reader->owned = malloc(READ_CHUNK);
+  return reader->owned ? 0 : -1;
 }
 
 static void
 reader_close(struct line_reader *reader)
 {
-  free(reader->buffer);
+  free(reader->owned);
+  reader->owned = NULL;
   reader->buffer = NULL;
 }
 
-/* Keep what is unread, append what the stream has next. */
+/* Keep what is unread, append what the source has next. */
 static void
 reader_fill(struct line_reader *reader)
 {
   size_t left = reader->end - reader->start, n = 0;
-  memmove(reader->buffer, reader->buffer + reader->start, left);
+  memmove(reader->owned, reader->owned + reader->start, left);
   reader->start = 0;
   reader->end = left;
-  int rc = mu_stream_read(reader->stream, reader->buffer + left, READ_CHUNK - left, &n);
+  int rc = byte_source_read(reader->source, reader->owned + left, READ_CHUNK - left, &n);
   if (rc)
     reader->read_error = rc;
   if (rc || n == 0)
     reader->at_eof = 1;
   reader->end += n;
-  if (!reader->filled && reader->end > 0) {
-    reader->filled = 1;
-    reader->cr_only = memchr(reader->buffer, '\r', reader->end)
-                      && !memchr(reader->buffer, '\n', reader->end);
-  }
+  if (!reader->filled && reader->end > 0)
+    reader_sniff(reader);
 }
 
 /* The next line (or piece of one) into reader->line; 0 at the end. Each
@@ -901,7 +925,9 @@ raw_cap_for(const char *encoding, size_t cap)
 }
 
 /* Decode raw bytes with Mailutils' filter for the encoding (an encoding it
- * does not know leaves them as they are): at most cap bytes, LF ends. */
+ * does not know leaves them as they are): at most cap bytes, LF ends;
+ * *truncated when more was there. A decoding error ends what can be
+ * used. 0 or an errno. */
 static int
 decode_bounded(const char *raw, size_t raw_length, const char *encoding,
                size_t cap, char **out, size_t *length, int *truncated)
@@ -915,11 +941,39 @@ decode_bounded(const char *raw, size_t raw_length, const char *encoding,
     mu_stream_unref(stream);
     stream = decoded;
   }
-  rc = mime_read_bounded(stream, cap, out, length, truncated);
+  size_t allocated = cap < 8192 ? cap + 1 : 8192, used = 0;
+  char *buffer = malloc(allocated);
+  *truncated = 0;
+  while (buffer) {
+    if (used + 1 == allocated) {
+      if (used >= cap) {
+        char probe;
+        size_t n = 0;
+        if (mu_stream_read(stream, &probe, 1, &n) == 0 && n > 0)
+          *truncated = 1;
+        break;
+      }
+      size_t grow = allocated * 2 > cap + 1 ? cap + 1 : allocated * 2;
+      char *bigger = realloc(buffer, grow);
+      if (!bigger) {
+        free(buffer);
+        buffer = NULL;
+        break;
+      }
+      buffer = bigger;
+      allocated = grow;
+    }
+    size_t n = 0;
+    if (mu_stream_read(stream, buffer + used, allocated - 1 - used, &n) != 0 || n == 0)
+      break;
+    used += n;
+  }
   mu_stream_destroy(&stream);
-  if (rc == 0)
-    *length = mime_text_normalise(*out, *length);
-  return rc;
+  if (!buffer)
+    return ENOMEM;
+  *out = buffer;
+  *length = mime_text_normalise(buffer, used);
+  return 0;
 }
 
 /* The rest of the current part, decoded, at most cap bytes (LF ends, NUL
@@ -1029,12 +1083,11 @@ static void
 walk_decoded(struct walk *walk, const char *content, size_t length,
              size_t header_length, unsigned depth)
 {
-  mu_stream_t stream = NULL;
+  struct byte_source source;
   struct line_reader reader;
 
-  if (mu_static_memory_stream_create(&stream, content, length) != 0)
-    return;
-  if (reader_open(&reader, stream) == 0) {
+  byte_source_memory(&source, content, length);
+  if (reader_open(&reader, &source) == 0) {
     struct splitter inner = { .walk = walk, .reader = &reader, .limit = ULLONG_MAX };
     struct bounded_buffer skip = { .cap = 0 };
     struct stop stop;
@@ -1046,7 +1099,6 @@ walk_decoded(struct walk *walk, const char *content, size_t length,
     }
   }
   reader_close(&reader);
-  mu_stream_destroy(&stream);
 }
 
 /* A transfer-encoded original (base64 and quoted-printable are seen in the
@@ -1184,17 +1236,14 @@ walk_entity(struct splitter *splitter, const struct entity *entity, unsigned dep
   return stop;
 }
 
-/* A reader over input->raw placed after the top header block (and the
- * mbox "From " line). 0 or -1. */
+/* A reader over the spool (through `source`) placed after the top
+ * header block (and the mbox "From " line). 0 or -1. */
 static int
-reader_open_body(struct line_reader *reader, struct input *input,
-                 struct walk *walk, struct failure *failure)
+reader_open_body(struct line_reader *reader, struct byte_source *source,
+                 struct input *input, struct walk *walk, struct failure *failure)
 {
-  int rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL);
-  if (rc)
-    return failure_set(failure, FAILURE_IO, "cannot rewind input: %s",
-                       mu_strerror(rc));
-  if (reader_open(reader, input->raw) < 0)
+  byte_source_spool(source, &input->spool, 0);
+  if (reader_open(reader, source) < 0)
     return failure_set(failure, FAILURE_MEMORY, "out of memory");
   if (input->has_from_line)
     reader_skip_line(reader);
@@ -1212,7 +1261,7 @@ reader_finish(struct line_reader *reader, struct failure *failure)
   reader_close(reader);
   if (rc)
     return failure_set(failure, FAILURE_INPUT, "cannot read the body: %s",
-                       mu_strerror(rc));
+                       strerror(rc));
   return 0;
 }
 
@@ -1222,6 +1271,7 @@ notice_parse_text(struct input *input, struct notice *notice,
 {
   char type[80], encoding[40];
   struct walk walk = { .notice = notice };
+  struct byte_source source;
   struct line_reader reader;
   char *content = NULL;
   size_t length = 0;
@@ -1244,7 +1294,7 @@ notice_parse_text(struct input *input, struct notice *notice,
   if (strcasecmp(encoding, "base64") != 0
       && strcasecmp(encoding, "quoted-printable") != 0)
     encoding[0] = '\0';             /* anything else is read as it is */
-  if (reader_open_body(&reader, input, &walk, failure) < 0)
+  if (reader_open_body(&reader, &source, input, &walk, failure) < 0)
     return -1;
   struct splitter body = { .walk = &walk, .reader = &reader, .limit = ULLONG_MAX };
   collect_decoded(&body, encoding, CAP_TEXT_BYTES, &content, &length, &truncated);
@@ -1268,6 +1318,7 @@ int
 notice_parse_mime(struct input *input, struct notice *notice, struct failure *failure)
 {
   struct walk walk = { .notice = notice, .parts_visited = 1 };   /* the top */
+  struct byte_source source;
   struct line_reader reader;
   struct entity entity;
 
@@ -1280,7 +1331,7 @@ notice_parse_mime(struct input *input, struct notice *notice, struct failure *fa
     notice->body_unparsed = 1;
     return 0;
   }
-  if (reader_open_body(&reader, input, &walk, failure) < 0)
+  if (reader_open_body(&reader, &source, input, &walk, failure) < 0)
     return -1;
   struct splitter top = { .walk = &walk, .reader = &reader, .limit = ULLONG_MAX };
   entity_from_header(notice->header, notice->header_length, &entity);

@@ -8,9 +8,9 @@
  */
 #include <config.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <mailutils/mailutils.h>
 #include "caps.h"
 #include "header.h"
 #include "mime.h"
@@ -26,31 +26,51 @@ notice_text_body_bytes(const struct notice *notice)
   return strncasecmp(type, "text/", 5) == 0 ? CAP_TEXT_RAW_BYTES : 0;
 }
 
+/* Where the header starts: past an mbox "From " line (looked at up to
+ * CAP_LINE_BYTES - 1 bytes: a longer one is junk, and the header is taken
+ * to start there). With classic-Mac line ends the line ends at its first
+ * CR. 0 or an errno. */
+static int
+header_start(struct input *input, unsigned long long *start)
+{
+  char skip[CAP_LINE_BYTES];
+  struct byte_source source;
+  size_t n = 0;
+
+  *start = 0;
+  if (!input->has_from_line)
+    return 0;
+  byte_source_spool(&source, &input->spool, 0);
+  int rc = byte_source_read(&source, skip, sizeof skip - 1, &n);
+  if (rc)
+    return rc;
+  const char *newline = memchr(skip, '\n', n);
+  if (newline)
+    n = (size_t) (newline - skip) + 1;
+  const char *cr = memchr(skip, '\r', n);
+  *start = cr && cr + 1 < skip + n && cr[1] != '\n' ? (size_t) (cr + 1 - skip) : n;
+  return 0;
+}
+
 int
 notice_parse_header(struct input *input, struct notice *notice,
                     struct failure *failure)
 {
-  int truncated = 0, rc;
+  struct byte_source source;
+  unsigned long long start;
+  int truncated = 0;
 
   memset(notice, 0, sizeof *notice);
   snprintf(notice->content_type, sizeof notice->content_type, "text/plain");
-  rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL);
-  if (rc == 0 && input->has_from_line) {
-    char skip[CAP_LINE_BYTES];
-    size_t n = 0;
-    rc = mu_stream_readline(input->raw, skip, sizeof skip, &n);
-    /* With classic-Mac line ends the "From " line ends at its first CR. */
-    const char *cr = rc == 0 ? memchr(skip, '\r', n) : NULL;
-    if (cr && cr + 1 < skip + n && cr[1] != '\n')
-      rc = mu_stream_seek(input->raw, cr + 1 - skip, MU_SEEK_SET, NULL);
+  int rc = header_start(input, &start);
+  if (rc == 0) {
+    byte_source_spool(&source, &input->spool, start);
+    rc = mime_read_bounded_until(&source, CAP_HEADER_BLOCK_BYTES, 1, &notice->header,
+                                 &notice->header_length, &truncated);
   }
-  if (rc == 0)
-    rc = mime_read_bounded_until(input->raw, CAP_HEADER_BLOCK_BYTES, 1,
-                            &notice->header, &notice->header_length,
-                            &truncated);
   if (rc)
     return failure_set(failure, FAILURE_INPUT, "cannot read the header: %s",
-                       mu_strerror(rc));
+                       strerror(rc));
   notice->header_length = mime_text_normalise(notice->header, notice->header_length);
   size_t header_length = header_block_length(notice->header, notice->header_length);
   if (truncated && header_length == notice->header_length)
@@ -66,18 +86,18 @@ int
 notice_load_raw_body(struct input *input, struct notice *notice,
                      struct failure *failure)
 {
+  struct byte_source source;
   char *text = NULL;
   size_t length = 0;
   int truncated = 0, rc;
 
   if (notice->raw_body)
     return 0;
-  rc = mu_stream_seek(input->raw, 0, MU_SEEK_SET, NULL);
-  if (rc == 0)
-    rc = mime_read_bounded(input->raw, CAP_ORIGINAL_BYTES, &text, &length, &truncated);
+  byte_source_spool(&source, &input->spool, 0);
+  rc = mime_read_bounded(&source, CAP_ORIGINAL_BYTES, &text, &length, &truncated);
   if (rc)
     return failure_set(failure, FAILURE_INPUT, "cannot read the body: %s",
-                       mu_strerror(rc));
+                       strerror(rc));
   length = mime_text_normalise(text, length);
   size_t start = 0;
   if (input->has_from_line) {

@@ -13,6 +13,9 @@ struct context {
   const char *xdg_config_home;  /* $XDG_CONFIG_HOME, or NULL */
   const char *xdg_state_home;   /* $XDG_STATE_HOME, or NULL */
   const char *system_config;    /* normally /etc/backscatter-filter/rules.ini */
+  /* $TMPDIR, or NULL (then /tmp): where a message past CAP_MEMORY_BYTES
+   * is spooled, as Mailutils' temporary files were. */
+  const char *tmpdir;
   /* Envelope sender as the delivery agent gave it: SENDER (procmail, Exim,
    * Dovecot), or NULL when the caller set none. "" and "<>" and
    * "MAILER-DAEMON" (Postfix pipe) all mean the null sender. */

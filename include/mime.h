@@ -2,7 +2,8 @@
 /* mime.h: the MIME splitter. After notice_parse_header (notice.h), walk
  * the spooled message's body into the notice's parts with our own
  * streaming splitter (CRLF and a leading mbox "From " line handled as it
- * reads, 64 KB reads, never the whole message in memory), bounded by
+ * reads; the spool's bytes read in place, or 64 KB reads past its memory,
+ * so a spilled message is never held whole in memory), bounded by
  * CAP_MIME_DEPTH and CAP_MIME_PARTS; Content-Type values parsed in one
  * bounded pass (content_type_parse: Mailutils' parser is quadratic in the
  * number of parameters); transfer encodings undone with Mailutils' filters.
@@ -11,7 +12,6 @@
 #define BSF_MIME_H
 
 #include <stddef.h>
-#include <mailutils/types.h>
 #include "caps.h"
 #include "failure.h"
 #include "input.h"
@@ -58,12 +58,13 @@ size_t mime_text_normalise(char *data, size_t length);
  * own size, NUL terminated. */
 char *mime_keep_only(char *data, size_t length);
 
-/* Read at most `cap` bytes of `stream` into a new NUL-terminated buffer;
- * with `header_only`, stop once a header block has ended. *truncated when
- * more was there. 0 or an errno. */
-int mime_read_bounded_until(mu_stream_t stream, size_t cap, int header_only,
+/* Read at most `cap` bytes of `source` (from where it is) into a new
+ * NUL-terminated buffer; with `header_only`, stop once a header block has
+ * ended. *truncated when more was there. 0 or an errno (ENOMEM, or why
+ * the source could not be read: nothing is allocated then). */
+int mime_read_bounded_until(struct byte_source *source, size_t cap, int header_only,
                             char **out, size_t *length, int *truncated);
-int mime_read_bounded(mu_stream_t stream, size_t cap, char **out, size_t *length,
-                      int *truncated);
+int mime_read_bounded(struct byte_source *source, size_t cap, char **out,
+                      size_t *length, int *truncated);
 
 #endif

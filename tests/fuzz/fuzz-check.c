@@ -37,7 +37,6 @@
 #include "report.h"
 #include "rules.h"
 #include "store.h"
-#include <mailutils/stream.h>
 
 static const char fuzz_rules[] =
   "[identity]\naddresses = user@example.org\ndomains = example.org\n"
@@ -123,18 +122,16 @@ read_kept_and_parse(const uint8_t *data, size_t size)
     close(fd);
     return;
   }
-  int rc = input_read_kept(fd, -1, &input, NULL, keep_as_told, &answer, &failure);
+  int rc = input_read_kept(fd, -1, &input, NULL, NULL, keep_as_told, &answer, &failure);
   close(fd);
   if (rc < 0)
     return;
-  mu_off_t stored = -1;
-  if (input.size != size || mu_stream_size(input.raw, &stored) != 0
-      || stored > (mu_off_t) size || (input.partial != (stored < (mu_off_t) size)))
+  unsigned long long stored = input.spool.length;
+  if (input.size != size || stored > size || (input.partial != (stored < size)))
     abort();
   char *back = malloc((size_t) stored + 1);
   size_t got = 0;
-  if (!back || mu_stream_seek(input.raw, 0, MU_SEEK_SET, NULL) != 0
-      || mu_stream_read(input.raw, back, (size_t) stored, &got) != 0
+  if (!back || spool_read_at(&input.spool, 0, back, (size_t) stored, &got) != 0
       || got != (size_t) stored || memcmp(back, data, got) != 0)
     abort();
   free(back);
