@@ -29,8 +29,10 @@ enum {
   SPOOL_FIRST_BLOCK = 8192,     /* the spool's first allocation */
 };
 
-/* The line-end style is read from the first kilobyte. */
-#define SNIFF_BYTES 1024
+/* The line-end style is read from the header, which is kept whole in
+ * memory: it is at most this long. */
+#define SNIFF_BYTES (CAP_HEADER_BLOCK_BYTES + CAP_LINE_BYTES)
+_Static_assert(SNIFF_BYTES <= CAP_MEMORY_BYTES, "the header fits the spool's memory");
 
 /* ------------------------------------------------------------ the spool */
 
@@ -259,14 +261,19 @@ input_init(struct input *input, const char *tmpdir)
   spool_init(&input->spool, CAP_MEMORY_BYTES, tmpdir);
 }
 
-/* Note the line-end style and an mbox "From " line from the first bytes. */
+/* The line-end style, from the first LF of the first `window` bytes (the
+ * top header block, or as much as there is when it has no end): CRLF
+ * when a CR is before it; none there and a CR: classic-Mac CR line ends.
+ * And whether it starts with an mbox "From " line. */
 static void
-input_sniff(struct input *input)
+input_sniff(struct input *input, unsigned long long window)
 {
   size_t length;
   const char *data = spool_memory(&input->spool, &length);
-  if (length > SNIFF_BYTES)
-    length = SNIFF_BYTES;
+  if (window > SNIFF_BYTES)
+    window = SNIFF_BYTES;
+  if (length > window)
+    length = (size_t) window;
   const char *newline = memchr(data, '\n', length);
   input->crlf = newline && newline > data && newline[-1] == '\r';
   input->cr_only = !newline && memchr(data, '\r', length) != NULL;
@@ -293,8 +300,8 @@ input_read_kept(int fd, int echo_fd, struct input *input, const char *tmpdir,
 {
   char *scratch = NULL;             /* for bytes not kept in memory */
   struct header_scan scan;
-  int decided = keep_body == NULL;
-  unsigned long long keep_limit = ULLONG_MAX;
+  int decided = keep_body == NULL, header_ended = 0;
+  unsigned long long keep_limit = ULLONG_MAX, header_end = ULLONG_MAX;
 
   /* The header ends at its empty line, or is cut at the cap (with room
    * for an mbox "From " line before it). */
@@ -332,24 +339,30 @@ input_read_kept(int fd, int echo_fd, struct input *input, const char *tmpdir,
         && write_all(echo_fd, into, (size_t) n) < 0 && echo_failed)
       *echo_failed = errno ? errno : EIO;
     size_t offset = 0;
-    if (!decided) {
+    if (!header_ended) {
       long header_part = header_scan_feed(&scan, into, (size_t) n);
-      if (header_part < 0) {
-        if (input_keep(input, into, (size_t) n, in_place, failure) < 0)
-          goto fail;
-        input->size += (unsigned long long) n;
-        continue;
+      if (header_part >= 0) {
+        header_ended = 1;
+        header_end = input->size + (unsigned long long) header_part;
       }
-      /* The header is all here: ask what of the body is worth keeping. */
-      offset = (size_t) header_part;
-      if (input_keep(input, into, offset, in_place, failure) < 0)
-        goto fail;
-      input->size += offset;
-      input_sniff(input);
-      size_t body = keep_body(cookie, input);
-      unsigned long long stored = input->spool.length;
-      keep_limit = body > ULLONG_MAX - stored ? ULLONG_MAX : stored + body;
-      decided = 1;
+      if (!decided) {
+        if (header_part < 0) {
+          if (input_keep(input, into, (size_t) n, in_place, failure) < 0)
+            goto fail;
+          input->size += (unsigned long long) n;
+          continue;
+        }
+        /* The header is all here: ask what of the body is worth keeping. */
+        offset = (size_t) header_part;
+        if (input_keep(input, into, offset, in_place, failure) < 0)
+          goto fail;
+        input->size += offset;
+        input_sniff(input, header_end);
+        size_t body = keep_body(cookie, input);
+        unsigned long long stored = input->spool.length;
+        keep_limit = body > ULLONG_MAX - stored ? ULLONG_MAX : stored + body;
+        decided = 1;
+      }
     }
     size_t rest = (size_t) n - offset, take = rest;
     if (input->spool.length + take > keep_limit)
@@ -361,7 +374,7 @@ input_read_kept(int fd, int echo_fd, struct input *input, const char *tmpdir,
     input->size += rest;
   }
   free(scratch);
-  input_sniff(input);
+  input_sniff(input, header_end);
   return 0;
 fail:
   free(scratch);
@@ -373,13 +386,18 @@ int
 input_from_buffer(const char *data, size_t length, struct input *input,
                   struct failure *failure)
 {
+  struct header_scan scan;
+  long header_end = -1;
+
   input_init(input, NULL);
   if (spool_write(&input->spool, data, length, failure) < 0) {
     input_free(input);
     return -1;
   }
   input->size = length;
-  input_sniff(input);
+  header_scan_start(&scan, CAP_HEADER_BLOCK_BYTES + CAP_LINE_BYTES);
+  header_end = header_scan_feed(&scan, data, length < SNIFF_BYTES ? length : SNIFF_BYTES);
+  input_sniff(input, header_end < 0 ? ULLONG_MAX : (unsigned long long) header_end);
   return 0;
 }
 

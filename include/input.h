@@ -93,9 +93,11 @@ const char *byte_source_contiguous(const struct byte_source *source, size_t *len
 struct input {
   struct spool spool;     /* the kept bytes: the whole message unless partial */
   unsigned long long size;
-  int crlf;               /* first line ended in CRLF: answer in kind */
-  int cr_only;            /* classic-Mac line ends (CRs, no LF in the first
-                           * KB): answer in kind */
+  /* The line-end style, from the first LF in the top header block (at
+   * most CAP_HEADER_BLOCK_BYTES + CAP_LINE_BYTES): */
+  int crlf;               /* it ends in CRLF: answer in kind */
+  int cr_only;            /* there is none, and a CR (classic-Mac line
+                           * ends): answer in kind */
   int has_from_line;      /* starts with an mbox "From " line */
   int partial;            /* input_read_kept dropped bytes: the spool holds the start */
 };

@@ -155,6 +155,27 @@ equal "concurrent --deliver: every exit-0 message once and whole, no exit-75 mes
 equal "concurrent --deliver: nothing else in the mbox" "$(ls "$conc/blocks" | wc -l | tr -d ' ')" "$delivered"
 equal "concurrent --deliver: no lock file left" "$(ls "$conc" | grep -c 'mbox\.lock')" 0
 
+# --- the line-end style is read from the header's first LF, however far in
+# (regression: only the first kilobyte was looked at, so CRLF mail with a
+# longer first line kept its CRs, and one whose CR fell on byte 1023 and
+# LF on 1024 was taken for CR-only: every line end doubled, the header
+# cut after its first line)
+long_first_line() {  # long_first_line FILLER FILE: CRLF mail, first line 8 + FILLER bytes
+  { printf 'X-Long: '; head -c "$1" /dev/zero | tr '\000' a
+    printf '\r\nFrom: a@example.net\r\nSubject: long first line\r\n\r\nbody line\r\n'; } > "$2"
+}
+write_rules
+for filler in 2000 1015; do
+  long_first_line "$filler" "$WORK/long-$filler.eml"
+  tr -d '\r' < "$WORK/long-$filler.eml" > "$WORK/long-$filler.want"
+  rm -rf "$WORK/long"
+  SENDER=a@example.net "$BSF_BIN" check -c "$RULES" --deliver "$WORK/long/md/" < "$WORK/long-$filler.eml" > /dev/null 2>&1
+  equal "--deliver CRLF mail with a $((filler + 8))-byte first line: exit 0" "$?" 0
+  file=$(find "$WORK/long/md/new" -type f 2>/dev/null | head -1)
+  check "--deliver CRLF mail with a $((filler + 8))-byte first line: LF line ends, nothing else changed" \
+    cmp -s "${file:-/nonexistent}" "$WORK/long-$filler.want"
+done
+
 # --- record --sendmail: the message goes on, with its arguments, recorded
 cat > "$WORK/sendmail" <<SH
 #!/bin/sh

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test-input.c: the spool (memory, the cap, the spill to a temporary
- * file, reads across the border, a write failure) and byte sources.
- * Table-driven; every byte is checked against the pattern that was written. */
+ * file, reads across the border, a write failure), byte sources, and the
+ * line-end style input_from_buffer reads from the header. Table-driven;
+ * every byte is checked against the pattern that was written. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -281,6 +282,54 @@ test_memory_source(void)
          "memory source: empty");
 }
 
+/* The line-end style comes from the first LF of the header, however far
+ * in it is (the bug: only the first kilobyte was looked at). */
+static void
+test_line_ends(void)
+{
+  static const struct {
+    const char *name;
+    const char *start;          /* before the long line */
+    size_t filler;              /* bytes of 'a' in the first line */
+    const char *rest;
+    int crlf, cr_only, from_line;
+  } cases[] = {
+    { "LF", "Subject: s", 10, "\nX: y\n\nbody\n", 0, 0, 0 },
+    { "CRLF", "Subject: s", 10, "\r\nX: y\r\n\r\nbody\r\n", 1, 0, 0 },
+    { "CR only", "Subject: s", 10, "\rX: y\r\rbody\r", 0, 1, 0 },
+    { "CRLF, first LF past 1 KB", "X-Long: ", 2000, "\r\nX: y\r\n\r\nbody\r\n", 1, 0, 0 },
+    { "CRLF, CR at byte 1023, LF at 1024", "X-Long: ", 1015, "\r\nX: y\r\n\r\nb\r\n",
+      1, 0, 0 },
+    { "LF, a lone CR in a long first line", "X-Long: a\rb", 1500, "\nX: y\n\nbody\n",
+      0, 0, 0 },
+    { "CR-only header, an LF in the body", "Subject: s", 10, "\rX: y\r\rbody\nmore\r",
+      0, 1, 0 },
+    { "CRLF, first LF past 100 KB", "X-Long: ", 100000, "\r\n\r\nbody\r\n", 1, 0, 0 },
+    { "From line, CRLF", "From a@example.org Mon Nov 23 10:00:00 2026\r\nX: ", 3000,
+      "\r\n\r\nbody\r\n", 1, 0, 1 },
+    { "no line end at all", "just text ", 3000, "", 0, 0, 0 },
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    size_t start = strlen(cases[c].start), rest = strlen(cases[c].rest);
+    size_t length = start + cases[c].filler + rest;
+    char *text = malloc(length);
+    struct input input;
+    struct failure failure;
+    memcpy(text, cases[c].start, start);
+    memset(text + start, 'a', cases[c].filler);
+    memcpy(text + start + cases[c].filler, cases[c].rest, rest);
+    int rc = input_from_buffer(text, length, &input, &failure);
+    TAP_INT(rc, 0, "line ends, %s: read", cases[c].name);
+    TAP_OK(input.crlf == cases[c].crlf && input.cr_only == cases[c].cr_only
+           && input.has_from_line == cases[c].from_line,
+           "line ends, %s: crlf %d cr_only %d from_line %d (want %d %d %d)",
+           cases[c].name, input.crlf, input.cr_only, input.has_from_line,
+           cases[c].crlf, cases[c].cr_only, cases[c].from_line);
+    input_free(&input);
+    free(text);
+  }
+}
+
 int
 main(void)
 {
@@ -289,5 +338,6 @@ main(void)
   test_spool_file();
   test_spool_write_failure();
   test_memory_source();
+  test_line_ends();
   return tap_done();
 }
