@@ -3,8 +3,9 @@
  * drives it: read (spooling; the body kept only as far as the header says
  * it is needed) -> top header -> what it says (classify_header, once) ->
  * walk choice (classify_needs_mime) -> MIME walk or the single text body
- * -> classify -> references (with the raw-body fallback) -> decide. Writing the answer (tag, verdict, deliver)
- * and logging are the caller's.
+ * -> classify -> references, once (the raw-body last resort adding to
+ * them) -> decide. Writing the answer (tag, verdict, deliver) and logging
+ * are the caller's.
  *
  * Every trouble is handed to config->trouble as it happens (the caller
  * keeps the first and logs once) and judging goes on with what could be

@@ -89,10 +89,10 @@ int references_want_raw_body(const struct classification *classification,
                              const struct references *references);
 
 /* The last resort: the header blocks quoted anywhere in notice->raw_body,
- * added to what references_extract found (as if that had read them at the
- * end of its own quoted text, before the In-Reply-To and References it
- * found none in). Does nothing unless references_want_raw_body() and the
- * raw body is loaded. */
+ * added to what references_extract found (its recipients, From, Date and
+ * Received hosts stay; as it found no ID, the raw body's come first).
+ * Does nothing unless references_want_raw_body() and the raw body is
+ * loaded. */
 void references_add_raw_body(const struct notice *notice,
                              const struct classification *classification,
                              struct references *references);

@@ -3,7 +3,9 @@
  * messages (examples/messages) read through a descriptor: which messages
  * open the store (only notices that refer to an original), what is kept
  * of the body (whole with keep_whole, else as the header asks), and that
- * trouble is handed on once and still ends in a decision. */
+ * trouble is handed on once and still ends in a decision; and messages
+ * built here: the header's signals kept in the state, the raw-body last
+ * resort, a cap counted in the decision. */
 #include <config.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test-references.c: what is extracted from notices, by source. */
+/* test-references.c: what is extracted from notices, by source; the
+ * caps of each list; the raw-body last resort. */
 #include <stdlib.h>
 #include <string.h>
 #include "classify.h"
