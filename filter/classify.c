@@ -675,11 +675,12 @@ classify_header(const struct notice *notice, const struct context *context,
     if (is_daemon_from(value, site))
       header->signals |= SIGNAL_DAEMON_FROM;
   }
-  char subject[CAP_LINE_BYTES] = "";
-  decoded_subject(&index, subject, sizeof subject);
-  header->reply_subject = is_reply_subject(subject);
-  header->calendar_subject = is_calendar_reply_subject(subject);
-  header->subject_phrase = find_in_subject(site, subject);
+  /* The subject goes into `value` too (decoded_subject always ends it):
+   * only what it says is kept. */
+  decoded_subject(&index, value, sizeof value);
+  header->reply_subject = is_reply_subject(value);
+  header->calendar_subject = is_calendar_reply_subject(value);
+  header->subject_phrase = find_in_subject(site, value);
   header->auto_reply_fields = has_auto_reply_header(&index);
   if (header->auto_reply_fields)
     header->signals |= SIGNAL_AUTO_REPLY;
