@@ -204,20 +204,200 @@ classify_is_null_sender(const char *sender)
          && (sender[13] == '\0' || sender[13] == '@' || sender[13] == '>');
 }
 
-/* A From that is the null address ("Jetmail System" <>) or a
- * MAILER-DAEMON mailbox is as good as a null envelope sender. */
-static int
-is_null_from(const char *from)
+/* --- who sent it: the From field's address, never its display name.
+ * "System Administrator", "Mail Delivery Subsystem", even "MAILER-DAEMON"
+ * are free text a person can set in any mail client; what says a program
+ * sent a message is its address (MAILER-DAEMON@, postmaster@, a list
+ * manager's LIST-admin@ ...) and the null sender. A real bounce's display
+ * name sits on such an address anyway ("Mail Delivery System"
+ * <MAILER-DAEMON@...>). */
+
+/* Bytes appended to a bounded string (silently cut at its size). */
+struct text_out {
+  char *text;
+  size_t size, used;
+};
+
+static void
+text_put(struct text_out *out, char c)
 {
-  const char *open = strchr(from, '<');
-  if (open && open[1] == '>')
+  if (out->used + 1 < out->size) {
+    out->text[out->used++] = c;
+    out->text[out->used] = '\0';
+  }
+}
+
+/* Past an RFC 5322 comment that starts at s ('('): nested, with
+ * backslash escapes; the end of the string when it is not closed. */
+static const char *
+skip_comment(const char *s)
+{
+  int depth = 0;
+  for (; *s; s++) {
+    if (*s == '\\' && s[1])
+      s++;
+    else if (*s == '(')
+      depth++;
+    else if (*s == ')' && --depth == 0)
+      return s + 1;
+  }
+  return s;
+}
+
+/* Past a quoted string that starts at s ('"'), its content (escapes
+ * resolved) appended to out when out is not NULL. */
+static const char *
+take_quoted(const char *s, struct text_out *out)
+{
+  for (s++; *s && *s != '"'; s++) {
+    if (*s == '\\' && s[1])
+      s++;
+    if (out)
+      text_put(out, *s);
+  }
+  return *s ? s + 1 : s;
+}
+
+/* The address of a From field's first mailbox, as a reader of the header
+ * sees it: inside the first '<' that is not in a quoted string or a
+ * comment ("MAILER-DAEMON <x@y>" "\"a <b@c>\" <x@y>" "Team (a <b@c>)
+ * <x@y>" all give x@y), without blanks, comments, quotes or a source
+ * route; with no angle brackets, the first word holding an '@' outside
+ * quotes (the first word when none does), comments left out
+ * ("MAILER-DAEMON (Mail Delivery System)" gives MAILER-DAEMON). Encoded
+ * words (RFC 2047) belong to the display name and are never decoded
+ * here. Returns 1 for the angle form (then an empty address is "<>"), 0
+ * for the bare one. */
+static int
+from_address(const char *from, char *address, size_t size)
+{
+  struct text_out out = { address, size, 0 };
+  const char *s = from, *open = NULL;
+  address[0] = '\0';
+  while (*s && *s != ',' && !open) {
+    if (*s == '"')
+      s = take_quoted(s, NULL);
+    else if (*s == '(')
+      s = skip_comment(s);
+    else if (*s == '<')
+      open = s;
+    else
+      s++;
+  }
+  if (open) {
+    for (s = open + 1; *s && *s != '>';) {
+      if (*s == '"')
+        s = take_quoted(s, &out);
+      else if (*s == '(')
+        s = skip_comment(s);
+      else if (*s == ' ' || *s == '\t')
+        s++;
+      else
+        text_put(&out, *s++);
+    }
+    /* <@relay.example:user@example.org>: the mailbox is after the route. */
+    char *colon = address[0] == '@' ? strchr(address, ':') : NULL;
+    if (colon)
+      memmove(address, colon + 1, strlen(colon + 1) + 1);
     return 1;
-  const char *address = open ? open + 1 : from;
-  while (*address == ' ')
-    address++;
-  return strncasecmp(address, "mailer-daemon@", 14) == 0
-         || strncasecmp(address, "mailer-daemon>", 14) == 0
-         || strcasecmp(address, "mailer-daemon") == 0;
+  }
+  /* Bare: words split at blanks and comments; a word made only of a
+   * quoted string is a display name written without brackets. */
+  char word[CAP_LINE_BYTES];
+  int chosen = 0;
+  for (s = from; *s && *s != ',' && chosen < 2;) {
+    struct text_out token = { word, sizeof word, 0 };
+    int unquoted = 0;
+    word[0] = '\0';
+    while (*s == ' ' || *s == '\t')
+      s++;
+    while (*s && *s != ',' && *s != ' ' && *s != '\t' && *s != '(') {
+      if (*s == '"') {
+        s = take_quoted(s, &token);
+      } else {
+        unquoted = 1;
+        text_put(&token, *s++);
+      }
+    }
+    if (*s == '(')
+      s = skip_comment(s);
+    if (!unquoted)
+      continue;
+    if (strchr(word, '@')) {
+      snprintf(address, size, "%s", word);
+      chosen = 2;
+    } else if (!chosen) {
+      snprintf(address, size, "%s", word);
+      chosen = 1;
+    }
+  }
+  return 0;
+}
+
+/* The local part of an address (all of it when it has no '@'). */
+static void
+local_part(const char *address, char *local, size_t size)
+{
+  const char *at = strrchr(address, '@');
+  size_t length = at ? (size_t) (at - address) : strlen(address);
+  if (length >= size)
+    length = size - 1;
+  memcpy(local, address, length);
+  local[length] = '\0';
+}
+
+/* Is the From's address the null address ("Jetmail System" <>) or a
+ * MAILER-DAEMON mailbox, as good as a null envelope sender? */
+static int
+is_null_address(const char *address, int angle)
+{
+  char local[CAP_LINE_BYTES];
+  if (angle && address[0] == '\0')
+    return 1;
+  local_part(address, local, sizeof local);
+  return strcasecmp(local, "mailer-daemon") == 0;
+}
+
+static int
+ends_with(const char *text, size_t length, const char *suffix)
+{
+  size_t suffix_length = strlen(suffix);
+  return length > suffix_length
+         && strncasecmp(text + length - suffix_length, suffix, suffix_length) == 0;
+}
+
+/* Is the From's address a program's that sends notices: the null
+ * address or MAILER-DAEMON; a local part holding a "from" signature (the
+ * site's, then the shipped: postmaster, post_master, mdaemon ...; a
+ * phrase with an '@' is looked for in the whole address); mailer@; a
+ * list manager's LIST-admin@, LIST-owner@, LIST-bounces@ (before any
+ * +detail)? The display name is never read. */
+static int
+is_daemon_address(const char *address, int angle, const struct signature_set *site)
+{
+  char local[CAP_LINE_BYTES];
+  if (is_null_address(address, angle))
+    return 1;
+  local_part(address, local, sizeof local);
+  for (int pass = 0; pass < 2; pass++) {
+    const struct signature *table = pass ? builtin_signatures : site ? site->items : NULL;
+    size_t count = pass ? builtin_signature_count : site ? site->count : 0;
+    for (size_t i = 0; i < count; i++) {
+      if (table[i].place != PLACE_FROM)
+        continue;
+      struct phrase phrase;
+      phrase_of(table, i, pass, &phrase);
+      const char *text = strchr(phrase.text, '@') ? address : local;
+      if (find_phrase(text, strlen(text), phrase.text, phrase.length, phrase.anchor) >= 0)
+        return 1;
+    }
+  }
+  size_t length = strcspn(local, "+");
+  if (length == 6 && strncasecmp(local, "mailer", 6) == 0)
+    return 1;
+  /* fml, Majordomo and Mailman answer from mailboxes no person reads. */
+  return ends_with(local, length, "-admin") || ends_with(local, length, "-owner")
+         || ends_with(local, length, "-bounces");
 }
 
 static void
@@ -457,26 +637,6 @@ decoded_subject(const struct header_index *index, char *subject, size_t size)
   }
 }
 
-/* Is the From a program that sends notices (MAILER-DAEMON, "<>",
- * postmaster, a list manager's -admin address, the site's and the shipped
- * "from" signatures)? */
-static int
-is_daemon_from(const char *from, const struct signature_set *site)
-{
-  if (is_null_from(from))
-    return 1;
-  if (find_signature(site, PLACE_FROM, from, strlen(from)))
-    return 1;
-  /* fml and Majordomo answer from LIST-admin@ (a mailbox no person reads). */
-  char address[CAP_LINE_BYTES];
-  const char *open = strchr(from, '<');
-  snprintf(address, sizeof address, "%s", open ? open + 1 : from);
-  char *at = strchr(address, '@');
-  if (!at || at - address < 7)
-    return 0;
-  return strncasecmp(at - 6, "-admin", 6) == 0;
-}
-
 int
 classify_header_is_notice(const char *block, size_t length)
 {
@@ -491,12 +651,15 @@ classify_header_is_notice(const char *block, size_t length)
     return 1;
   if (header_field(block, length, "X-Failed-Recipients", value, sizeof value) >= 0)
     return 1;
-  if (header_field(block, length, "From", value, sizeof value) >= 0
-      && is_daemon_from(value, NULL)) {
-    /* A postmaster's own mail is not a notice; its bounce is. */
-    char subject[CAP_LINE_BYTES] = "";
-    header_field(block, length, "Subject", subject, sizeof subject);
-    return is_null_from(value) || find_in_subject(NULL, subject) != NULL;
+  if (header_field(block, length, "From", value, sizeof value) >= 0) {
+    char address[CAP_LINE_BYTES];
+    int angle = from_address(value, address, sizeof address);
+    if (is_daemon_address(address, angle, NULL)) {
+      /* A postmaster's own mail is not a notice; its bounce is. */
+      char subject[CAP_LINE_BYTES] = "";
+      header_field(block, length, "Subject", subject, sizeof subject);
+      return is_null_address(address, angle) || find_in_subject(NULL, subject) != NULL;
+    }
   }
   return 0;
 }
@@ -670,9 +833,11 @@ classify_header(const struct notice *notice, const struct context *context,
   if (field(&index, "Return-Path", value, sizeof value) && classify_is_null_sender(value))
     header->signals |= SIGNAL_NULL_SENDER;
   if (field(&index, "From", value, sizeof value)) {
-    if (is_null_from(value))
+    char address[CAP_LINE_BYTES];
+    int angle = from_address(value, address, sizeof address);
+    if (is_null_address(address, angle))
       header->signals |= SIGNAL_NULL_SENDER;
-    if (is_daemon_from(value, site))
+    if (is_daemon_address(address, angle, site))
       header->signals |= SIGNAL_DAEMON_FROM;
   }
   /* The subject goes into `value` too (decoded_subject always ends it):

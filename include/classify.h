@@ -7,7 +7,9 @@
  * with report-type delivery-status, disposition-notification,
  * feedback-report, or their RFC 6533 global forms, at any depth); a null
  * sender (Return-Path: <>, an empty SENDER, From MAILER-DAEMON or "<>"); a
- * daemon's From (postmaster, LIST-admin, the "from" signatures); RFC 3834
+ * daemon's From address (postmaster, LIST-admin, the "from" signatures
+ * over its local part: never the display name, free text a person sets);
+ * RFC 3834
  * Auto-Submitted: auto-replied and the vendor auto-reply fields; a vendor's
  * notice field (X-Failed-Recipients, X-MS-Exchange-Message-Is-Ndr, Amazon
  * SNS, Apple's unsubscribe request, Mailman's administrivia); an attached
@@ -30,11 +32,13 @@
 
 enum classify_signal {
   SIGNAL_REPORT        = 1u << 0,  /* a multipart/report container */
-  SIGNAL_NULL_SENDER   = 1u << 1,  /* envelope or Return-Path null, or MAILER-DAEMON */
+  SIGNAL_NULL_SENDER   = 1u << 1,  /* envelope or Return-Path null, or a From
+                                      address <> or MAILER-DAEMON */
   SIGNAL_AUTO_REPLY    = 1u << 2,  /* auto-reply by its headers (RFC 3834 & co.) */
   SIGNAL_PHRASE        = 1u << 3,  /* a known bounce/notice phrasing matched */
   SIGNAL_ORIGINAL      = 1u << 4,  /* an attached original message or headers */
-  SIGNAL_DAEMON_FROM   = 1u << 5,  /* From a program (postmaster, LIST-admin, ...) */
+  SIGNAL_DAEMON_FROM   = 1u << 5,  /* From a program's address (postmaster@,
+                                      LIST-admin@, ...; not its display name) */
   SIGNAL_VENDOR_NOTICE = 1u << 6,  /* a vendor's notice field */
   SIGNAL_LIST          = 1u << 7,  /* List-Id or List-Post: relayed by a list */
   SIGNAL_QUOTED_ORIGINAL = 1u << 8, /* an original's header copied into the text
@@ -115,7 +119,8 @@ int classify_in_reply_to_names_original(const struct classification *classificat
 
 /* Is a header block (of an attached or quoted original) itself a notice:
  * a multipart/report, a null Return-Path, X-Failed-Recipients, or a
- * daemon's From with a notice's subject? The true original of a bounce of
+ * daemon's From address (as classify_header reads it) with a notice's
+ * subject? The true original of a bounce of
  * a bounce is the message inside it. */
 int classify_header_is_notice(const char *block, size_t length);
 

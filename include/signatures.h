@@ -19,7 +19,9 @@ enum signature_place {
   PLACE_SUBJECT,   /* the decoded Subject */
   PLACE_BODY,      /* text parts, when the message already looks automatic */
   PLACE_STRONG,    /* text parts, always (not for mailing-list mail) */
-  PLACE_FROM,      /* the From field: names of notice-sending programs */
+  PLACE_FROM,      /* the From field's address (its local part; all of it
+                      for a phrase with an '@'), never its display name:
+                      mailboxes of notice-sending programs */
 };
 
 struct signature {

@@ -35,6 +35,76 @@ done
 run_check "$WORK/fwd" "$SHAPES/person-fwd-sendmail-bounce.eml"
 contains "a person's 'Fwd: Returned mail' stays clean" "$log_line" "verdict=clean kind=none"
 
+# --- a person's display name is free text: "System Administrator",
+# "Mail Delivery Subsystem", "MAILER-DAEMON" on a person's mailbox make no
+# daemon sender (regression: they did, through the "from" signatures read
+# over the whole From field, and a pasted copy then counted as evidence).
+# With a bounce word only, their mail is clean; with a pasted header block
+# (Received:, Message-ID:) it is at most a pasted notice: unknown,
+# delivered, never backscatter. A daemon is known by its address (and the
+# null sender), which the same mail from MAILER-DAEMON@ or postmaster@
+# still shows.
+# person_mail FROM PASTE: a person's message (no "Re:") with a bounce word,
+# and with PASTE=yes a header block copied from a bounce, dated now (after
+# the store began recording), its Message-ID unknown to the store.
+person_mail() {
+  printf 'From: %s\nTo: user@example.org\nSubject: Your message could not be delivered\n' "$1"
+  printf 'Date: %s\nMessage-ID: <help.%s@company.example>\n\n' "$(date -R)" "$$"
+  printf 'Hello, your mail to our sales team was returned as undeliverable.\n'
+  if [ "$2" = yes ]; then
+    printf 'Here is what the bounce said, headers included:\n\n'
+    printf 'Received: from mail.example.org (mail.example.org [192.0.2.5])\n'
+    printf '\tby mx.company.example with ESMTP id 4F2A1; %s\n' "$(date -R)"
+    printf 'Message-ID: <pasted.%s@example.org>\nDate: %s\n' "$$" "$(date -R)"
+    printf 'From: user@example.org\nSubject: quote\n\n'
+  fi
+  printf 'Please send it again.\n-- \nIT\n'
+}
+write_rules "[actions]
+backscatter = drop"
+n=0
+while IFS='|' read -r from; do
+  for paste in no yes; do
+    n=$((n + 1))
+    person_mail "$from" "$paste" > "$WORK/person-$n.eml"
+    run_check "$WORK/person-$n" "$WORK/person-$n.eml"
+    equal "From $from, pasted headers $paste: exit deliver (0)" "$status" 0
+    if [ "$paste" = no ]; then
+      contains "From $from, no pasted headers: clean, not bounce-like" "$log_line" \
+        "verdict=clean kind=none action=deliver"
+    else
+      contains "From $from, pasted headers: unknown, no program sent it" "$log_line" \
+        "verdict=unknown kind=ndr action=deliver id=<pasted.$$@example.org> reason=\"its original is only copied into its text, and no program sent it"
+    fi
+  done
+done <<'FROMS'
+System Administrator <it@company.example>
+Mail System <it@company.example>
+Postmaster Team <pat.jones@company.example>
+Mail Delivery Subsystem <it@company.example>
+"Mail Delivery Subsystem" <it@company.example>
+MAILER-DAEMON <dan.meyer@company.example>
+"MAILER-DAEMON" <dan.meyer@company.example>
+"MAILER-DAEMON <mailer-daemon@company.example>" <dan.meyer@company.example>
+"Help <> Desk" <it@company.example>
+Antivirus Team (mailer-daemon@company.example) <it@company.example>
+it@company.example (Mail Delivery System)
+=?UTF-8?Q?Mail_Delivery_System_=3Cpostmaster=40company=2Eexample=3E?= <it@company.example>
+FROMS
+# The same mail from a daemon's address is a notice: its pasted header
+# block is the original, unknown to the store.
+while IFS='|' read -r from; do
+  person_mail "$from" yes > "$WORK/daemon.eml"
+  run_check "$WORK/daemon" "$WORK/daemon.eml"
+  contains "From $from, pasted headers: a notice, backscatter" "$log_line" \
+    "verdict=backscatter kind=ndr action=drop id=<pasted.$$@example.org>"
+done <<'FROMS'
+Mail Delivery System <MAILER-DAEMON@company.example>
+"Mail Delivery Subsystem" <mailer-daemon@company.example>
+MAILER-DAEMON@company.example (Mail Delivery Subsystem)
+System Administrator <postmaster@company.example>
+FROMS
+
 # --- notices nobody here wrote: recognised, the right kind and original
 write_rules
 while read -r file kind id; do

@@ -210,27 +210,28 @@ reference_contains(const char *haystack, size_t length, const char *needle)
   return 0;
 }
 
-/* Does a site "from" signature with this phrase make this From value look
- * automatic? (classify_needs_mime, with nothing else in the header.) */
+/* Does a site subject signature with this phrase occur in this subject?
+ * (The phrase search every place uses; the subject is read as written,
+ * with no prefix to skip, and only the site's phrase counts.) */
 static int
-from_matches(const char *from, const char *phrase)
+subject_matches(const char *subject, const char *phrase)
 {
-  struct signature item = { PLACE_FROM, KIND_NDR, "test", phrase };
+  struct signature item = { PLACE_SUBJECT, KIND_NDR, "test", phrase };
   struct signature_set site = { &item, 1, NULL };
   char message[512];
   struct input input;
   struct notice notice;
   struct failure failure;
-  snprintf(message, sizeof message, "From: %s\n\n", from);
+  snprintf(message, sizeof message, "Subject: %s\n\n", subject);
   if (input_from_buffer(message, strlen(message), &input, &failure) < 0)
     return -1;
   notice_parse_header(&input, &notice, &failure);
   struct header_signals header;
   classify_header(&notice, NULL, &site, &header);
-  int needs = classify_needs_mime(&header);
+  int found = header.subject_phrase == &item;
   notice_free(&notice);
   input_free(&input);
-  return needs;
+  return found;
 }
 
 /* Classify a message with the given site signatures; the kind and what
@@ -256,7 +257,7 @@ classify_with(const char *message, const struct signature *items, size_t count,
 static void
 test_phrase_search(void)
 {
-  static const struct { const char *from; const char *phrase; int found; } cases[] = {
+  static const struct { const char *text; const char *phrase; int found; } cases[] = {
     { "Zebra Crossing", "zebra", 1 },               /* at the start */
     { "Zebra Crossing", "crossing", 1 },            /* at the end */
     { "Zebra Crossing", "zebra crossing", 1 },      /* the whole text */
@@ -276,8 +277,8 @@ test_phrase_search(void)
     { "abc", "abd", 0 },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-    TAP_INT(from_matches(cases[i].from, cases[i].phrase), cases[i].found,
-            "phrase '%s' in '%s'", cases[i].phrase, cases[i].from);
+    TAP_INT(subject_matches(cases[i].text, cases[i].phrase), cases[i].found,
+            "phrase '%s' in '%s'", cases[i].phrase, cases[i].text);
 
   /* Many random texts and phrases over a small alphabet (so that partial
    * matches abound) against the obvious search. */
@@ -293,7 +294,7 @@ test_phrase_search(void)
       phrase[i] = alphabet[(seed = seed * 1103515245u + 12345u) / 65536 % 6];
     text[text_length] = phrase[phrase_length] = '\0';
     int want = reference_contains(text, text_length, phrase);
-    int got = from_matches(text, phrase);
+    int got = subject_matches(text, phrase);
     tried++;
     found += want;
     if (got != want && disagreements++ < 5)
@@ -508,6 +509,143 @@ test_header_signals(void)
   }
 }
 
+/* Who sent it: the From field's address makes a null or daemon sender,
+ * never its display name (free text a person sets: "System
+ * Administrator" <it@...> is a person). Each From value through
+ * classify_header, with no envelope sender. */
+static void
+test_daemon_from(void)
+{
+  static const struct signature site_items[] = {
+    { PLACE_FROM, KIND_NDR, "site", "nobounce" },
+    { PLACE_FROM, KIND_NDR, "site", "@bounces.example.com" },
+  };
+  static const struct {
+    const char *from;
+    int site;                      /* with the site's "from" signatures */
+    int null;                      /* SIGNAL_NULL_SENDER */
+    int daemon;                    /* SIGNAL_DAEMON_FROM */
+  } cases[] = {
+    /* a daemon's address, in every form */
+    { "MAILER-DAEMON@mx.example.net", 0, 1, 1 },
+    { "<MAILER-DAEMON@mx.example.net>", 0, 1, 1 },
+    { "Mail Delivery System <MAILER-DAEMON@mx.example.net>", 0, 1, 1 },
+    { "\"Mail Delivery Subsystem\" <mailer-daemon@googlemail.com>", 0, 1, 1 },
+    { "Mail Delivery System\n <Mailer-Daemon@mx.example.net>", 0, 1, 1 },  /* folded */
+    { "MAILER-DAEMON", 0, 1, 1 },
+    { "MAILER-DAEMON (Mail Delivery Subsystem)", 0, 1, 1 },
+    { "MAILER-DAEMON@mx.example.net (Mail Delivery Subsystem)", 0, 1, 1 },
+    { "< MAILER-DAEMON @ mx.example.net >", 0, 1, 1 },
+    { "<@relay.example:MAILER-DAEMON@mx.example.net>", 0, 1, 1 },    /* source route */
+    { "=?UTF-8?Q?Syst=C3=A8me_de_messagerie?= <MAILER-DAEMON@mx.example.fr>", 0, 1, 1 },
+    { "<>", 0, 1, 1 },
+    { "\"Jetmail System\" <>", 0, 1, 1 },
+    { "Postmaster <>", 0, 1, 1 },
+    { "postmaster@example.net", 0, 0, 1 },
+    { "Postmaster@EXAMPLE.NET", 0, 0, 1 },
+    { "System Administrator <postmaster@corp.example>", 0, 0, 1 },
+    { "<Postmaster\\@example.com@xxx.com>", 0, 0, 1 },   /* flufl.bounce simple_35 */
+    { "post_master@carrier.example.jp", 0, 0, 1 },
+    { "MDaemon@mail.example.org", 0, 0, 1 },
+    { "mailer@host.example.org", 0, 0, 1 },
+    { "AntiVirus <antivirus@gw.example.org>", 0, 0, 1 },
+    { "list-admin@lists.example.org", 0, 0, 1 },
+    { "Osst-users-owner@lists.example.net", 0, 0, 1 },
+    { "dev-bounces@lists.example.org", 0, 0, 1 },
+    { "dev-bounces+user=example.org@lists.example.org", 0, 0, 1 },   /* VERP */
+    { "\"Mail Delivery\" MAILER-DAEMON@mx.example.net", 0, 1, 1 },  /* name, no <> */
+    /* a quoted local part is the address: Exchange gateways write it
+     * (flufl.bounce simple_36) */
+    { "<\"System Administrator\"@example.com>", 0, 0, 1 },
+    { "\"System Administrator\"@example.com", 0, 0, 1 },
+    { "Gateway <\"Mail System\"@gw.example.com>", 0, 0, 1 },
+    /* people, whatever their display name says */
+    { "System Administrator <it@company.example>", 0, 0, 0 },
+    { "Mail System <it@company.example>", 0, 0, 0 },
+    { "Postmaster Team <pat.jones@company.example>", 0, 0, 0 },
+    { "Mail Delivery Subsystem <it@company.example>", 0, 0, 0 },
+    { "\"Mail Delivery Subsystem\" <it@company.example>", 0, 0, 0 },
+    { "Mail Administrator <it@company.example>", 0, 0, 0 },
+    { "MAILER-DAEMON <dan.meyer@company.example>", 0, 0, 0 },
+    { "\"MAILER-DAEMON\" <dan.meyer@company.example>", 0, 0, 0 },
+    { "mailer-daemon <dan.meyer@company.example>", 0, 0, 0 },
+    { "Antivirus Team <it@company.example>", 0, 0, 0 },
+    { "MailScanner Admin <it@company.example>", 0, 0, 0 },
+    /* quoted display names with '<' (and '@', '>', '(' ...) inside */
+    { "\"MAILER-DAEMON <mailer-daemon@company.example>\" <dan.meyer@company.example>", 0, 0, 0 },
+    { "\"Help <> Desk\" <it@company.example>", 0, 0, 0 },
+    { "\"<>\" <it@company.example>", 0, 0, 0 },
+    { "\"postmaster@company.example\" <it@company.example>", 0, 0, 0 },
+    { "\"Dan \\\" <postmaster@x.example> (\" <dan@company.example>", 0, 0, 0 },
+    /* comments */
+    { "Antivirus Team (mailer-daemon@company.example) <it@company.example>", 0, 0, 0 },
+    { "it@company.example (Mail Delivery System)", 0, 0, 0 },
+    { "it@company.example (MAILER-DAEMON)", 0, 0, 0 },
+    { "(postmaster <postmaster@x.example>) it@company.example", 0, 0, 0 },
+    { "Dan (the (nested) <postmaster@x.example>) <dan@company.example>", 0, 0, 0 },
+    /* encoded words (RFC 2047): the display name, not decoded for this */
+    { "=?UTF-8?Q?Mail_Delivery_System?= <it@company.example>", 0, 0, 0 },
+    { "=?UTF-8?B?TUFJTEVSLURBRU1PTg==?= <dan.meyer@company.example>", 0, 0, 0 },
+    { "=?UTF-8?Q?Mail_Delivery_System_=3Cpostmaster=40company=2Eexample=3E?= "
+      "<it@company.example>", 0, 0, 0 },
+    /* display names written without brackets; only the first mailbox */
+    { "\"postmaster\" it@company.example", 0, 0, 0 },
+    { "John Smith john.smith@company.example", 0, 0, 0 },
+    { "dan@company.example, postmaster@company.example", 0, 0, 0 },
+    /* neither: words that only look alike, an unfinished field */
+    { "administrator@company.example", 0, 0, 0 },
+    { "mailers@company.example", 0, 0, 0 },
+    { "-admin@company.example", 0, 0, 0 },
+    { "it@postmaster.example", 0, 0, 0 },          /* the domain is not a mailbox */
+    { "it@antivirus-vendor.example", 0, 0, 0 },
+    { "\"MAILER-DAEMON <mailer-daemon@x.example>", 0, 0, 0 },   /* quote not closed */
+    { "", 0, 0, 0 },
+    /* the site's: in the local part, or the whole address with an '@' */
+    { "Relay <nobounce@relay.example>", 1, 0, 1 },
+    { "x@bounces.example.com", 1, 0, 1 },
+    { "nobounce <dan@company.example>", 1, 0, 0 },
+    { "dan@nobounce.example", 1, 0, 0 },
+    { "x@bounces.example.com", 0, 0, 0 },
+  };
+  struct signature_set site = { (struct signature *) site_items,
+                                sizeof site_items / sizeof site_items[0], NULL };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char message[512];
+    struct input input;
+    struct notice notice;
+    struct failure failure;
+    struct header_signals header;
+    snprintf(message, sizeof message, "From: %s\nSubject: Undeliverable: x\n\n",
+             cases[i].from);
+    input_from_buffer(message, strlen(message), &input, &failure);
+    notice_parse_header(&input, &notice, &failure);
+    classify_header(&notice, NULL, cases[i].site ? &site : NULL, &header);
+    TAP_INT((header.signals & SIGNAL_NULL_SENDER) != 0, cases[i].null,
+            "From: %s%s: null sender", cases[i].from, cases[i].site ? " (site)" : "");
+    TAP_INT((header.signals & SIGNAL_DAEMON_FROM) != 0, cases[i].daemon,
+            "From: %s%s: daemon sender", cases[i].from, cases[i].site ? " (site)" : "");
+    notice_free(&notice);
+    input_free(&input);
+  }
+
+  /* The same rule for an original inside a notice: a bounce of a bounce
+   * is one whose original comes from a daemon's address with a notice's
+   * subject (or from the null address). */
+  static const struct { const char *block; int notice; } originals[] = {
+    { "From: System Administrator <it@company.example>\nSubject: Undeliverable: x\n\n", 0 },
+    { "From: Mail Delivery System <osst-users@lists.example.net>\n"
+      "Subject: Mail delivery failure: x\n\n", 0 },
+    { "From: \"MAILER-DAEMON <mailer-daemon@x.example>\" <dan@company.example>\n"
+      "Subject: hello\n\n", 0 },
+    { "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\nSubject: hello\n\n", 1 },
+    { "From: postmaster@mx.example.net\nSubject: Undeliverable: x\n\n", 1 },
+    { "From: postmaster@mx.example.net\nSubject: hello\n\n", 0 },
+  };
+  for (size_t i = 0; i < sizeof originals / sizeof originals[0]; i++)
+    TAP_INT(classify_header_is_notice(originals[i].block, strlen(originals[i].block)),
+            originals[i].notice, "original header %zu is a notice", i);
+}
+
 /* check works the header out once, before the walk: the same signals as
  * from the walked notice, and the same kind as classifying it afresh. */
 static void
@@ -607,6 +745,7 @@ main(void)
     input_free(&input);
   }
   test_header_signals();
+  test_daemon_from();
   test_header_once();
 
   static const struct { const char *sender; int null; } senders[] = {
