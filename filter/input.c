@@ -25,8 +25,13 @@
 #include "util.h"
 
 enum {
-  READ_CHUNK = 65536,           /* reads past memory, copies out */
+  READ_CHUNK = 65536,           /* copies out of the file part */
   SPOOL_FIRST_BLOCK = 8192,     /* the spool's first allocation */
+  /* Reads of bytes not kept in memory (a body nobody reads, the part
+   * past the memory cap): a few pages, reused. Larger saves read()s of
+   * a megabyte body, but every page costs a fault, and most of what is
+   * dropped is tens of kilobytes. */
+  SCRATCH_BYTES = 16384,
 };
 
 /* The line-end style is read from the header, which is kept whole in
@@ -315,12 +320,12 @@ input_read_kept(int fd, int echo_fd, struct input *input, const char *tmpdir,
                                                   : NULL;
     int in_place = into != NULL;
     if (!in_place) {
-      if (!scratch && !(scratch = malloc(READ_CHUNK))) {
+      if (!scratch && !(scratch = malloc(SCRATCH_BYTES))) {
         failure_set(failure, FAILURE_MEMORY, "out of memory reading input");
         goto fail;
       }
       into = scratch;
-      room = READ_CHUNK;
+      room = SCRATCH_BYTES;
     }
     ssize_t n = read(fd, into, room);
     if (n < 0) {

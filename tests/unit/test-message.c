@@ -737,8 +737,9 @@ keep_probe_answer(void *cookie, struct input *input)
   return probe->answer;
 }
 
-/* A file to read from: read() hands it over in 64 KB pieces, so header
- * ends placed around 65536 cross a read. */
+/* A file to read from: read() fills the spool's free room, 8 KB then
+ * doubling (reads end at 8192, 16384, 32768, 65536 bytes), so header ends
+ * placed around 65536 cross a read. */
 static int
 file_with(const char *data, size_t length)
 {
