@@ -69,6 +69,53 @@ else
   equal "O_NONBLOCK stdout: check --tag gives all of it back" "$?" 0
 fi
 
+# --- a message past the spool's first megabyte goes to a file in $TMPDIR:
+# with a TMPDIR where no file can be made it stays in memory (peak RSS
+# grows by the message), and a file that cannot be written (RLIMIT_FSIZE,
+# SIGXFSZ ignored: EFBIG) is a failed copy: --tag tempfails (75).
+huge=$WORK/huge.eml
+{ cat "$MESSAGES/ordinary.eml"
+  awk 'BEGIN { for (i = 0; i < 180000; i++)
+                 printf "line %d of a very long letter, padded to seventy bytes ...\n", i }'
+} > "$huge"
+mkdir "$WORK/spooltmp"
+TMPDIR=$WORK/spooltmp run_check "$WORK/sp1" "$huge" --tag
+equal "12 MB message, TMPDIR a directory: check --tag exits 0" "$status" 0
+tail -n +2 "$WORK/sp1.out" | cmp -s - "$huge"
+equal "12 MB message, TMPDIR a directory: given back byte for byte" "$?" 0
+equal "12 MB message, TMPDIR a directory: nothing left in it" "$(ls -A "$WORK/spooltmp")" ""
+TMPDIR=$WORK/no-such-dir run_check "$WORK/sp2" "$huge" --tag
+equal "12 MB message, TMPDIR missing: check --tag exits 0 (kept in memory)" "$status" 0
+tail -n +2 "$WORK/sp2.out" | cmp -s - "$huge"
+equal "12 MB message, TMPDIR missing: given back byte for byte" "$?" 0
+if [ -n "${BSF_SANITIZED:-}" ]; then
+  skip "12 MB message: TMPDIR is where it is spooled (peak RSS)" "under sanitizers"
+elif [ ! -x "$PROBE" ]; then
+  skip "12 MB message: TMPDIR is where it is spooled (peak RSS)" "BSF_PROBE (tests/e2e/probe) not built"
+else
+  TMPDIR=$WORK/spooltmp "$PROBE" maxrss "$WORK/sp.rss" "$BSF_BIN" check -c "$RULES" --tag \
+    < "$huge" > /dev/null 2>&1
+  on_file=$(cat "$WORK/sp.rss")
+  TMPDIR=$WORK/no-such-dir "$PROBE" maxrss "$WORK/sp.rss" "$BSF_BIN" check -c "$RULES" --tag \
+    < "$huge" > /dev/null 2>&1
+  in_memory=$(cat "$WORK/sp.rss")
+  echo "# peak RSS: $on_file KB spooled to TMPDIR, $in_memory KB without a TMPDIR"
+  if [ "$in_memory" -gt $((on_file + 8192)) ]; then
+    ok "12 MB message: TMPDIR is where it is spooled (peak RSS $on_file KB, $in_memory KB in memory)"
+  else
+    not_ok "12 MB message: TMPDIR is where it is spooled" "$on_file KB vs $in_memory KB"
+  fi
+fi
+mark_log
+# (stdout a pipe, which the file size limit does not touch)
+(trap '' XFSZ; ulimit -f 2048
+ TMPDIR=$WORK/spooltmp "$BSF_BIN" check -c "$RULES" --tag; echo $? > "$WORK/sp3.status") \
+  < "$huge" 2> "$WORK/sp3.err" | cat > "$WORK/sp3.out"
+equal "spool file write fails: check --tag exits tempfail (75)" "$(cat "$WORK/sp3.status")" 75
+contains "spool file write fails: check --tag logs it" "$(new_log)" "cannot store the message"
+equal "spool file write fails: one log line" "$(new_log | grep -c .)" 1
+equal "spool file write fails: nothing half given back" "$(wc -c < "$WORK/sp3.out" | tr -d ' ')" 0
+
 # --- a read that fails (stdin a directory: EISDIR; closed: EBADF)
 mark_log
 "$BSF_BIN" record -c "$RULES" --passthrough < "$WORK" > "$WORK/re1.out" 2> "$WORK/re1.err"
