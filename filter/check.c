@@ -35,8 +35,11 @@ choose_walk(struct reading *reading)
     reading->header_failed = 1;
   /* Once, here: the walk is chosen by it and classify_notice uses it
    * (on an unreadable header it says nothing, as the empty notice). */
+  struct failure failure = { 0 };
   classify_header(&state->notice, config->context, config->signatures,
-                  &state->header_signals);
+                  &state->header_signals, &failure);
+  if (failure.class != FAILURE_NONE)
+    hand_on(config, &failure);    /* its subject read as written */
   if (!reading->header_failed)
     reading->walk = classify_needs_mime(&state->header_signals);
 }
@@ -100,7 +103,11 @@ check_judge(const struct check_config *config, struct check_state *state)
     state->decision->verdict = VERDICT_UNKNOWN;
     return;
   }
-  classify_notice(&state->notice, &state->header_signals, &state->classification);
+  classify_notice(&state->notice, &state->header_signals, &state->classification,
+                  &failure);
+  if (failure.class != FAILURE_NONE)
+    hand_on(config, &failure);    /* judged on the subject as written */
+  failure = (struct failure) { 0 };
   references_extract(&state->notice, &state->classification, references);
   /* The last resort adds to what was found (references.h). */
   if (references_want_raw_body(&state->classification, references)
@@ -112,7 +119,8 @@ check_judge(const struct check_config *config, struct check_state *state)
     config->open_store(config->cookie, &state->store, &state->journal);
   decide(config->rules, config->context, &state->notice, &state->classification,
          references, state->store, state->journal, state->decision, &failure);
-  if (state->decision->store_failed || state->decision->rule_failed)
+  if (state->decision->store_failed || state->decision->rule_failed
+      || state->decision->plugin_failed)
     hand_on(config, &failure);
 }
 

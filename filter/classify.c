@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <mailutils/mime.h>
 #include "caps.h"
 #include "classify.h"
 #include "copymarks.h"
+#include "muplugin.h"
 
 /* Phrase search. Every phrase is looked for in every text part of every
  * automatic message, so the search must not cost much per byte of text:
@@ -622,19 +622,42 @@ is_calendar_reply(const struct notice *notice, int calendar_subject)
                            && notice->parts[notice->part_count - 1].role != PART_TEXT));
 }
 
-/* The Subject, RFC 2047 decoded to UTF-8 when it is encoded. */
+/* What a subject says: reply or forward, calendar answer, the subject
+ * signature that starts earliest. */
+struct subject_reading {
+  int reply;
+  int calendar;
+  const struct signature *phrase;
+};
+
 static void
-decoded_subject(const struct header_index *index, char *subject, size_t size)
+read_subject(const struct signature_set *site, const char *subject,
+             struct subject_reading *reading)
 {
-  if (!field(index, "Subject", subject, size))
-    return;
-  if (!strstr(subject, "=?"))
-    return;
+  reading->reply = is_reply_subject(subject);
+  reading->calendar = is_calendar_reply_subject(subject);
+  reading->phrase = find_in_subject(site, subject);
+}
+
+/* An RFC 2047 encoded subject decoded to UTF-8 and read. Decoding takes
+ * our Mailutils plugin (muplugin.h), so only a notice candidate comes
+ * here; when the plugin cannot be loaded the subject is read as written
+ * and *failure (may be NULL) says why. */
+static void
+read_encoded_subject(const struct signature_set *site, const char *subject,
+                     struct subject_reading *reading, struct failure *failure)
+{
+  struct failure unloaded = { 0 };
+  const struct muplugin *plugin = muplugin_load(MUPLUGIN_TEXT, &unloaded);
   char *decoded = NULL;
-  if (mu_rfc2047_decode("UTF-8", subject, &decoded) == 0 && decoded) {
-    snprintf(subject, size, "%s", decoded);
+  if (plugin && plugin->decode_words(subject, &decoded) == 0) {
+    read_subject(site, decoded, reading);
     free(decoded);
+    return;
   }
+  if (!plugin && failure)
+    *failure = unloaded;
+  read_subject(site, subject, reading);
 }
 
 int
@@ -815,7 +838,8 @@ sns_kind(const struct notice *notice, int *found)
 
 void
 classify_header(const struct notice *notice, const struct context *context,
-                const struct signature_set *site, struct header_signals *header)
+                const struct signature_set *site, struct header_signals *header,
+                struct failure *failure)
 {
   char value[CAP_LINE_BYTES];
   struct header_index index;
@@ -840,21 +864,33 @@ classify_header(const struct notice *notice, const struct context *context,
     if (is_daemon_address(address, angle, site))
       header->signals |= SIGNAL_DAEMON_FROM;
   }
-  /* The subject goes into `value` too (decoded_subject always ends it):
-   * only what it says is kept. */
-  decoded_subject(&index, value, sizeof value);
-  header->reply_subject = is_reply_subject(value);
-  header->calendar_subject = is_calendar_reply_subject(value);
-  header->subject_phrase = find_in_subject(site, value);
+  /* The subject as written: RFC 2047 words are decoded only for a notice
+   * candidate (classify_notice), since decoding loads our Mailutils
+   * plugin, which ordinary mail must not. */
+  struct subject_reading reading;
+  field(&index, "Subject", header->subject, sizeof header->subject);
+  header->subject_encoded = strstr(header->subject, "=?") != NULL;
+  read_subject(site, header->subject, &reading);
   header->auto_reply_fields = has_auto_reply_header(&index);
   if (header->auto_reply_fields)
     header->signals |= SIGNAL_AUTO_REPLY;
   /* vacation(1) marks its answers "Precedence: junk" and nothing else;
-   * with an auto-reply's subject that is an auto-reply's header too. */
+   * with an auto-reply's subject that is an auto-reply's header too (an
+   * automatic answer's mark: a candidate, so its subject is decoded). */
   if (field(&index, "Precedence", value, sizeof value)
-      && strcasecmp(value, "junk") == 0 && header->subject_phrase
-      && header->subject_phrase->kind == KIND_AUTOREPLY && !header->reply_subject)
-    header->signals |= SIGNAL_AUTO_REPLY;
+      && strcasecmp(value, "junk") == 0) {
+    if (header->subject_encoded) {
+      read_encoded_subject(site, header->subject, &reading, failure);
+      header->subject_encoded = 0;
+    }
+    if (reading.phrase && reading.phrase->kind == KIND_AUTOREPLY && !reading.reply)
+      header->signals |= SIGNAL_AUTO_REPLY;
+  }
+  header->reply_subject = reading.reply;
+  header->calendar_subject = reading.calendar;
+  header->subject_phrase = reading.phrase;
+  if (!header->subject_encoded)
+    header->subject[0] = '\0';   /* only an encoded one is kept */
   header->vendor = vendor_notice_header(&index);
   if (header->vendor != VENDOR_NONE)
     header->signals |= SIGNAL_VENDOR_NOTICE;
@@ -876,7 +912,10 @@ classify_needs_mime(const struct header_signals *header)
   /* An attached original (multipart/mixed with a message/rfc822 part)
    * takes the walk to see, worth it when the subject speaks of a notice;
    * a person's reply or forward needs a sender that is a program, which
-   * the header shows. A single text body is read anyway. */
+   * the header shows. A single text body is read anyway. (An encoded
+   * subject is read as written here: nothing above made this mail a
+   * notice candidate, and decoding would load our Mailutils plugin for
+   * ordinary mail with an attachment.) */
   if (header->reply_subject)
     return 0;
   return header->mixed && header->subject_phrase != NULL;
@@ -906,9 +945,13 @@ classify_in_reply_to_names_original(const struct classification *classification)
 
 void
 classify_notice(const struct notice *notice, const struct header_signals *header,
-                struct classification *classification)
+                struct classification *classification, struct failure *failure)
 {
   const struct signature_set *site = header->site;
+  struct subject_reading subject = {
+    .reply = header->reply_subject, .calendar = header->calendar_subject,
+    .phrase = header->subject_phrase,
+  };
 
   memset(classification, 0, sizeof *classification);
   classification->kind = KIND_NONE;
@@ -925,8 +968,6 @@ classify_notice(const struct notice *notice, const struct header_signals *header
   }
   if (classification->kind != KIND_NONE)
     return;
-  if (is_calendar_reply(notice, header->calendar_subject))
-    return;                      /* iTIP: "Accepted: ..." answers an invitation */
 
   /* Bounce-likeness rests on structure: a program as sender, an answer
    * by its headers, a vendor's notice field, an attached original. Words
@@ -934,15 +975,22 @@ classify_notice(const struct notice *notice, const struct header_signals *header
   const unsigned sender_signals = SIGNAL_NULL_SENDER | SIGNAL_DAEMON_FROM
                                   | SIGNAL_AUTO_REPLY | SIGNAL_VENDOR_NOTICE;
   /* A list post that pastes a bounce ("I got this:") is a person's. */
-  if (!(classification->signals & (sender_signals | SIGNAL_ORIGINAL | SIGNAL_LIST))
-      && has_copied_original(notice))
-    classification->signals |= SIGNAL_QUOTED_ORIGINAL;
-  unsigned signals = classification->signals;
+  int quoted = !(classification->signals & (sender_signals | SIGNAL_ORIGINAL | SIGNAL_LIST))
+               && has_copied_original(notice);
+  unsigned signals = classification->signals | (quoted ? SIGNAL_QUOTED_ORIGINAL : 0);
   if (!(signals & (sender_signals | SIGNAL_ORIGINAL | SIGNAL_QUOTED_ORIGINAL)))
     return;                      /* people's and businesses' mail */
+  /* Only a notice candidate comes this far, so only its encoded subject is
+   * decoded (the calendar test, which reads the subject, ends in "not a
+   * notice" as the test above does, so it may come second). */
+  if (header->subject_encoded)
+    read_encoded_subject(site, header->subject, &subject, failure);
+  if (is_calendar_reply(notice, subject.calendar))
+    return;                      /* iTIP: "Accepted: ..." answers an invitation */
+  classification->signals = signals;
   /* A person's reply or forward, or a list post, carrying a message is
    * still theirs: only a program as sender makes it a notice. */
-  if (!(signals & sender_signals) && header->reply_subject)
+  if (!(signals & sender_signals) && subject.reply)
     return;
 
   if (vendor == VENDOR_SNS) {
@@ -959,7 +1007,7 @@ classify_notice(const struct notice *notice, const struct header_signals *header
     return;
   }
 
-  const struct signature *subject_phrase = header->subject_phrase;
+  const struct signature *subject_phrase = subject.phrase;
   const struct signature *strong = find_in_own_text(notice, site, PLACE_STRONG);
   const struct signature *body_phrase = find_in_own_text(notice, site, PLACE_BODY);
   if (subject_phrase || strong || body_phrase)
@@ -971,7 +1019,7 @@ classify_notice(const struct notice *notice, const struct header_signals *header
    * administrator answering in a thread stays a person. */
   if (!(signals & (SIGNAL_NULL_SENDER | SIGNAL_AUTO_REPLY | SIGNAL_VENDOR_NOTICE
                    | SIGNAL_ORIGINAL | SIGNAL_QUOTED_ORIGINAL))
-      && header->reply_subject && !(body_phrase && body_phrase->kind == KIND_NDR)
+      && subject.reply && !(body_phrase && body_phrase->kind == KIND_NDR)
       && !strong)
     return;
 

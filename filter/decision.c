@@ -8,15 +8,19 @@
  * is none of our addresses, or the store was recording when the original
  * was sent and knows none of its IDs. Any
  * doubt (a cap hit, a body Mailutils could not parse, store trouble, a store
- * younger than the original) leaves the notice unknown, which delivers.
+ * younger than the original, an original's date that could not be read
+ * because our Mailutils plugin is missing) leaves the notice unknown,
+ * which delivers. The original's Date is parsed by the plugin
+ * (muplugin.h), loaded only when the store is asked whether it should
+ * know a missing ID.
  */
 #include <config.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <mailutils/datetime.h>
 #include "decision.h"
+#include "muplugin.h"
 #include "util.h"
 
 /* A bounce may arrive days after the original was sent (Postfix gives up
@@ -189,7 +193,8 @@ positive_evidence(const struct rules *rules, const struct context *context,
 static int
 store_should_know(const struct rules *rules, const struct context *context,
                   const struct references *references,
-                  const struct store_answers *answers, struct decision *decision)
+                  const struct store_answers *answers, struct decision *decision,
+                  struct failure *failure)
 {
   time_t since = answers->queries[answers->since].when, sent = 0;
   char since_text[32];
@@ -200,8 +205,19 @@ store_should_know(const struct rules *rules, const struct context *context,
     return 0;
   }
   format_time(since, since_text, sizeof since_text);
+  const struct muplugin *plugin = NULL;
+  struct failure unloaded = { 0 };
   if (references->original_date[0]
-      && mu_parse_date(references->original_date, &sent, &context->now) == 0) {
+      && !(plugin = muplugin_load(MUPLUGIN_TEXT, &unloaded))) {
+    /* Not knowing when the original was sent, a missing ID proves nothing. */
+    decision->plugin_failed = 1;
+    decision_note(decision, 0, "the original's date (%s) cannot be read: %s",
+                  references->original_date, unloaded.message);
+    if (failure)
+      *failure = unloaded;
+    return 0;
+  }
+  if (plugin && plugin->parse_date(references->original_date, &context->now, &sent) == 0) {
     if (sent < since) {
       decision_note(decision, 0, "the original (%s) predates recording (since %s)",
                     references->original_date, since_text);
@@ -238,6 +254,7 @@ decide(const struct rules *rules, const struct context *context,
   decision->trace_count = 0;
   decision->store_failed = 0;
   decision->rule_failed = 0;
+  decision->plugin_failed = 0;
   decision->kind = classification->kind;
   decision->verdict = VERDICT_CLEAN;
   decision->caps_hit = notice->caps_hit | references->caps_hit;
@@ -313,7 +330,7 @@ decide(const struct rules *rules, const struct context *context,
                   references->original_from);
   } else if (against > 0 && store
              && store_should_know(rules, context, references, &answers,
-                                  decision)) {
+                                  decision, failure)) {
     decision->verdict = VERDICT_BACKSCATTER;
     decision_note(decision, 1, "none of the %zu referenced Message-IDs was sent by us",
                   against);

@@ -23,8 +23,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <mailutils/stream.h>
-#include <mailutils/errno.h>
 #include "caps.h"
 #include "deliver.h"
 #include "util.h"

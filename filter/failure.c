@@ -31,6 +31,7 @@ failure_class_name(enum failure_class class)
   case FAILURE_MEMORY: return "memory";
   case FAILURE_LIMIT: return "limit";
   case FAILURE_IO: return "io";
+  case FAILURE_PLUGIN: return "plugin";
   }
   return "unknown";
 }

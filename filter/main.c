@@ -22,7 +22,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <mailutils/alloc.h>
 #include "caps.h"
 #include "check.h"
 #include "classify.h"
@@ -36,6 +35,7 @@
 #include "header.h"
 #include "input.h"
 #include "mime.h"
+#include "muplugin.h"
 #include "notice.h"
 #include "record.h"
 #include "references.h"
@@ -451,7 +451,8 @@ deliver_myself(struct run *run, struct input *input, const struct decision *deci
 
 /* Mailutils calls mu_alloc_die_hook, then abort(), when one of its own
  * allocations fails (no error code reaches us), and the hook must not
- * return into it. So the hook ends the run as any trouble would: one log
+ * return into it. Our plugin's init installs the hook (muplugin.h), which
+ * calls this handler. So the hook ends the run as any trouble would: one log
  * line and the trouble exit; tempfail when stdout was to carry the message
  * or the verdict, or --deliver was to deliver it, since that is now undone. A static pointer
  * because the hook takes no argument. */
@@ -1194,7 +1195,7 @@ main(int argc, char **argv)
   run.print_every_trouble = run.options.command == COMMAND_CONFIGTEST;
   load_configuration(&run);
   run_for_library_failure = &run;
-  mu_alloc_die_hook = out_of_memory_in_library;
+  muplugin_on_out_of_memory(out_of_memory_in_library);
 
   switch (run.options.command) {
   case COMMAND_CHECK:

@@ -17,13 +17,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <mailutils/mailutils.h>
 #include "caps.h"
 #include "header.h"
 #include "mime.h"
+#include "muplugin.h"
 #include "notice.h"
 
 enum { READ_CHUNK = 65536 };
@@ -41,6 +42,7 @@ struct walk {
   size_t parts_allocated;
   size_t parts_visited;
   int stopped;                /* the parts cap was hit: read no further */
+  struct failure plugin;      /* why a part could not be decoded (class set) */
 };
 
 /* Replace CRLF by LF and NUL by space in place; returns the new length.
@@ -925,55 +927,21 @@ raw_cap_for(const char *encoding, size_t cap)
 }
 
 /* Decode raw bytes with Mailutils' filter for the encoding (an encoding it
- * does not know leaves them as they are): at most cap bytes, LF ends;
- * *truncated when more was there. A decoding error ends what can be
- * used. 0 or an errno. */
+ * does not know leaves them as they are), in our plugin (muplugin.h),
+ * loaded only now: at most cap bytes, LF ends. When the plugin cannot be
+ * loaded, *failure says why and the part is judged without its text. */
 static int
 decode_bounded(const char *raw, size_t raw_length, const char *encoding,
-               size_t cap, char **out, size_t *length, int *truncated)
+               size_t cap, char **out, size_t *length, int *truncated,
+               struct failure *failure)
 {
-  mu_stream_t stream = NULL, decoded = NULL;
-  int rc = mu_static_memory_stream_create(&stream, raw, raw_length);
-  if (rc)
-    return rc;
-  if (mu_filter_create(&decoded, stream, encoding, MU_FILTER_DECODE,
-                       MU_STREAM_READ) == 0) {
-    mu_stream_unref(stream);
-    stream = decoded;
-  }
-  size_t allocated = cap < 8192 ? cap + 1 : 8192, used = 0;
-  char *buffer = malloc(allocated);
-  *truncated = 0;
-  while (buffer) {
-    if (used + 1 == allocated) {
-      if (used >= cap) {
-        char probe;
-        size_t n = 0;
-        if (mu_stream_read(stream, &probe, 1, &n) == 0 && n > 0)
-          *truncated = 1;
-        break;
-      }
-      size_t grow = allocated * 2 > cap + 1 ? cap + 1 : allocated * 2;
-      char *bigger = realloc(buffer, grow);
-      if (!bigger) {
-        free(buffer);
-        buffer = NULL;
-        break;
-      }
-      buffer = bigger;
-      allocated = grow;
-    }
-    size_t n = 0;
-    if (mu_stream_read(stream, buffer + used, allocated - 1 - used, &n) != 0 || n == 0)
-      break;
-    used += n;
-  }
-  mu_stream_destroy(&stream);
-  if (!buffer)
-    return ENOMEM;
-  *out = buffer;
-  *length = mime_text_normalise(buffer, used);
-  return 0;
+  const struct muplugin *plugin = muplugin_load(MUPLUGIN_TEXT, failure);
+  if (!plugin)
+    return -1;
+  int rc = plugin->decode(raw, raw_length, encoding, cap, out, length, truncated);
+  if (rc == 0)
+    *length = mime_text_normalise(*out, *length);
+  return rc;
 }
 
 /* The rest of the current part, decoded, at most cap bytes (LF ends, NUL
@@ -998,7 +966,7 @@ collect_decoded(struct splitter *splitter, const char *encoding, size_t cap,
   }
   int decoded_truncated = 0;
   if (decode_bounded(bytes, raw.length, encoding, cap, content, length,
-                     &decoded_truncated) == 0)
+                     &decoded_truncated, &splitter->walk->plugin) == 0)
     *truncated |= decoded_truncated;
   free(bytes);
   return stop;
@@ -1300,7 +1268,13 @@ notice_parse_text(struct input *input, struct notice *notice,
   collect_decoded(&body, encoding, CAP_TEXT_BYTES, &content, &length, &truncated);
   if (reader_finish(&reader, failure) < 0 || !content) {
     free(content);
-    return content ? -1 : failure_set(failure, FAILURE_MEMORY, "out of memory");
+    if (content)
+      return -1;
+    if (walk.plugin.class != FAILURE_NONE) {
+      *failure = walk.plugin;     /* judged without the text */
+      return -1;
+    }
+    return failure_set(failure, FAILURE_MEMORY, "out of memory");
   }
   if (truncated || input->partial)  /* partial: more text came than was kept */
     notice->caps_hit |= CAP_HIT_TEXT_BYTES;
@@ -1337,6 +1311,12 @@ notice_parse_mime(struct input *input, struct notice *notice, struct failure *fa
   entity_from_header(notice->header, notice->header_length, &entity);
   walk_entity(&top, &entity, 0);
   free(entity.boundary);
-  return reader_finish(&reader, failure);
+  if (reader_finish(&reader, failure) < 0)
+    return -1;
+  if (walk.plugin.class != FAILURE_NONE) {
+    *failure = walk.plugin;       /* the parts that could be read are kept */
+    return -1;
+  }
+  return 0;
 }
 

@@ -15,24 +15,20 @@
  * (the store keeps the newest time). Quoted local parts ("a b"@x) are not
  * understood and are skipped.
  *
- * Mailboxes are recognised by libmailutils: the local formats (mbox,
- * maildir, MH, dotmail) and IMAP (imap://, imaps://), but mbox files,
- * maildirs and MH folders are read here, one message at a time (see
- * record_mbox_file, record_folder): Mailutils' drivers keep every message
- * they have handed out (an IMAP folder is read through Mailutils, so its
- * memory grows with it). Mailutils' IMAP client is loaded with dlopen()
- * only for an IMAP import: linked in, it would bring libmu_auth, GnuTLS,
- * GSASL, LDAP and PAM, which every delivery would then pay for at start-up.
- * POP is not offered (a Sent folder is not a POP mailbox). Even the local format libraries are not needed by
- * `check`: linking them costs every process start-up relocation (measured
- * in bench/ANALYSIS.md), so import finds their records
- * at run time: already linked in (dlsym), or loaded with dlopen() by the
- * run-time names configure read from the installed Mailutils (MU_*_SONAME
- * in config.h), not names fixed here for one Mailutils version.
+ * Mailboxes are recognised by Mailutils, in our plugin mailboxes.so
+ * (muplugin.h), loaded only by import: the local formats (mbox, maildir,
+ * MH, dotmail) and IMAP (imap://, imaps://), but mbox files, maildirs and
+ * MH folders are read here, one message at a time (see record_mbox_file,
+ * record_folder): Mailutils' drivers keep every message they have handed
+ * out (an IMAP folder and a dotmail file are read through the plugin, so
+ * their memory grows with them). POP is not offered (a Sent folder is not
+ * a POP mailbox). Dates (Date fields, mbox From_ lines) are parsed by the
+ * plugin too, and only by import: `record` stamps what it records with the
+ * time of recording, so it keeps the Date field as written and never loads
+ * the plugin.
  */
 #include <config.h>
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -41,13 +37,12 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <mailutils/mailutils.h>
-#include <mailutils/datetime.h>
 #include "caps.h"
 #include "mailid.h"
 #include "header.h"
 #include "input.h"
 #include "mime.h"
+#include "muplugin.h"
 #include "notice.h"
 #include "journal.h"
 #include "record.h"
@@ -234,18 +229,14 @@ take_first_msgid(void *cookie, const char *token, size_t length)
                         sizeof run->message->msgid);
 }
 
-/* The Date field, parsed by Mailutils; 0 when absent or unparsable. */
+/* The Date field as written (import parses it); kept only when it fits. */
 static void
 take_date(struct sent_message *message, const char *value, size_t length)
 {
-  char text[256];
-  time_t when = 0;
-  if (length >= sizeof text)
+  if (length >= sizeof message->date_field)
     return;
-  memcpy(text, value, length);
-  text[length] = '\0';
-  if (mu_parse_date(text, &when, NULL) == 0 && when > 0)
-    message->date = when;
+  memcpy(message->date_field, value, length);
+  message->date_field[length] = '\0';
 }
 
 static void
@@ -258,7 +249,7 @@ visit_field(void *cookie, const char *name, size_t name_length,
     int capped;
     msgid_scan_own(value, value_length, CAP_IDS_PER_FIELD, take_first_msgid, run,
                    &capped);
-  } else if (run->message->date == 0 && name_is(name, name_length, "date")) {
+  } else if (run->message->date_field[0] == '\0' && name_is(name, name_length, "date")) {
     take_date(run->message, value, value_length);
   } else if (is_recipient_field(name, name_length)) {
     record_address_list(run, value, value_length);
@@ -273,7 +264,7 @@ record_collect(const char *header, size_t length,
   struct record_run run = { .message = message };
   message->msgid[0] = '\0';
   message->recipient_count = 0;
-  message->date = 0;
+  message->date_field[0] = '\0';
   /* Envelope recipients first: they are the ones the mail really went to. */
   for (size_t i = 0; envelope && i < envelope_count; i++)
     if (envelope[i])
@@ -468,7 +459,11 @@ import_message(struct import_session *session, const char *header, size_t length
       return session_breathe(session, failure);
     }
   }
-  time_t stamp = import_stamp(session, message->date, fallback);
+  time_t date = 0;
+  if (message->date_field[0]
+      && (session->plugin->parse_date(message->date_field, NULL, &date) != 0 || date < 0))
+    date = 0;
+  time_t stamp = import_stamp(session, date, fallback);
   if (record_store_message(session->store, message, stamp, failure) < 0)
     return -1;
   count_message(message, counts);
@@ -508,45 +503,6 @@ import_session_close(struct import_session *session, int keep_since,
 
 /* ------------------------------------------------------------ mailbox */
 
-/* Read a message's header block, at most `cap` bytes, into buffer. */
-static int
-read_header_block(mu_message_t message, char *buffer, size_t cap, size_t *length)
-{
-  mu_header_t header;
-  mu_stream_t stream;
-  int rc = mu_message_get_header(message, &header);
-  if (rc)
-    return rc;
-  rc = mu_header_get_streamref(header, &stream);
-  if (rc)
-    return rc;
-  size_t used = 0;
-  while (used < cap) {
-    size_t n = 0;
-    rc = mu_stream_read(stream, buffer + used, cap - used, &n);
-    if (rc || n == 0)
-      break;
-    used += n;
-  }
-  mu_stream_destroy(&stream);
-  *length = used;
-  return rc;
-}
-
-/* The envelope date Mailutils gives a message (an IMAP INTERNALDATE, an
- * mbox From_ line), or 0. */
-static time_t
-envelope_date(mu_message_t message)
-{
-  mu_envelope_t envelope;
-  const char *date;
-  time_t when = 0;
-  if (mu_message_get_envelope(message, &envelope) != 0
-      || mu_envelope_sget_date(envelope, &date) != 0 || !date)
-    return 0;
-  return mu_parse_date(date, &when, NULL) == 0 && when > 0 ? when : 0;
-}
-
 /* mbox files are read here, line by line, rather than through Mailutils:
  * its mbox driver keeps every message it has handed out (with two 8 KB
  * stream buffers each) until the mailbox is closed, which measured 1.2 GB
@@ -574,7 +530,7 @@ mbox_finish_header(struct mbox_reader *reader, struct import_session *session,
 
 /* "From SENDER DATE": the date, or 0. */
 static time_t
-from_line_date(const char *line)
+from_line_date(const struct muplugin *plugin, const char *line)
 {
   const char *date = line + 5;
   date += strspn(date, " ");
@@ -587,7 +543,7 @@ from_line_date(const char *line)
     return 0;
   memcpy(text, date, length);
   text[length] = '\0';
-  return mu_parse_date(text, &when, NULL) == 0 && when > 0 ? when : 0;
+  return plugin->parse_date(text, NULL, &when) == 0 && when > 0 ? when : 0;
 }
 
 static int
@@ -619,7 +575,7 @@ record_mbox_file(struct import_session *session, const char *mailbox,
         goto done;
       reader.in_header = 1;
       reader.header_used = 0;
-      reader.from_line_date = from_line_date(chunk);
+      reader.from_line_date = from_line_date(session->plugin, chunk);
       done++;
       if (progress && done > 1 && (done - 1) % PROGRESS_EVERY == 0)
         progress(cookie, done - 1, 0);      /* total unknown while reading */
@@ -875,171 +831,37 @@ record_folder(struct import_session *session, const char *mailbox,
   return result;
 }
 
-/* The local path of a mailbox name that Mailutils takes for an mbox, or
- * NULL. Borrowed from box's URL. */
-static const char *
-mbox_file_path(mu_mailbox_t box)
-{
-  mu_url_t url;
-  const char *scheme, *path;
-  struct stat info;
-
-  if (mu_mailbox_get_url(box, &url) != 0
-      || mu_url_sget_scheme(url, &scheme) != 0 || strcmp(scheme, "mbox") != 0
-      || mu_url_sget_path(url, &path) != 0)
-    return NULL;
-  /* A missing file is left to Mailutils, which says why it cannot open it. */
-  return stat(path, &info) == 0 && S_ISREG(info.st_mode) ? path : NULL;
-}
-
-/* The directory of a mailbox name that Mailutils takes for a maildir or an
- * MH folder (and which kind), or NULL. Borrowed from box's URL. */
-static const char *
-folder_path(mu_mailbox_t box, enum folder_kind *kind)
-{
-  mu_url_t url;
-  const char *scheme, *path;
-  struct stat info;
-
-  if (mu_mailbox_get_url(box, &url) != 0 || mu_url_sget_scheme(url, &scheme) != 0
-      || mu_url_sget_path(url, &path) != 0)
-    return NULL;
-  if (strcmp(scheme, "maildir") == 0)
-    *kind = FOLDER_MAILDIR;
-  else if (strcmp(scheme, "mh") == 0)
-    *kind = FOLDER_MH;
-  else
-    return NULL;
-  return stat(path, &info) == 0 && S_ISDIR(info.st_mode) ? path : NULL;
-}
-
-/* The mailbox formats import reads, as mu_register_local_mbox_formats()
- * would register them, but found at run time so that a program not linked
- * with their libraries (every `check` pays for linking them) can load them
- * here. The handles stay open: Mailutils keeps the records. mbox first: it
- * is also the default format. */
-static int
-register_local_formats(struct failure *failure)
-{
-  /* Registering adds to Mailutils' own process-wide list: do it once. */
-  static int registered;
-  if (registered)
-    return 0;
-  static const struct { const char *library, *record; } formats[] = {
-    { MU_MBOX_SONAME, "mu_mbox_record" },
-    { MU_DOTMAIL_SONAME, "mu_dotmail_record" },
-    { MU_MH_SONAME, "mu_mh_record" },
-    { MU_MAILDIR_SONAME, "mu_maildir_record" },
-  };
-  for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
-    mu_record_t *record = dlsym(RTLD_DEFAULT, formats[i].record);
-    if (!record) {
-      void *library = dlopen(formats[i].library, RTLD_NOW | RTLD_GLOBAL);
-      if (library)
-        record = dlsym(library, formats[i].record);
-    }
-    if (!record || !*record) {
-      const char *why = dlerror();
-      return failure_set(failure, FAILURE_INPUT,
-                         "cannot load the Mailutils mailbox format %s: %s",
-                         formats[i].library, why ? why : "no format record");
-    }
-    mu_registrar_record(*record);
-    if (i == 0)
-      mu_registrar_set_default_record(*record);
-  }
-  registered = 1;
-  return 0;
-}
-
-int
-record_register_mailbox_formats(struct failure *failure)
-{
-  return register_local_formats(failure);
-}
-
-/* IMAP folders (imap://, imaps://) through Mailutils' IMAP client, loaded
- * only for an import that names one: linking it would make every `check`
- * pay for GnuTLS, GSASL and the rest at start-up. Credentials come the way
- * Mailutils' own tools take them: the URL's user, and the password from the
- * ticket file (~/.mu-tickets), never from the command line. */
-static int
-register_imap_formats(struct failure *failure)
-{
-  static int registered;
-  if (registered)
-    return 0;
-  static const char *const records[] = { "mu_imap_record", "mu_imaps_record" };
-  void *library = dlopen(MU_IMAP_SONAME, RTLD_NOW | RTLD_GLOBAL);
-  for (size_t i = 0; i < sizeof records / sizeof records[0]; i++) {
-    mu_record_t *record = library ? dlsym(library, records[i]) : NULL;
-    if (!record || !*record) {
-      const char *why = dlerror();
-      return failure_set(failure, FAILURE_INPUT, "cannot load Mailutils' IMAP "
-                         "client (%s): %s", MU_IMAP_SONAME,
-                         why ? why : "no format record");
-    }
-    mu_registrar_record(*record);
-  }
-  registered = 1;
-  return 0;
-}
-
-static int
-is_imap_url(const char *mailbox)
-{
-  return strncasecmp(mailbox, "imap://", 7) == 0
-         || strncasecmp(mailbox, "imaps://", 8) == 0;
-}
-
 int
 record_mailbox(struct import_session *session, const char *mailbox,
                record_progress_fn progress, void *cookie,
                struct record_counts *counts, struct failure *failure)
 {
   struct record_counts ignored = { 0 };
-  mu_mailbox_t box = NULL;
+  struct muplugin_mailbox *box = NULL;
+  struct muplugin_mailbox_info info;
   char *buffer = NULL;
-  size_t total = 0;
-  int result = -1, rc;
+  int result = -1;
 
   if (!counts)
     counts = &ignored;
-  if (register_local_formats(failure) < 0
-      || (is_imap_url(mailbox) && register_imap_formats(failure) < 0))
+  if (!session->plugin
+      && !(session->plugin = muplugin_load(MUPLUGIN_MAILBOXES, failure)))
     return -1;
-  rc = mu_mailbox_create_default(&box, mailbox);
-  if (rc)
-    return failure_set(failure, FAILURE_INPUT, "cannot open mailbox %s: %s",
-                       mailbox, mu_strerror(rc));
-  const char *mbox_path = mbox_file_path(box);
-  if (mbox_path) {
-    result = record_mbox_file(session, mailbox, mbox_path, progress, cookie,
-                              counts, failure);
-    mu_mailbox_destroy(&box);
-    return result;
-  }
-  enum folder_kind kind;
-  const char *directory = folder_path(box, &kind);
-  if (directory) {
-    result = record_folder(session, mailbox, directory, kind, progress,
-                           cookie, counts, failure);
-    mu_mailbox_destroy(&box);
-    return result;
-  }
-  rc = mu_mailbox_open(box, MU_STREAM_READ);
-  if (rc) {
-    failure_set(failure, FAILURE_INPUT, "cannot open mailbox %s: %s", mailbox,
-                mu_strerror(rc));
-    mu_mailbox_destroy(&box);
+  if (session->plugin->mailbox_open(mailbox, &info, &box, failure) < 0)
     return -1;
+  switch (info.kind) {
+  case MUPLUGIN_MAILBOX_MBOX:
+    return record_mbox_file(session, mailbox, info.path, progress, cookie,
+                            counts, failure);
+  case MUPLUGIN_MAILBOX_MAILDIR:
+  case MUPLUGIN_MAILBOX_MH:
+    return record_folder(session, mailbox, info.path,
+                         info.kind == MUPLUGIN_MAILBOX_MH ? FOLDER_MH : FOLDER_MAILDIR,
+                         progress, cookie, counts, failure);
+  case MUPLUGIN_MAILBOX_OTHER:
+    break;
   }
-  rc = mu_mailbox_messages_count(box, &total);
-  if (rc) {
-    failure_set(failure, FAILURE_INPUT, "cannot read mailbox %s: %s", mailbox,
-                mu_strerror(rc));
-    goto done;
-  }
+  size_t total = info.count;
   buffer = malloc(CAP_HEADER_BLOCK_BYTES);
   if (!buffer) {
     failure_set(failure, FAILURE_MEMORY, "out of memory reading mailbox %s",
@@ -1047,15 +869,15 @@ record_mailbox(struct import_session *session, const char *mailbox,
     goto done;
   }
   for (size_t number = 1; number <= total; number++) {
-    mu_message_t message;
     size_t length = 0;
-    if (mu_mailbox_get_message(box, number, &message) != 0
-        || read_header_block(message, buffer, CAP_HEADER_BLOCK_BYTES, &length) != 0) {
+    time_t envelope_date = 0;
+    if (session->plugin->mailbox_header(box, number, buffer, CAP_HEADER_BLOCK_BYTES,
+                                        &length, &envelope_date) != 0) {
       counts->messages++;           /* unreadable: nothing to record */
       counts->skipped++;
       counts->unreadable++;
-    } else if (import_message(session, buffer, length,
-                              envelope_date(message), counts, failure) < 0) {
+    } else if (import_message(session, buffer, length, envelope_date, counts,
+                              failure) < 0) {
       goto done;
     }
     if (progress && number % PROGRESS_EVERY == 0 && number < total)
@@ -1066,7 +888,6 @@ record_mailbox(struct import_session *session, const char *mailbox,
   result = 0;
 done:
   free(buffer);
-  mu_mailbox_close(box);
-  mu_mailbox_destroy(&box);
+  session->plugin->mailbox_close(&box);
   return result;
 }

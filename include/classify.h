@@ -73,10 +73,17 @@ struct header_signals {
   enum vendor_notice vendor; /* the first vendor's notice field, or VENDOR_NONE */
   int report_type;           /* Content-Type multipart/report or message/... */
   int mixed;                 /* Content-Type multipart/mixed */
-  int reply_subject;         /* "Re:", "Fwd:", ... (RFC 2047 decoded) */
+  int reply_subject;         /* "Re:", "Fwd:", ... */
   int calendar_subject;      /* "Accepted:", "Declined:", ... */
   const struct signature *subject_phrase;  /* the subject signature that
                                               starts earliest, or NULL */
+  /* The three above are read from the Subject as written. One with RFC
+   * 2047 words is decoded (by our Mailutils plugin, muplugin.h) only for
+   * a notice candidate: by classify_notice once a structural signal is
+   * seen, or here for "Precedence: junk" (vacation(1)'s mark); ordinary
+   * mail never loads the plugin. */
+  int subject_encoded;       /* the Subject still has encoded words */
+  char subject[CAP_LINE_BYTES];  /* it as written, when subject_encoded */
 };
 
 struct classification {
@@ -91,12 +98,17 @@ struct classification {
  * `context` (may be NULL). Always succeeds; on an empty notice (the header
  * could not be read) it says nothing. */
 void classify_header(const struct notice *notice, const struct context *context,
-                     const struct signature_set *site, struct header_signals *header);
+                     const struct signature_set *site, struct header_signals *header,
+                     struct failure *failure);
 
 /* Classify a notice (its parts as the walk kept them) whose header says
- * *header (classify_header of the same notice). Always succeeds. */
+ * *header (classify_header of the same notice). Always classifies. When a
+ * candidate's encoded subject must be decoded and our Mailutils plugin
+ * cannot be loaded, it is read as written and *failure (may be NULL)
+ * gets FAILURE_PLUGIN, which the caller hands on as trouble. (So may
+ * classify_header's, for "Precedence: junk".) */
 void classify_notice(const struct notice *notice, const struct header_signals *header,
-                     struct classification *classification);
+                     struct classification *classification, struct failure *failure);
 
 /* From the header alone: may this message be bounce-like for any reason
  * but a "strong" phrase in its text? If not, the caller skips the MIME

@@ -45,6 +45,8 @@ struct decision {
   int store_failed;                        /* store trouble: judged without it */
   int rule_failed;                         /* a site rule that had to be tried
                                               has a bad regex: trouble, deliver */
+  int plugin_failed;                       /* the original's Date could not be
+                                            * read (muplugin.h): *failure says why */
 };
 
 /* Decide. `store` may be NULL (no store: no ID can be confirmed, so nothing
@@ -52,7 +54,9 @@ struct decision {
  * what record could not put into the store yet: its entries confirm an ID
  * or a recipient as the store's do. A store error during a lookup
  * is recorded in *failure and in the trace, and the decision goes on
- * without the store. A site rule that has to be tried and has a bad regex
+ * without the store (store_failed); so is a plugin that cannot be loaded
+ * to read the original's Date (plugin_failed: the missing IDs prove
+ * nothing). A site rule that has to be tried and has a bad regex
  * (rules_match_site) is recorded in *failure and the trace, with
  * rule_failed set: the decision stops there (clean for ordinary mail,
  * unknown for a notice; deliver), and the caller treats it as trouble.

@@ -18,6 +18,7 @@ enum failure_class {
   FAILURE_MEMORY,     /* out of memory */
   FAILURE_LIMIT,      /* a cap was hit where truncating is not possible */
   FAILURE_IO,         /* output or temp file trouble */
+  FAILURE_PLUGIN,     /* our Mailutils plugin could not be loaded (muplugin.h) */
 };
 
 struct failure {

@@ -6,7 +6,8 @@
  * so a spilled message is never held whole in memory), bounded by
  * CAP_MIME_DEPTH and CAP_MIME_PARTS; Content-Type values parsed in one
  * bounded pass (content_type_parse: Mailutils' parser is quadratic in the
- * number of parameters); transfer encodings undone with Mailutils' filters.
+ * number of parameters); transfer encodings undone with Mailutils' filters,
+ * in our plugin (muplugin.h), loaded only for a part that is encoded.
  */
 #ifndef BSF_MIME_H
 #define BSF_MIME_H
@@ -37,14 +38,19 @@ struct content_type {
 void content_type_parse(const char *value, size_t length, struct content_type *parsed);
 
 /* After notice_parse_header: the MIME walk. 0 (body_unparsed set when
- * only the header could be used), or -1. */
+ * only the header could be used), or -1. A transfer-encoded part is
+ * decoded by our Mailutils plugin (muplugin.h), loaded only then; when it
+ * cannot be loaded the walk still ends, keeping every part it could read,
+ * and returns -1 with FAILURE_PLUGIN: the notice is judged on those. */
 int notice_parse_mime(struct input *input, struct notice *notice,
                       struct failure *failure);
 
 /* After notice_parse_header, instead of the MIME walk, for mail whose header
  * shows nothing automatic: a single text body (text/ any subtype)'s start
  * (CAP_TEXT_BYTES, decoded) becomes the one text part; other types keep no
- * part, and nothing past CAP_TEXT_BYTES of the body is read. */
+ * part, and nothing past CAP_TEXT_BYTES of the body is read. A base64 or
+ * quoted-printable body needs the plugin: without it, no part and -1 with
+ * FAILURE_PLUGIN. */
 int notice_parse_text(struct input *input, struct notice *notice,
                       struct failure *failure);
 

@@ -11,6 +11,8 @@
 #include "failure.h"
 #include "store.h"
 
+struct muplugin;
+
 struct record_counts {
   size_t messages;
   size_t msgids;
@@ -27,14 +29,15 @@ struct sent_message {
   char msgid[CAP_ID_BYTES + 1];               /* "" when none */
   char (*recipients)[CAP_ADDRESS_BYTES + 1];  /* CAP_RECORD_RECIPIENTS */
   size_t recipient_count;
-  time_t date;                                /* the Date field, 0 if none */
+  char date_field[256];                       /* the Date field as written, ""
+                                               * if none or longer */
 };
 
 /* Allocate (about 257 KB) / free and clear. NULL when out of memory. */
 struct sent_message *sent_message_create(void);
 void sent_message_free(struct sent_message **message);
 
-/* Collect the Message-ID, Date and the To, Cc, Bcc, Resent-To/Cc/Bcc
+/* Collect the Message-ID, Date (as written) and the To, Cc, Bcc, Resent-To/Cc/Bcc
  * addresses of a header block (its first CAP_HEADER_BLOCK_BYTES), plus
  * `envelope_count` envelope recipients given by the caller. */
 void record_collect(const char *header, size_t length,
@@ -84,6 +87,7 @@ struct import_session {
   time_t since_before;       /* "!since" when the import began, 0 if none */
   struct sent_message *message;
   struct timespec held_since;
+  const struct muplugin *plugin;  /* mailboxes.so, loaded by record_mailbox */
 };
 
 /* Open the store (unless given), merge its journal. 0 or -1. */
@@ -107,14 +111,12 @@ int import_session_close(struct import_session *session, int keep_since,
  * failed. mbox files, maildirs and MH folders are read one message at a
  * time, in memory that does not grow with the mailbox; a maildir's
  * messages are the regular files of cur/ and new/, an MH folder's the
- * regular files named by a number; symbolic links are not followed. */
+ * regular files named by a number; symbolic links are not followed.
+ * Mailbox names and dates take our Mailutils plugin mailboxes.so
+ * (muplugin.h), loaded on the first call: when it cannot be, -1 with
+ * FAILURE_PLUGIN. */
 int record_mailbox(struct import_session *session, const char *mailbox,
                    record_progress_fn progress, void *cookie,
                    struct record_counts *counts, struct failure *failure);
-/* Register the local mailbox formats (mbox, dotmail, MH, maildir) with
- * Mailutils, loading their libraries on first use: the program is not
- * linked with them, so that `check` does not pay for them at start-up
- * (bench/ANALYSIS.md has the figures). Idempotent. 0 or -1. */
-int record_register_mailbox_formats(struct failure *failure);
 
 #endif

@@ -5,14 +5,20 @@
 # BUILDDIR is a configured build tree (for config.h). Every module but
 # main.c is compiled again with -fsanitize=fuzzer-no-link,address,undefined
 # (libbsf.a is built by gcc without coverage, useless to libFuzzer); each
-# target links them with -fsanitize=fuzzer. Libraries: $FUZZ_LIBS, else the
-# Debian 12 ones. Prints nothing on success; exits non-zero on failure.
+# target links them with -fsanitize=fuzzer, and the plugin's sources
+# (plugin/) with them. Libraries: $FUZZ_LIBS, else Mailutils' as configure
+# found them, GDBM and iniparser. Prints nothing on success; exits non-zero on failure.
 set -eu
 srcdir=${1:?SRCDIR}; builddir=${2:?BUILDDIR}; outdir=${3:?OUTDIR}
 cc=${FUZZ_CC:-clang}
-libs=${FUZZ_LIBS:--lmu_mbox -lmu_maildir -lmu_mh -lmu_dotmail -lmailutils -lgdbm -liniparser}
+# Mailutils' libraries as configure found them for the plugin mailboxes.so.
+mulibs=$(sed -n 's/^MAILUTILS_MAILBOX_LIBS = //p' "$builddir/Makefile")
+libs=${FUZZ_LIBS:-${mulibs:--lmu_mbox -lmu_maildir -lmu_mh -lmu_dotmail -lmu_imap -lmailutils} -lgdbm -liniparser}
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+# The plugin's sources are linked in and its table used directly
+# (muplugin_use): the loader's directories are never looked at.
 flags="-g -O1 -std=gnu11 -DHAVE_CONFIG_H -I$builddir -I$srcdir/include $san"
+flags="$flags -DBINDIR=\"/nonexistent\" -DPKGLIBDIR=\"/nonexistent\" -DMUPLUGIN_WITH_MAILBOXES"
 # Optional backends configured into the build tree (Redis through hiredis):
 # their flags and libraries as configure found them, their module only then.
 have_redis=
@@ -35,7 +41,7 @@ if [ -f "$srcdir/scripts/gen-signatures.awk" ] && [ -f "$srcdir/rules/signatures
       > "$generated.tmp" && mv "$generated.tmp" "$generated"
   fi
 fi
-for source in "$srcdir"/filter/*.c $generated; do
+for source in "$srcdir"/filter/*.c "$srcdir"/plugin/*.c $generated; do
   module=$(basename "$source" .c)
   [ "$module" = main ] && continue
   [ "$module" = store-redis ] && [ -z "$have_redis" ] && continue
@@ -44,7 +50,7 @@ for source in "$srcdir"/filter/*.c $generated; do
   object=$outdir/obj/$module.o
   stale=
   [ ! -f "$object" ] || [ "$source" -nt "$object" ] && stale=1
-  for header in "$srcdir"/include/*.h; do
+  for header in "$srcdir"/include/*.h "$srcdir"/plugin/*.h; do
     [ "$header" -nt "$object" ] && stale=1
   done
   if [ -n "$stale" ]; then

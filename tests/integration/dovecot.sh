@@ -32,7 +32,7 @@ if record_outgoing; then tap_ok "record the outgoing original"
 else tap_not_ok "record the outgoing original" "exit $?"; fi
 
 mkdir -p "$WORK/run" "$WORK/sieve-bin" "$WORK/sieve"
-cp "$BSF_BIN" "$WORK/sieve-bin/backscatter-filter"
+copy_program "$WORK/sieve-bin"
 # The example's settings, with the paths of this world.
 cat >"$WORK/dovecot.conf" <<EOF
 base_dir = $WORK/run
@@ -127,7 +127,7 @@ for script in filter execute; do
     done
     tap_check "$name: program $broken: all 4 messages in INBOX" test "$n" -eq 4
   done
-  cp "$BSF_BIN" "$WORK/sieve-bin/backscatter-filter"
+  copy_program "$WORK/sieve-bin"
 done
 
 tap_finish

@@ -96,7 +96,7 @@ echo "# $(grep -m1 "^Exim version" "$WORK/exim-version") ($EXIM_BIN)"
 
 mkdir -p "$WORK/bin" "$WORK/exim/spool" "$WORK/exim/log" \
   "$WORK/sink/spool" "$WORK/sink/log" "$WORK/sink/in"
-cp "$BSF_BIN" "$WORK/bin/backscatter-filter"
+copy_program "$WORK/bin"
 
 # The sink: a second Exim listening on loopback, storing what it receives.
 pick_port() { echo $((20000 + ($$ + $1 * 7919) % 30000)); }
@@ -400,7 +400,7 @@ for broken in false missing; do
   sleep 0.5
   tap_check "exim: program $broken: nothing delivered, all 4 deferred in the queue" \
     test "$(delivered_count)" -eq 0 -a "$(queue_size)" = 4
-  cp "$BSF_BIN" "$WORK/bin/backscatter-filter"
+  copy_program "$WORK/bin"
   as_bsftest "$EXIM_BIN" -C "$WORK/exim.conf" -qff >/dev/null 2>&1
   wait_for delivered_all 4
   tap_check "exim: program $broken: after a queue run with the program back, forged filed" \

@@ -35,7 +35,7 @@ if record_outgoing; then tap_ok "record the outgoing original"
 else tap_not_ok "record the outgoing original" "exit $?"; fi
 
 mkdir -p "$WORK/bin" "$WORK/spool"
-cp "$BSF_BIN" "$WORK/bin/backscatter-filter"
+copy_program "$WORK/bin"
 inbox=$WORK/spool/$USER
 folder=$WORK/Maildir/.Backscatter
 

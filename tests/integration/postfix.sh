@@ -66,7 +66,7 @@ in_world() {
 PF=$WORK/postfix
 CONF=$PF/conf
 mkdir -p "$CONF" "$PF/queue" "$PF/data" "$WORK/bin"
-cp "$BSF_BIN" "$WORK/bin/backscatter-filter"
+copy_program "$WORK/bin"
 chown postfix "$PF/data"
 
 cat >"$CONF/main.cf" <<EOF
@@ -266,7 +266,7 @@ for broken in false missing; do
   for c in forged genuine ordinary autoreply; do only_in "$c" "$inbox" "$WORK/Maildir" && n=$((n + 1)); done
   tap_check "postfix: program $broken: all 4 messages in the inbox" test "$n" -eq 4
 done
-cp "$BSF_BIN" "$WORK/bin/backscatter-filter"
+copy_program "$WORK/bin"
 chown "$TEST_UID:$TEST_UID" "$WORK/bin/backscatter-filter"
 tap_check "postfix: failing filter: nothing bounced or deferred" \
   sh -c "! grep -Eq 'status=(bounced|deferred)' '$PF/maillog'"

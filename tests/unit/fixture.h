@@ -30,8 +30,8 @@ fixture_classify(const struct notice *notice, const struct context *context,
                  struct classification *classification)
 {
   struct header_signals header;
-  classify_header(notice, context, site, &header);
-  classify_notice(notice, &header, classification);
+  classify_header(notice, context, site, &header, NULL);
+  classify_notice(notice, &header, classification, NULL);
 }
 
 /* Read a file relative to $BSF_SRCDIR (default ".") into a malloc'ed

@@ -7,6 +7,7 @@
 #include "classify.h"
 #include "copymark-cases.h"
 #include "fixture.h"
+#include "muplugin.h"
 #include "../tap.h"
 
 struct file_case {
@@ -227,7 +228,7 @@ subject_matches(const char *subject, const char *phrase)
     return -1;
   notice_parse_header(&input, &notice, &failure);
   struct header_signals header;
-  classify_header(&notice, NULL, &site, &header);
+  classify_header(&notice, NULL, &site, &header, NULL);
   int found = header.subject_phrase == &item;
   notice_free(&notice);
   input_free(&input);
@@ -495,7 +496,7 @@ test_header_signals(void)
     struct context context = { .sender = cases[i].sender };
     input_from_buffer(cases[i].message, strlen(cases[i].message), &input, &failure);
     notice_parse_header(&input, &notice, &failure);
-    classify_header(&notice, &context, NULL, &header);
+    classify_header(&notice, &context, NULL, &header, NULL);
     TAP_INT(classify_needs_mime(&header), cases[i].needs, "header %zu (sender %s): needs_mime",
             i, cases[i].sender ? cases[i].sender : "unset");
     TAP_INT(header.signals, cases[i].signals, "header %zu: signals", i);
@@ -619,7 +620,7 @@ test_daemon_from(void)
              cases[i].from);
     input_from_buffer(message, strlen(message), &input, &failure);
     notice_parse_header(&input, &notice, &failure);
-    classify_header(&notice, NULL, cases[i].site ? &site : NULL, &header);
+    classify_header(&notice, NULL, cases[i].site ? &site : NULL, &header, NULL);
     TAP_INT((header.signals & SIGNAL_NULL_SENDER) != 0, cases[i].null,
             "From: %s%s: null sender", cases[i].from, cases[i].site ? " (site)" : "");
     TAP_INT((header.signals & SIGNAL_DAEMON_FROM) != 0, cases[i].daemon,
@@ -668,12 +669,12 @@ test_header_once(void)
     }
     free(data);
     notice_parse_header(&input, &notice, &failure);
-    classify_header(&notice, &context, NULL, &before);
+    classify_header(&notice, &context, NULL, &before, NULL);
     notice_parse_mime(&input, &notice, &failure);
-    classify_header(&notice, &context, NULL, &after);
+    classify_header(&notice, &context, NULL, &after, NULL);
     TAP_OK(memcmp(&before, &after, sizeof before) == 0,
            "%s: header signals before the walk as after", c->file);
-    classify_notice(&notice, &before, &classification);
+    classify_notice(&notice, &before, &classification, NULL);
     TAP_STR(kind_name(classification.kind), kind_name(c->kind),
             "%s: classified with the signals of the header read once", c->file);
     notice_free(&notice);
@@ -714,6 +715,8 @@ test_copymarks(void)
 int
 main(void)
 {
+  /* The plugin's sources are linked in: its table, without dlopen(). */
+  muplugin_use(&backscatter_filter_mailutils);
   for (size_t i = 0; i < sizeof file_cases / sizeof file_cases[0]; i++) {
     const struct file_case *c = &file_cases[i];
     struct input input;

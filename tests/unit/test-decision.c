@@ -8,6 +8,7 @@
 #include "decision.h"
 #include "fixture.h"
 #include "references.h"
+#include "muplugin.h"
 #include "../tap.h"
 
 #define NOW ((time_t) 1795000000)          /* 2026-11-18, before the examples */
@@ -179,6 +180,8 @@ test_trace(void)
 int
 main(void)
 {
+  /* The plugin's sources are linked in: its table, without dlopen(). */
+  muplugin_use(&backscatter_filter_mailutils);
   char paths[2][256];
   if (!mkdtemp(store_dir))
     return 1;

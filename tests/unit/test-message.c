@@ -13,6 +13,7 @@
 #include "mime.h"
 #include "notice.h"
 #include "fixture.h"
+#include "muplugin.h"
 #include <mailutils/mime.h>
 #include "../tap.h"
 
@@ -1132,6 +1133,8 @@ test_copy_out(void)
 int
 main(void)
 {
+  /* The plugin's sources are linked in: its table, without dlopen(). */
+  muplugin_use(&backscatter_filter_mailutils);
   test_copy_out();
   test_content_type();
   test_walk_content_types();

@@ -7,6 +7,7 @@
 #include "copymark-cases.h"
 #include "fixture.h"
 #include "references.h"
+#include "muplugin.h"
 #include "../tap.h"
 
 struct id_case {
@@ -371,6 +372,8 @@ test_raw_body(void)
 int
 main(void)
 {
+  /* The plugin's sources are linked in: its table, without dlopen(). */
+  muplugin_use(&backscatter_filter_mailutils);
   static struct references references;
 
   for (size_t i = 0; i < sizeof id_cases / sizeof id_cases[0]; i++) {
