@@ -544,6 +544,37 @@ boundary_from_unfolded_line(const char *field_end, const char *block_end,
   parameters_parse(line, line_end, parsed, 1);
 }
 
+/* header_is_wellformed, but also taking the one line right after a
+ * multipart Content-Type that holds its boundary unfolded (what
+ * boundary_from_unfolded_line reads): such a header is the message's own
+ * (copies of the ARF drafts' examples, carriers' bounces), and without
+ * its walk the report's parts are never seen. Any other line that is no
+ * field still makes the block malformed. */
+static int
+header_is_wellformed_or_unfolded_boundary(const char *block, size_t length)
+{
+  if (header_is_wellformed(block, length))
+    return 1;
+  struct raw_field field = { "Content-Type", strlen("Content-Type"), NULL, 0 };
+  struct content_type parsed;
+  header_each(block, length, raw_field_visit, &field);
+  if (!field.value)
+    return 0;
+  content_type_parse(field.value, field.length, &parsed);
+  if (parsed.boundary[0] || strncmp(parsed.type, "multipart/", 10) != 0)
+    return 0;
+  boundary_from_unfolded_line(field.value + field.length, block + length, &parsed);
+  if (!parsed.boundary[0])
+    return 0;
+  /* The block is well formed once that line is left out. */
+  const char *line = field.value + field.length + 1;
+  const char *line_end = memchr(line, '\n', (size_t) (block + length - line));
+  size_t before = (size_t) (line - block);
+  size_t after = line_end ? (size_t) (block + length - (line_end + 1)) : 0;
+  return header_is_wellformed(block, before)
+         && (!line_end || header_is_wellformed(line_end + 1, after));
+}
+
 /* Content-Type (content_type_parse, on the field as written: no copy,
  * and a quoted boundary keeps its blanks) and transfer encoding of a header
  * block. A missing or unparsable Content-Type is text/plain (RFC 2045
@@ -991,7 +1022,7 @@ inner_is_walked(struct walk *walk, const char *header, size_t length, unsigned d
     walk->notice->caps_hit |= CAP_HIT_MIME_DEPTH;
     return 0;
   }
-  if (!header_is_wellformed(header, length))
+  if (!header_is_wellformed_or_unfolded_boundary(header, length))
     return 0;                     /* Mailutils rejected these: not walked */
   return count_part(walk);
 }
@@ -1300,7 +1331,7 @@ notice_parse_mime(struct input *input, struct notice *notice, struct failure *fa
     notice->caps_hit |= CAP_HIT_MESSAGE_BYTES;
     return 0;                    /* judged on its header alone */
   }
-  if (!header_is_wellformed(notice->header, notice->header_length)) {
+  if (!header_is_wellformed_or_unfolded_boundary(notice->header, notice->header_length)) {
     /* Mailutils rejects such a message whole; other readers guess. */
     notice->body_unparsed = 1;
     return 0;

@@ -68,6 +68,8 @@ static const struct file_case file_cases[] = {
   { "tests/messages/shapes/gateway-wrapped-dsn.eml", NULL, KIND_DSN },
   { "tests/messages/shapes/carrier-quoted-cr.eml", NULL, KIND_NDR }, /* CR only */
   { "tests/messages/shapes/gateway-wrapped-dsn-cr.eml", NULL, KIND_DSN },
+  /* Shapes of public bounce collections not in tests/corpus. */
+  { "tests/messages/shapes/arf-unfolded-boundary.eml", NULL, KIND_ARF },
 };
 
 struct text_case {

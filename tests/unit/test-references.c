@@ -55,6 +55,11 @@ static const struct id_case id_cases[] = {
     SOURCE_ATTACHED_MESSAGE, NULL, "sender@example.org" },
   { "tests/messages/shapes/carrier-quoted-cr.eml",
     "20261123124011.9ZY8@out.example.org", SOURCE_QUOTED_TEXT, NULL, NULL },
+  /* The report's boundary on an unfolded line, its original's
+   * Message-ID without angle brackets. */
+  { "tests/messages/shapes/arf-unfolded-boundary.eml",
+    "20261123180311.garden.7731@example.org", SOURCE_ATTACHED_HEADERS, NULL,
+    "garden-news@example.org" },
 };
 
 /* Which references may count against a notice (decision.h): only its
