@@ -427,10 +427,13 @@ classify_report(const struct notice *notice, struct classification *classificati
       else if (strstr(part->report_type, "feedback-report"))
         set_kind(classification, KIND_ARF, part->report_type);
     } else if (part->role == PART_DELIVERY_STATUS) {
+      classification->signals |= SIGNAL_REPORT;
       set_kind(classification, KIND_DSN, part->content_type);
     } else if (part->role == PART_DISPOSITION) {
+      classification->signals |= SIGNAL_REPORT;
       set_kind(classification, KIND_MDN, part->content_type);
     } else if (part->role == PART_FEEDBACK) {
+      classification->signals |= SIGNAL_REPORT;
       set_kind(classification, KIND_ARF, part->content_type);
     }
   }
@@ -924,9 +927,14 @@ classify_needs_mime(const struct header_signals *header)
 int
 classify_original_is_evidence(const struct classification *classification)
 {
-  return classification->kind != KIND_NONE
-         && (classification->signals & ~(SIGNAL_QUOTED_ORIGINAL | SIGNAL_PHRASE
-                                         | SIGNAL_LIST)) != 0;
+  /* What a person's mail client does not write: a program as sender, an
+   * answer by its headers, a vendor's notice field, a report part. An
+   * attached original alone is no more a program's than a pasted one: a
+   * client forwards mail as a message/rfc822 part ("Mail delivery failed
+   * - see the attached", the bounce or the sent mail attached). */
+  const unsigned program = SIGNAL_NULL_SENDER | SIGNAL_DAEMON_FROM | SIGNAL_AUTO_REPLY
+                           | SIGNAL_VENDOR_NOTICE | SIGNAL_REPORT;
+  return classification->kind != KIND_NONE && (classification->signals & program) != 0;
 }
 
 int

@@ -340,6 +340,10 @@ decide(const struct rules *rules, const struct context *context,
       decision_note(decision, 1, "nothing in the notice can be checked");
     else if (!store)
       decision_note(decision, 1, "no store to check against");
+    else if (against == 0 && references->id_count > 0 && !original_is_evidence
+             && (classification->signals & SIGNAL_ORIGINAL))
+      decision_note(decision, 1, "its original is only attached, and no program "
+                    "sent it (a person may have forwarded it)");
     else if (against == 0 && references->id_count > 0 && !original_is_evidence)
       decision_note(decision, 1, "its original is only copied into its text, and "
                     "no program sent it (a person may have pasted it)");

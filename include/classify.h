@@ -116,10 +116,12 @@ void classify_notice(const struct notice *notice, const struct header_signals *h
  * ordinary, and the walk is the cost. */
 int classify_needs_mime(const struct header_signals *header);
 
-/* May this notice's original count against us? Only when something
- * but a header block copied into its text made it a notice: a person can
- * paste a bounce into a message, a program as sender cannot be faked by
- * one, nor a MIME structure written by a mail client. */
+/* May this notice's original count against us? Only when a program sent
+ * it: a null or daemon sender, RFC 3834 (or vendor) auto-reply fields, a
+ * vendor's notice field, or a report part (DSN, MDN, ARF). An original
+ * copied into the text or attached as message/rfc822 alone is not: a
+ * person pastes a bounce into a message, or forwards one (or the mail it
+ * returned) as an attachment, with words of a notice in the subject. */
 int classify_original_is_evidence(const struct classification *classification);
 
 /* Does the notice's own In-Reply-To name the original it is about? Only

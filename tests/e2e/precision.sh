@@ -34,6 +34,25 @@ for name in rt-virus-alert invoice-thanks; do
 done
 run_check "$WORK/fwd" "$SHAPES/person-fwd-sendmail-bounce.eml"
 contains "a person's 'Fwd: Returned mail' stays clean" "$log_line" "verdict=clean kind=none"
+# A person's "Mail delivery failed - see the attached" (no "Fwd:") with her
+# own sent mail attached by her client (message/rfc822): its words make it
+# bounce-like, but no program sent it, so the attachment proves nothing
+# (regression: it was backscatter, "the original's From ... is none of our
+# addresses"). Every line-end style.
+write_rules "[actions]
+backscatter = drop
+[identity]
+addresses = sam@example.org"
+sed 's/$/\r/' "$SHAPES/person-attached-sent-mail.eml" > "$WORK/attached-crlf.eml"
+tr '\n' '\r' < "$SHAPES/person-attached-sent-mail.eml" > "$WORK/attached-cr.eml"
+for style in lf crlf cr; do
+  message=$WORK/attached-$style.eml
+  [ "$style" = lf ] && message=$SHAPES/person-attached-sent-mail.eml
+  run_check "$WORK/attached-$style" "$message"
+  equal "a person's mail with her sent mail attached ($style): exit deliver (0)" "$status" 0
+  contains "a person's mail with her sent mail attached ($style): unknown, only attached" \
+    "$log_line" "verdict=unknown kind=ndr action=deliver id=<dana.2026112316590070@example.com> reason=\"its original is only attached, and no program sent it"
+done
 
 # --- a person's display name is free text: "System Administrator",
 # "Mail Delivery Subsystem", "MAILER-DAEMON" on a person's mailbox make no

@@ -84,8 +84,12 @@ static const struct against_case against_cases[] = {
     "tests/messages/sms-gateway-bounce.eml", NULL, 0, 1 },
   { "a bare Message-ID never counts against (record may predate it)",
     "tests/messages/shapes/postfix-dsn-bare-id.eml", NULL, 0, 1 },
-  { "an attached original counts", "tests/messages/shapes/carrier-iso2022jp.eml",
-    NULL, 1, 1 },
+  { "an attached original counts when a program sent it (null sender)",
+    "tests/messages/shapes/carrier-iso2022jp.eml", "<>", 1, 1 },
+  { "an attached original alone is no evidence (no program as sender)",
+    "tests/messages/shapes/carrier-iso2022jp.eml", NULL, 0, 1 },
+  { "a person's mail with her sent mail attached: nothing against",
+    "tests/messages/shapes/person-attached-sent-mail.eml", NULL, 0, 1 },
 };
 
 static const char *
