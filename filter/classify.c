@@ -456,6 +456,7 @@ static const struct {
   INDEXED("X-MS-Exchange-Message-Is-Ndr"), INDEXED("X-Amz-Sns-Message-Id"),
   INDEXED("X-Apple-Unsubscribe"), INDEXED("X-POST-MessageClass"),
   INDEXED("X-Bluebottle-Request"), INDEXED("X-MIMETrack"),
+  INDEXED("X-HmXmrOriginalRecipient"),
 #undef INDEXED
 };
 #define INDEXED_FIELD_COUNT (sizeof indexed_fields / sizeof indexed_fields[0])
@@ -562,6 +563,11 @@ vendor_notice_header(const struct header_index *index)
     return VENDOR_ADMINISTRIVIA;
   if (field(index, "X-Bluebottle-Request", value, sizeof value) && value[0])
     return VENDOR_CHALLENGE;
+  /* Hotmail's junk-mail reporting forwarded the reported message itself,
+   * with the address it reached in this field (set by no mail client):
+   * the header above the original's fields is Hotmail's. */
+  if (field(index, "X-HmXmrOriginalRecipient", value, sizeof value) && value[0])
+    return VENDOR_HOTMAIL_JMR;
   /* Lotus Notes/Domino's out-of-office agent sets no header, but tags the
    * subject the same way every time, in capitals, the way no person
    * starts one; its words still have to say it is away. */
@@ -1012,6 +1018,11 @@ classify_notice(const struct notice *notice, const struct header_signals *header
   }
   if (vendor == VENDOR_UNSUBSCRIBE) {
     set_kind(classification, KIND_ARF, "unsubscribe");
+    return;
+  }
+  if (vendor == VENDOR_HOTMAIL_JMR) {
+    classification->signals |= SIGNAL_OWN_HEADER_ORIGINAL;
+    set_kind(classification, KIND_ARF, "hotmail-jmr");
     return;
   }
 

@@ -591,6 +591,11 @@ references_extract(const struct notice *notice,
   static const enum part_role order[] = {
     PART_ORIGINAL_MESSAGE, PART_ORIGINAL_HEADERS, PART_TEXT,
   };
+  /* A complaint that is the reported message itself (Hotmail's older
+   * junk-mail reports) names it with its own Message-ID. */
+  if (classification->signals & SIGNAL_OWN_HEADER_ORIGINAL)
+    scan_original(&extraction, SOURCE_ATTACHED_MESSAGE, notice->header,
+                  notice->header_length);
   for (size_t o = 0; o < sizeof order / sizeof order[0]; o++)
     for (size_t i = 0; i < notice->part_count; i++) {
       const struct notice_part *part = &notice->parts[i];

@@ -43,6 +43,8 @@ enum classify_signal {
   SIGNAL_LIST          = 1u << 7,  /* List-Id or List-Post: relayed by a list */
   SIGNAL_QUOTED_ORIGINAL = 1u << 8, /* an original's header copied into the text
                                       (set only when nothing else is structural) */
+  SIGNAL_OWN_HEADER_ORIGINAL = 1u << 9, /* the notice's own header block is the
+                                      original's (Hotmail's older complaints) */
 };
 
 /* Header fields only the writers of notices set. */
@@ -55,6 +57,8 @@ enum vendor_notice {
   VENDOR_ADMINISTRIVIA,      /* Mailman's own notices */
   VENDOR_CHALLENGE,          /* Bluebottle's challenge */
   VENDOR_NOTES_AUTO,         /* Lotus Notes' out-of-office agent: "AUTO: " */
+  VENDOR_HOTMAIL_JMR,        /* Hotmail's older complaint: the original itself,
+                                relayed with X-HmXmrOriginalRecipient */
 };
 
 /* What the top header alone says (classify_header), worked out once as

@@ -70,6 +70,7 @@ static const struct file_case file_cases[] = {
   { "tests/messages/shapes/gateway-wrapped-dsn-cr.eml", NULL, KIND_DSN },
   /* Shapes of public bounce collections not in tests/corpus. */
   { "tests/messages/shapes/arf-unfolded-boundary.eml", NULL, KIND_ARF },
+  { "tests/messages/shapes/hotmail-jmr-inline.eml", NULL, KIND_ARF },
 };
 
 struct text_case {
@@ -484,6 +485,10 @@ test_header_signals(void)
       0, VENDOR_NONE, 1, "autoreply" },
     { "From: a@b.example\nX-Amz-Sns-Message-Id: 1\n\n", NULL, 1, SIGNAL_VENDOR_NOTICE,
       VENDOR_SNS, 0, NULL },
+    { "From: a@b.example\nX-HmXmrOriginalRecipient: c@d.example\n\n", NULL, 1,
+      SIGNAL_VENDOR_NOTICE, VENDOR_HOTMAIL_JMR, 0, NULL },
+    { "From: a@b.example\nX-HmXmrOriginalRecipient:\n\n", NULL, 0, 0, VENDOR_NONE, 0,
+      NULL },
     /* RFC 2047: the decoded subject is what is read. */
     { "From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n"
       "Subject: =?UTF-8?Q?Undeliverable=3A_x?=\n\n", NULL, 1, 0, VENDOR_NONE, 0,

@@ -60,6 +60,10 @@ static const struct id_case id_cases[] = {
   { "tests/messages/shapes/arf-unfolded-boundary.eml",
     "20261123180311.garden.7731@example.org", SOURCE_ATTACHED_HEADERS, NULL,
     "garden-news@example.org" },
+  /* Hotmail's older complaint is the reported message itself. */
+  { "tests/messages/shapes/hotmail-jmr-inline.eml",
+    "catalogue.20261125051501.33a9@example.org", SOURCE_ATTACHED_MESSAGE, NULL,
+    "catalogue@example.org" },
 };
 
 /* Which references may count against a notice (decision.h): only its
