@@ -873,33 +873,32 @@ classify_header(const struct notice *notice, const struct context *context,
     if (is_daemon_address(address, angle, site))
       header->signals |= SIGNAL_DAEMON_FROM;
   }
-  /* The subject as written: RFC 2047 words are decoded only for a notice
-   * candidate (classify_notice), since decoding loads our Mailutils
-   * plugin, which ordinary mail must not. */
-  struct subject_reading reading;
-  field(&index, "Subject", header->subject, sizeof header->subject);
-  header->subject_encoded = strstr(header->subject, "=?") != NULL;
-  read_subject(site, header->subject, &reading);
   header->auto_reply_fields = has_auto_reply_header(&index);
   if (header->auto_reply_fields)
     header->signals |= SIGNAL_AUTO_REPLY;
   /* vacation(1) marks its answers "Precedence: junk" and nothing else;
-   * with an auto-reply's subject that is an auto-reply's header too (an
-   * automatic answer's mark: a candidate, so its subject is decoded). */
-  if (field(&index, "Precedence", value, sizeof value)
-      && strcasecmp(value, "junk") == 0) {
-    if (header->subject_encoded) {
-      read_encoded_subject(site, header->subject, &reading, failure);
-      header->subject_encoded = 0;
-    }
-    if (reading.phrase && reading.phrase->kind == KIND_AUTOREPLY && !reading.reply)
-      header->signals |= SIGNAL_AUTO_REPLY;
+   * with an auto-reply's subject that is an auto-reply's header too. */
+  int junk = field(&index, "Precedence", value, sizeof value)
+             && strcasecmp(value, "junk") == 0;
+  /* The subject goes into `value` too: only what it says is kept. It is
+   * read as written: RFC 2047 words are decoded only for a notice candidate
+   * (classify_notice; here "Precedence: junk", an automatic answer's mark),
+   * since decoding loads our Mailutils plugin, which ordinary mail must
+   * not. */
+  struct subject_reading reading;
+  field(&index, "Subject", value, sizeof value);
+  header->subject_encoded = strstr(value, "=?") != NULL;
+  if (junk && header->subject_encoded) {
+    read_encoded_subject(site, value, &reading, failure);
+    header->subject_encoded = 0;
+  } else {
+    read_subject(site, value, &reading);
   }
+  if (junk && reading.phrase && reading.phrase->kind == KIND_AUTOREPLY && !reading.reply)
+    header->signals |= SIGNAL_AUTO_REPLY;
   header->reply_subject = reading.reply;
   header->calendar_subject = reading.calendar;
   header->subject_phrase = reading.phrase;
-  if (!header->subject_encoded)
-    header->subject[0] = '\0';   /* only an encoded one is kept */
   header->vendor = vendor_notice_header(&index);
   if (header->vendor != VENDOR_NONE)
     header->signals |= SIGNAL_VENDOR_NOTICE;
@@ -997,8 +996,11 @@ classify_notice(const struct notice *notice, const struct header_signals *header
   /* Only a notice candidate comes this far, so only its encoded subject is
    * decoded (the calendar test, which reads the subject, ends in "not a
    * notice" as the test above does, so it may come second). */
-  if (header->subject_encoded)
-    read_encoded_subject(site, header->subject, &subject, failure);
+  if (header->subject_encoded && notice->header) {
+    char value[CAP_LINE_BYTES];
+    header_field(notice->header, notice->header_length, "Subject", value, sizeof value);
+    read_encoded_subject(site, value, &subject, failure);
+  }
   if (is_calendar_reply(notice, subject.calendar))
     return;                      /* iTIP: "Accepted: ..." answers an invitation */
   classification->signals = signals;

@@ -87,7 +87,6 @@ struct header_signals {
    * seen, or here for "Precedence: junk" (vacation(1)'s mark); ordinary
    * mail never loads the plugin. */
   int subject_encoded;       /* the Subject still has encoded words */
-  char subject[CAP_LINE_BYTES];  /* it as written, when subject_encoded */
 };
 
 struct classification {

@@ -48,7 +48,13 @@
  *     Whoever can put a file beside a program could as well have replaced
  *     the program, so this gives no one more than they had;
  *   - a set-id or otherwise secure-execution start (AT_SECURE) loads only
- *     from PKGLIBDIR: there the caller may not have chosen the program.
+ *     from PKGLIBDIR: there the caller may not have chosen the program; so
+ *     does a process that cannot read /proc/self/exe.
+ * The installed directories are those configure was given (compiled in):
+ * `make prefix=... install` after building for another prefix installs a
+ * program that takes itself for a copy (as it would SYSCONFDIR's rule
+ * file). `make installcheck` (tests/installcheck.sh, also run by
+ * `make distcheck`) checks the installed program's rule.
  * The file must be a regular file owned by us (the effective uid) or root
  * and writable by no one else, as for the rule file (conffile.h); it is
  * checked on an open descriptor, then loaded by its path with

@@ -719,11 +719,71 @@ test_copymarks(void)
           "ndr", "a transcript is the notice's own words");
 }
 
+/* An RFC 2047 subject: read as written from the header alone (ordinary
+ * mail must not load our Mailutils plugin), decoded by classify_notice
+ * only for a notice candidate; without the plugin, read as written, with
+ * FAILURE_PLUGIN for the caller to hand on. */
+static void
+classify_text(const char *message, struct header_signals *header,
+              struct classification *classification, struct failure *failure)
+{
+  struct input input;
+  struct notice notice;
+  struct failure ignored;
+  memset(failure, 0, sizeof *failure);
+  memset(classification, 0, sizeof *classification);
+  if (input_from_buffer(message, strlen(message), &input, &ignored) < 0)
+    return;
+  notice_parse_header(&input, &notice, &ignored);
+  classify_header(&notice, NULL, NULL, header, failure);
+  notice_parse_text(&input, &notice, &ignored);
+  classify_notice(&notice, header, classification, failure);
+  notice_free(&notice);
+  input_free(&input);
+}
+
+static void
+test_encoded_subject(void)
+{
+  static const char person[] =
+    "From: Anna <anna@example.net>\n"
+    "Subject: =?UTF-8?Q?Undelivered_Mail_Returned_to_Sender?=\n"
+    "Content-Type: multipart/mixed; boundary=\"x\"\n\n--x--\n";
+  static const char daemon[] =
+    "From: MAILER-DAEMON@mx.example.net\n"
+    "Subject: =?UTF-8?Q?Undelivered_Mail_Returned_to_Sender?=\n\n"
+    "See below.\n";
+  struct header_signals header;
+  struct classification classification;
+  struct failure failure;
+
+  classify_text(person, &header, &classification, &failure);
+  TAP_OK(header.subject_encoded, "encoded subject: marked in the header signals");
+  TAP_OK(header.subject_phrase == NULL, "... read as written: no phrase from the header alone");
+  TAP_INT(classify_needs_mime(&header), 0, "... so a person's attachment is not walked for it");
+  TAP_STR(kind_name(classification.kind), kind_name(KIND_NONE), "... and stays a person's mail");
+  TAP_INT(failure.class, FAILURE_NONE, "... without trouble");
+
+  classify_text(daemon, &header, &classification, &failure);
+  TAP_STR(classification.signature, "postfix",
+          "a daemon's encoded subject is decoded: recognised by its phrase");
+  TAP_INT(failure.class, FAILURE_NONE, "... without trouble");
+
+  muplugin_use(NULL);             /* no plugin beside this test program */
+  classify_text(daemon, &header, &classification, &failure);
+  TAP_STR(kind_name(classification.kind), kind_name(KIND_NDR),
+          "no plugin: the daemon's notice still classified");
+  TAP_STR(classification.signature, "null-sender", "... on the subject as written");
+  TAP_INT(failure.class, FAILURE_PLUGIN, "... and the trouble handed back");
+  muplugin_use(&backscatter_filter_mailutils);
+}
+
 int
 main(void)
 {
   /* The plugin's sources are linked in: its table, without dlopen(). */
   muplugin_use(&backscatter_filter_mailutils);
+  test_encoded_subject();
   for (size_t i = 0; i < sizeof file_cases / sizeof file_cases[0]; i++) {
     const struct file_case *c = &file_cases[i];
     struct input input;
