@@ -1117,29 +1117,56 @@ skip_group(const char *pattern, size_t i)
  * \1 ... meanings of their own; nor are < > ` ', its anchors. */
 static const char escaped_literals[] = ".[](){}*+?|^$\\/-@:,;=!#%&~\"_ ";
 
-/* The longest run of text that every match of the POSIX extended regex
- * `pattern` contains, lower case (matching ignores case), or NULL when no
- * run is certain. Conservative: only runs outside groups and brackets, of
- * printable ASCII (case folding of other bytes is the locale's), and none
- * at all when the pattern has a '|' outside groups, or anything this
- * reading does not follow (the regex may be bad: its compilation says so).
- * A character followed by '*', '?' or '{' may be absent, so it ends the run
- * without joining it; one followed by '+' joins it and ends it. */
+/* Text that every match of the POSIX extended regex `pattern` contains,
+ * lower case (matching ignores case): its longest run of fixed text, or
+ * when the pattern has branches ('|' outside groups and brackets), the
+ * longest run of each branch, separated by '\n' (a match contains one of
+ * them; a header value never holds a '\n'); NULL when that is not certain.
+ * Conservative: only runs outside groups and brackets, of printable ASCII
+ * (case folding of other bytes is the locale's), none if a branch has no
+ * run, and none for anything this reading does not follow (the regex may
+ * be bad: its compilation says so). A character followed by '*', '?' or
+ * '{' may be absent, so it ends the run without joining it; one followed by
+ * '+' joins it and ends it. */
 static char *
 regex_literal(const char *pattern)
 {
-  /* The runs are written one after another into `runs`; the best one is
-   * runs[best_start .. best_start + best_length). */
-  char *runs = malloc(strlen(pattern) + 1), *write = runs;
+  /* A branch's runs are written one after another into `runs`; its best
+   * is runs[best_start .. best_start + best_length). Each branch's best
+   * then goes into `all`, which they fit: a run is no longer than its
+   * branch, and a '\n' takes the place of a '|'. */
+  size_t length = strlen(pattern), used = 0;
+  char *runs = malloc(length + 1), *all = malloc(length + 1), *write = runs;
   size_t best_start = 0, best_length = 0, run_length = 0, i = 0;
   int last_literal = 0;     /* the previous atom is the run's last character */
   int last_atom = 0;        /* there is a previous atom a quantifier may take */
-  int certain = runs != NULL;
+  int certain = runs && all;
 
-  while (certain && pattern[i]) {
+  while (certain) {
     char c = pattern[i], text = 0;
     int literal = 0, atom = 1;
-    if (c == '|' || c == ')') {
+    if (c == '|' || c == '\0') {       /* the end of a branch */
+      if (run_length > best_length) {
+        best_length = run_length;
+        best_start = (size_t) (write - runs) - run_length;
+      }
+      if (best_length == 0) {
+        certain = 0;
+        break;
+      }
+      if (used)
+        all[used++] = '\n';
+      memcpy(all + used, runs + best_start, best_length);
+      used += best_length;
+      if (c == '\0')
+        break;
+      i++;
+      write = runs;
+      best_start = best_length = run_length = 0;
+      last_literal = last_atom = 0;
+      continue;
+    }
+    if (c == ')') {
       certain = 0;
       break;
     }
@@ -1201,33 +1228,38 @@ regex_literal(const char *pattern)
     last_literal = literal;
     last_atom = atom;
   }
-  if (certain && run_length > best_length) {
-    best_length = run_length;
-    best_start = (size_t) (write - runs) - run_length;
-  }
-  char *copy = certain && best_length ? strndup(runs + best_start, best_length)
-                                      : NULL;
   free(runs);
-  return copy;
+  if (!certain) {
+    free(all);
+    return NULL;
+  }
+  all[used] = '\0';
+  return all;
 }
 
-/* Does `value` contain `literal` (lower case), ignoring ASCII case? */
+/* Does `value` contain one of `literals` (lower case, separated by '\n'),
+ * ignoring ASCII case? */
 static int
-contains_literal(const char *value, const char *literal)
+contains_literal(const char *value, const char *literals)
 {
-  size_t length = strlen(literal);
-  for (; *value; value++) {
-    size_t i = 0;
-    while (i < length) {
-      char c = value[i];
-      if (c >= 'A' && c <= 'Z')
-        c = (char) (c - 'A' + 'a');
-      if (c != literal[i])
-        break;
-      i++;
+  for (const char *literal = literals; *literal; ) {
+    size_t length = strcspn(literal, "\n");
+    for (const char *at = value; *at; at++) {
+      size_t i = 0;
+      while (i < length) {
+        char c = at[i];
+        if (c >= 'A' && c <= 'Z')
+          c = (char) (c - 'A' + 'a');
+        if (c != literal[i])
+          break;
+        i++;
+      }
+      if (i == length)
+        return 1;
     }
-    if (i == length)
-      return 1;
+    literal += length;
+    if (*literal == '\n')
+      literal++;
   }
   return 0;
 }

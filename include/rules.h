@@ -58,7 +58,9 @@ struct site_rule {
   unsigned pattern_line;    /* line of the glob or regex key, for messages */
   char *literal;            /* regex: text every match contains (ASCII, lower
                                case; the longest fixed run outside groups and
-                               brackets), or NULL when none is certain */
+                               brackets; with branches a|b, one per branch,
+                               separated by '\n': a match contains one of
+                               them), or NULL when none is certain */
   int has_verdict;
   enum verdict verdict;
   int has_action;
