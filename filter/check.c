@@ -25,13 +25,29 @@ struct reading {
   int walk;                 /* the MIME walk is needed */
 };
 
+/* The input the judgement reads. */
+static struct input *
+judged_input(struct check_state *state)
+{
+  return state->have_judged ? &state->judged : &state->input;
+}
+
+/* Is the top header block nothing but its empty line: the message starts
+ * with an empty line? */
+static int
+header_is_empty_line(const struct notice *notice)
+{
+  return notice->header_length <= 2
+         && strspn(notice->header, "\r\n") == notice->header_length;
+}
+
 static void
 choose_walk(struct reading *reading)
 {
   const struct check_config *config = reading->config;
   struct check_state *state = reading->state;
   reading->decided = 1;
-  if (notice_parse_header(&state->input, &state->notice, &reading->failure) < 0)
+  if (notice_parse_header(judged_input(state), &state->notice, &reading->failure) < 0)
     reading->header_failed = 1;
   /* Once, here: the walk is chosen by it and classify_notice uses it
    * (on an unreadable header it says nothing, as the empty notice). */
@@ -50,9 +66,51 @@ keep_body(void *cookie, struct input *input)
   struct reading *reading = cookie;
   (void) input;
   choose_walk(reading);
-  if (reading->header_failed || reading->walk)
+  /* A message that starts with an empty line may have its header after it
+   * (leading_empty_lines): kept whole, these are rare. */
+  if (reading->header_failed || reading->walk || header_is_empty_line(&reading->state->notice))
     return SIZE_MAX;
   return notice_text_body_bytes(&reading->state->notice);
+}
+
+/* Files saved or pasted by hand (the bounce collections of PHP and Node
+ * bounce handlers) can start with empty or blank lines before the header,
+ * which then reads as empty and the whole message as body. When the
+ * message starts with an empty line, at most CAP_LEADING_BLANK_BYTES of
+ * blank lines come before a line that starts a header field ("Name:"),
+ * and all of it is in memory, that message less those lines is judged
+ * (state->judged); what is written out stays as it came. */
+static void
+leading_empty_lines(struct check_state *state)
+{
+  struct input *input = &state->input;
+  size_t held;
+  const char *data = spool_memory(&input->spool, &held);
+  if (input->partial || held < input->spool.length || held == 0
+      || (data[0] != '\n' && data[0] != '\r') || !header_is_empty_line(&state->notice))
+    return;
+  size_t limit = held < CAP_LEADING_BLANK_BYTES ? held : CAP_LEADING_BLANK_BYTES;
+  size_t start = 0, i = 0;
+  for (; i < limit; i++) {
+    char c = data[i];
+    if (c == '\n' || c == '\r')
+      start = i + 1;                      /* a header line starts after it */
+    else if (c != ' ' && c != '\t')
+      break;
+  }
+  if (i == limit || i != start)
+    return;                               /* blanks only, or a line starting with them */
+  size_t name = start;
+  while (name < held && name - start < CAP_LINE_BYTES && data[name] > ' '
+         && data[name] < 127 && data[name] != ':')
+    name++;
+  if (name == start || name >= held || data[name] != ':')
+    return;                               /* no header field follows */
+  struct failure failure = { 0 };
+  if (input_from_buffer(data + start, held - start, &state->judged, &failure) < 0)
+    return;                               /* judged as it is */
+  state->have_judged = 1;
+  notice_free(&state->notice);
 }
 
 int
@@ -82,10 +140,15 @@ check_read(const struct check_config *config, int fd, struct check_state *state)
   /* Ordinary mail (most of it) is not walked: the header decides. */
   if (!reading.decided)
     choose_walk(&reading);
+  if (!reading.header_failed) {
+    leading_empty_lines(state);
+    if (state->have_judged)
+      choose_walk(&reading);              /* again, on the header found */
+  }
   if (reading.header_failed)
     hand_on(config, &reading.failure);
-  else if ((reading.walk ? notice_parse_mime(&state->input, &state->notice, &failure)
-                         : notice_parse_text(&state->input, &state->notice, &failure)) < 0)
+  else if ((reading.walk ? notice_parse_mime(judged_input(state), &state->notice, &failure)
+                         : notice_parse_text(judged_input(state), &state->notice, &failure)) < 0)
     hand_on(config, &failure);
   return 0;
 }
@@ -111,7 +174,7 @@ check_judge(const struct check_config *config, struct check_state *state)
   references_extract(&state->notice, &state->classification, references);
   /* The last resort adds to what was found (references.h). */
   if (references_want_raw_body(&state->classification, references)
-      && notice_load_raw_body(&state->input, &state->notice, &failure) == 0)
+      && notice_load_raw_body(judged_input(state), &state->notice, &failure) == 0)
     references_add_raw_body(&state->notice, &state->classification, references);
   /* Ordinary mail never opens the store: start-up cost and no lock. */
   if (state->classification.kind != KIND_NONE && config->open_store
@@ -138,6 +201,8 @@ check_free(struct check_state *state)
   notice_free(&state->notice);
   if (state->have_input)
     input_free(&state->input);
+  if (state->have_judged)
+    input_free(&state->judged);
   if (state->references)
     references_free(state->references);
   if (state->decision)

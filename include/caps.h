@@ -36,6 +36,9 @@
 #define CAP_PARAMETER_SECTIONS   32
 /* Bytes of one line considered when scanning text line by line. */
 #define CAP_LINE_BYTES           4096
+/* Blank lines read before a header that a message starts with an empty
+ * line ahead of (check.c: files saved or pasted by hand). */
+#define CAP_LEADING_BLANK_BYTES  4096
 /* Message-IDs taken from one header field (References can be long). */
 #define CAP_IDS_PER_FIELD        32
 /* Message-IDs collected from one notice, all sources together. */

@@ -46,6 +46,10 @@ struct check_config {
 struct check_state {
   struct input input;
   int have_input;           /* the message was read */
+  struct input judged;      /* the message less the empty lines before its
+                               header (check_read), judged instead of input
+                               when have_judged; input is what is written out */
+  int have_judged;
   struct notice notice;
   struct header_signals header_signals;   /* classify_header, by check_read
                                              whenever the message was read */

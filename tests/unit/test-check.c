@@ -90,6 +90,39 @@ test_built(const struct rules *rules, const struct context *context)
       "raw@ours.example", 0, 1 },
     { "a DSN naming more originals than the cap", NULL, SIGNAL_NULL_SENDER, 1,
       "env0@x.example", CAP_HIT_IDS, 1 },
+    /* Files saved or pasted by hand: an empty and a blank line before the
+     * header (LF, CRLF, CR only); judged on the header after them. */
+    { "a DSN after an empty and a blank line",
+      "\n   \t \nReturn-Path: <>\nFrom: MAILER-DAEMON@x.example\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=B\n\n"
+      "--B\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; "
+      "lost@far.example\nAction: failed\nStatus: 5.1.1\n\n--B\n"
+      "Content-Type: text/rfc822-headers\n\nFrom: me@ours.example\n"
+      "Message-ID: <lead@ours.example>\n\n--B--\n",
+      SIGNAL_NULL_SENDER | SIGNAL_DAEMON_FROM, 1, "lead@ours.example", 0, 1 },
+    { "a DSN after an empty and a blank line, CRLF",
+      "\r\n  \r\nReturn-Path: <>\r\nFrom: MAILER-DAEMON@x.example\r\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+      "--B\r\nContent-Type: message/delivery-status\r\n\r\nFinal-Recipient: rfc822; "
+      "lost@far.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--B\r\n"
+      "Content-Type: text/rfc822-headers\r\n\r\nFrom: me@ours.example\r\n"
+      "Message-ID: <lead@ours.example>\r\n\r\n--B--\r\n",
+      SIGNAL_NULL_SENDER | SIGNAL_DAEMON_FROM, 1, "lead@ours.example", 0, 1 },
+    { "a DSN after an empty and a blank line, CR only",
+      "\r  \rReturn-Path: <>\rFrom: MAILER-DAEMON@x.example\r"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\r"
+      "--B\rContent-Type: message/delivery-status\r\rFinal-Recipient: rfc822; "
+      "lost@far.example\rAction: failed\rStatus: 5.1.1\r\r--B\r"
+      "Content-Type: text/rfc822-headers\r\rFrom: me@ours.example\r"
+      "Message-ID: <lead@ours.example>\r\r--B--\r",
+      SIGNAL_NULL_SENDER | SIGNAL_DAEMON_FROM, 1, "lead@ours.example", 0, 1 },
+    /* What follows the empty line is a header only when it starts a field. */
+    { "an empty line, then text", "\nMAILER-DAEMON here: no header at all\n", 0, 0, "",
+      0, 0 },
+    { "an empty line, then an indented line", "\n From: MAILER-DAEMON@x.example\n\nx\n",
+      0, 0, "", 0, 0 },
+    { "an empty line, then ordinary mail",
+      "\nFrom: a@b.example\nSubject: Undelivered: my photos\n\nhi\n", 0, 0, "", 0, 0 },
   };
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     char *built = NULL;
