@@ -13,7 +13,13 @@
 
 write_rules
 fakes=$(dirname "${BSF_PROBE:-/nonexistent/probe}")
-build=$(dirname "$BSF_BIN")
+# The program itself (under tests/valgrind.sh, BSF_BIN is a wrapper) and
+# the build directory, where its plugins are.
+case $BSF_BIN in
+  *valgrind-wrap.sh) real=$BSF_VALGRIND_BIN ;;
+  *) real=$BSF_BIN ;;
+esac
+build=$(dirname "$real")
 
 # A bounce whose notice text is base64 (as Exchange and many gateways send).
 b64_bounce() {
@@ -102,11 +108,7 @@ else
   equal "ordinary mail: exit 0" "$status" 0
   equal "ordinary mail: the plugin is not opened" \
     "$(grep -c 'mailutils\.so$\|mailboxes\.so$' "$WORK/o1.opened")" 0
-  if readelf -d "$BSF_BIN" 2>/dev/null | grep -q 'NEEDED.*libmailutils'; then
-    skip "ordinary mail: libmailutils not loaded" "the program is still linked with libmailutils"
-  else
-    equal "ordinary mail: libmailutils not loaded" "$(grep -c libmailutils "$WORK/o1.opened")" 0
-  fi
+  equal "ordinary mail: libmailutils not loaded" "$(grep -c libmailutils "$WORK/o1.opened")" 0
   opened "$WORK/o2" "$WORK/encoded-ordinary.eml"
   equal "ordinary mail with an encoded subject and an attachment: exit 0" "$status" 0
   equal "... the plugin is not opened" \
@@ -123,13 +125,14 @@ fi
 # A copy of the program alone in a directory: it loads only from there.
 lone=$WORK/lone
 mkdir -p "$lone"
-if case $BSF_BIN in *valgrind-wrap.sh) true ;; *) false ;; esac; then
-  real=$BSF_VALGRIND_BIN
-else
-  real=$BSF_BIN
-fi
 cp "$real" "$lone/backscatter-filter"
 LONE=$lone/backscatter-filter
+if command -v readelf > /dev/null; then
+  equal "the program is not linked with libmailutils (readelf -d: NEEDED)" \
+    "$(readelf -d "$real" | grep -c 'NEEDED.*libmailutils')" 0
+else
+  skip "the program is not linked with libmailutils" "readelf not installed"
+fi
 
 # lone_check NAME MESSAGE: check with the lone copy; $status, $log_line
 lone_check() {
