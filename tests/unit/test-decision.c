@@ -246,6 +246,44 @@ main(void)
     rules_free(&rules);
   }
 
+  /* Without our Mailutils plugin the original's Date cannot be read: a
+   * missing ID then proves nothing (unknown, plugin_failed, the failure
+   * for the caller to log), where the plugin made it backscatter above. */
+  {
+    struct rules rules;
+    struct failure failure = { 0 };
+    struct input input;
+    struct notice notice;
+    struct classification classification;
+    static struct references references;
+    static struct decision decision;
+    struct sent_store *store = NULL;
+    struct context context = { .now = NOW + 5 * DAY };
+    rules_init_defaults(&rules);
+    if (sent_store_open(&store, paths[0], STORE_READ, 1000, &failure) == 0
+        && fixture_notice("examples/messages/exim-forged.eml", &input, &notice) == 0) {
+      fixture_classify(&notice, &context, NULL, &classification);
+      references_extract(&notice, &classification, &references);
+      muplugin_use(NULL);           /* none beside this test program */
+      decide(&rules, &context, &notice, &classification, &references, store, NULL,
+             &decision, &failure);
+      muplugin_use(&backscatter_filter_mailutils);
+      TAP_STR(verdict_name(decision.verdict), verdict_name(VERDICT_UNKNOWN),
+              "no plugin: the original's date unread, unknown");
+      TAP_INT(decision.plugin_failed, 1, "no plugin: plugin_failed");
+      TAP_OK(failure.class == FAILURE_PLUGIN && strstr(failure.message, "mailutils.so"),
+             "no plugin: the failure says why: %s", failure.message);
+      references_free(&references);
+      decision_free(&decision);
+      notice_free(&notice);
+      input_free(&input);
+    } else {
+      TAP_OK(0, "no plugin: store and message ready (%s)", failure.message);
+    }
+    sent_store_close(&store);
+    rules_free(&rules);
+  }
+
   /* A cap hit turns backscatter into unknown. */
   {
     struct rules rules;
