@@ -409,17 +409,31 @@ set_kind(struct classification *classification, enum notice_kind kind,
            signature);
 }
 
+/* The report parts decide the kind. One inside an attached message (the
+ * walk keeps the parts in order, each with its depth: what follows an
+ * original at depth d deeper than d is inside it) is a notice carried by
+ * this message, SIGNAL_CARRIED_REPORT: a gateway passing a bounce on, but
+ * as well a ticket system's or a person's message carrying one. */
 static void
 classify_report(const struct notice *notice, struct classification *classification)
 {
+  unsigned original_depth[CAP_MIME_DEPTH];
+  size_t originals = 0;          /* attached messages enclosing this part */
   for (size_t i = 0; i < notice->part_count; i++) {
     const struct notice_part *part = &notice->parts[i];
+    while (originals > 0 && original_depth[originals - 1] >= part->depth)
+      originals--;
+    unsigned report = originals > 0 ? SIGNAL_CARRIED_REPORT : SIGNAL_REPORT;
+    if (part->role == PART_ORIGINAL_MESSAGE && originals < CAP_MIME_DEPTH)
+      original_depth[originals++] = part->depth;
     if (part->role == PART_ORIGINAL_MESSAGE || part->role == PART_ORIGINAL_HEADERS)
       classification->signals |= SIGNAL_ORIGINAL;
+    if (part->role == PART_REPORT || part->role == PART_DELIVERY_STATUS
+        || part->role == PART_DISPOSITION || part->role == PART_FEEDBACK)
+      classification->signals |= report;
     if (classification->kind != KIND_NONE)
       continue;
     if (part->role == PART_REPORT) {
-      classification->signals |= SIGNAL_REPORT;
       if (strstr(part->report_type, "delivery-status"))
         set_kind(classification, KIND_DSN, part->report_type);
       else if (strstr(part->report_type, "disposition-notification"))
@@ -427,13 +441,10 @@ classify_report(const struct notice *notice, struct classification *classificati
       else if (strstr(part->report_type, "feedback-report"))
         set_kind(classification, KIND_ARF, part->report_type);
     } else if (part->role == PART_DELIVERY_STATUS) {
-      classification->signals |= SIGNAL_REPORT;
       set_kind(classification, KIND_DSN, part->content_type);
     } else if (part->role == PART_DISPOSITION) {
-      classification->signals |= SIGNAL_REPORT;
       set_kind(classification, KIND_MDN, part->content_type);
     } else if (part->role == PART_FEEDBACK) {
-      classification->signals |= SIGNAL_REPORT;
       set_kind(classification, KIND_ARF, part->content_type);
     }
   }
@@ -933,10 +944,13 @@ int
 classify_original_is_evidence(const struct classification *classification)
 {
   /* What a person's mail client does not write: a program as sender, an
-   * answer by its headers, a vendor's notice field, a report part. An
-   * attached original alone is no more a program's than a pasted one: a
-   * client forwards mail as a message/rfc822 part ("Mail delivery failed
-   * - see the attached", the bounce or the sent mail attached). */
+   * answer by its headers, a vendor's notice field, a report part of its
+   * own. An attached original alone is no more a program's than a pasted
+   * one: a client forwards mail as a message/rfc822 part ("Mail delivery
+   * failed - see the attached", the bounce or the sent mail attached), and
+   * a report inside it (SIGNAL_CARRIED_REPORT) is the attached bounce's, not
+   * this message's: a ticket system's notice of a ticket made from a
+   * bounce carries one. */
   const unsigned program = SIGNAL_NULL_SENDER | SIGNAL_DAEMON_FROM | SIGNAL_AUTO_REPLY
                            | SIGNAL_VENDOR_NOTICE | SIGNAL_REPORT;
   return classification->kind != KIND_NONE && (classification->signals & program) != 0;

@@ -31,7 +31,9 @@
 #include "signatures.h"
 
 enum classify_signal {
-  SIGNAL_REPORT        = 1u << 0,  /* a multipart/report container */
+  SIGNAL_REPORT        = 1u << 0,  /* a report part (multipart/report, or a
+                                      DSN/MDN/ARF part) of its own, not inside
+                                      an attached message */
   SIGNAL_NULL_SENDER   = 1u << 1,  /* envelope or Return-Path null, or a From
                                       address <> or MAILER-DAEMON */
   SIGNAL_AUTO_REPLY    = 1u << 2,  /* auto-reply by its headers (RFC 3834 & co.) */
@@ -45,6 +47,9 @@ enum classify_signal {
                                       (set only when nothing else is structural) */
   SIGNAL_OWN_HEADER_ORIGINAL = 1u << 9, /* the notice's own header block is the
                                       original's (Hotmail's older complaints) */
+  SIGNAL_CARRIED_REPORT = 1u << 10, /* a report part only inside an attached
+                                      message: a notice passed on (a ticket
+                                      made from a bounce, a forward) */
 };
 
 /* Header fields only the writers of notices set. */

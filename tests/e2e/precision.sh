@@ -53,6 +53,21 @@ for style in lf crlf cr; do
   contains "a person's mail with her sent mail attached ($style): unknown, only attached" \
     "$log_line" "verdict=unknown kind=ndr action=deliver id=<dana.2026112316590070@example.com> reason=\"its original is only attached, and no program sent it"
 done
+# A ticket system's notice of a ticket opened by a bounce, the bounce (a
+# DSN) attached: the report is the attached message's, not this one's, and
+# no program sent this one (RT's From is its queue's address): unknown,
+# delivered (regression: backscatter, the DSN's original not ours).
+for style in lf crlf cr; do
+  case $style in
+    lf) cp "$SHAPES/ticket-carrying-dsn.eml" "$WORK/ticket.eml" ;;
+    crlf) sed 's/$/\r/' "$SHAPES/ticket-carrying-dsn.eml" > "$WORK/ticket.eml" ;;
+    cr) tr '\n' '\r' < "$SHAPES/ticket-carrying-dsn.eml" > "$WORK/ticket.eml" ;;
+  esac
+  run_check "$WORK/ticket-$style" "$WORK/ticket.eml"
+  equal "a ticket notice carrying a DSN ($style): exit deliver (0)" "$status" 0
+  contains "a ticket notice carrying a DSN ($style): unknown, the DSN only attached" "$log_line" \
+    "verdict=unknown kind=dsn action=deliver id=<rt-5.0.5-1188-1795511660-12.4529-5-0@example.com> reason=\"its original is only attached, and no program sent it"
+done
 
 # --- a person's display name is free text: "System Administrator",
 # "Mail Delivery Subsystem", "MAILER-DAEMON" on a person's mailbox make no

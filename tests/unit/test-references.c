@@ -94,6 +94,8 @@ static const struct against_case against_cases[] = {
     "tests/messages/shapes/carrier-iso2022jp.eml", NULL, 0, 1 },
   { "a person's mail with her sent mail attached: nothing against",
     "tests/messages/shapes/person-attached-sent-mail.eml", NULL, 0, 1 },
+  { "a ticket notice carrying a bounce (DSN inside message/rfc822): nothing against",
+    "tests/messages/shapes/ticket-carrying-dsn.eml", NULL, 0, 3 },
 };
 
 static const char *
