@@ -71,6 +71,7 @@ static const struct file_case file_cases[] = {
   /* Shapes of public bounce collections not in tests/corpus. */
   { "tests/messages/shapes/arf-unfolded-boundary.eml", NULL, KIND_ARF },
   { "tests/messages/shapes/hotmail-jmr-inline.eml", NULL, KIND_ARF },
+  { "tests/messages/shapes/ticket-answer-empty-x-autoreply.eml", NULL, KIND_NONE },
 };
 
 struct text_case {
@@ -459,6 +460,11 @@ test_header_signals(void)
       NULL },
     { "From: a@b.example\nAuto-Submitted: auto-replied\n\n", NULL, 1, SIGNAL_AUTO_REPLY,
       VENDOR_NONE, 0, NULL },
+    { "From: a@b.example\nX-Autoreply: yes\n\n", NULL, 1, SIGNAL_AUTO_REPLY,
+      VENDOR_NONE, 0, NULL },
+    /* An empty one, as ticket systems write into people's answers. */
+    { "From: a@b.example\nX-Autoreply:\n\n", NULL, 0, 0, VENDOR_NONE, 0, NULL },
+    { "From: a@b.example\nX-Autorespond: \n\n", NULL, 0, 0, VENDOR_NONE, 0, NULL },
     { "From: a@b.example\nSubject: Undeliverable: x\n\n", NULL, 0, 0, VENDOR_NONE, 0,
       "exchange" },
     { "From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n"
