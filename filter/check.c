@@ -37,7 +37,7 @@ judged_input(struct check_state *state)
 static int
 header_is_empty_line(const struct notice *notice)
 {
-  return notice->header_length <= 2
+  return notice->header && notice->header_length <= 2
          && strspn(notice->header, "\r\n") == notice->header_length;
 }
 
