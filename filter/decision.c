@@ -323,6 +323,7 @@ decide(const struct rules *rules, const struct context *context,
                         decision)) {
     decision->verdict = VERDICT_GENUINE;
   } else if (references->original_from[0] && original_is_evidence
+             && !references->original_is_senders
              && (rules->addresses.count > 0 || rules->domains.count > 0)
              && !rules_is_our_address(rules, references->original_from)) {
     decision->verdict = VERDICT_BACKSCATTER;
@@ -347,6 +348,9 @@ decide(const struct rules *rules, const struct context *context,
     else if (against == 0 && references->id_count > 0 && !original_is_evidence)
       decision_note(decision, 1, "its original is only copied into its text, and "
                     "no program sent it (a person may have pasted it)");
+    else if (against == 0 && references->original_is_senders)
+      decision_note(decision, 1, "its original was written by the notice's own "
+                    "sender (%s), not by us", references->original_from);
     else if (against == 0 && thread_only)
       decision_note(decision, 1, "the notice names no original of its own, only "
                     "the thread it answers (In-Reply-To, References)");

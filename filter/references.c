@@ -578,6 +578,38 @@ top_field(void *cookie, const char *name, size_t name_length,
   }
 }
 
+/* A notice whose original was written by the notice's own sender (a
+ * shop's "Delivery failed: your order" quoting its own order mail from the
+ * same mailer@ address, a person attaching what she sent) is about its
+ * sender's mail, which no bounce of ours can be: that original counts
+ * against nothing. Not so for a complaint that is the reported message
+ * itself (its own header is the original's). */
+static void
+mark_senders_own(const struct notice *notice, const struct classification *classification,
+                 struct references *references)
+{
+  char from[CAP_LINE_BYTES], address[CAP_ADDRESS_BYTES + 1] = "";
+  if (!references->original_from[0]
+      || (classification->signals & SIGNAL_OWN_HEADER_ORIGINAL))
+    return;
+  if (header_field(notice->header, notice->header_length, "From", from, sizeof from) < 0
+      || address_normalise(from, strlen(from), address, sizeof address) == 0
+      || strcasecmp(address, references->original_from) != 0)
+    return;
+  references->original_is_senders = 1;
+  for (size_t i = 0; i < references->id_count; i++)
+    switch (references->ids[i].source) {
+    case SOURCE_ATTACHED_MESSAGE:
+    case SOURCE_ATTACHED_HEADERS:
+    case SOURCE_QUOTED_TEXT:
+    case SOURCE_MICROSOFT_ORIGINAL:
+      references->ids[i].against = 0;
+      break;
+    default:
+      break;
+    }
+}
+
 void
 references_extract(const struct notice *notice,
                    const struct classification *classification,
@@ -649,6 +681,7 @@ references_extract(const struct notice *notice,
                         value, sizeof value);
   if (length >= 0)
     add_ids_from_value(references, SOURCE_REFERENCES, 0, value, strlen(value));
+  mark_senders_own(notice, classification, references);
 }
 
 int
@@ -675,4 +708,5 @@ references_add_raw_body(const struct notice *notice,
   };
   scan_quoted_text(&extraction, notice->raw_body, notice->raw_body_length);
   add_deferred(references, &extraction.deferred);
+  mark_senders_own(notice, classification, references);
 }

@@ -56,6 +56,9 @@ struct references {
   size_t recipient_count;
   char original_from[CAP_ADDRESS_BYTES + 1];   /* "" when not known */
   char original_date[128];                     /* its Date field, "" when not known */
+  int original_is_senders;        /* original_from is the notice's own From: its
+                                     sender's mail, not ours; its IDs count
+                                     against nothing */
   const char **received_hosts;    /* lower case, received_count, at most
                                      CAP_RECEIVED_HOSTS of CAP_HOST_BYTES */
   size_t received_count;

@@ -68,6 +68,21 @@ for style in lf crlf cr; do
   contains "a ticket notice carrying a DSN ($style): unknown, the DSN only attached" "$log_line" \
     "verdict=unknown kind=dsn action=deliver id=<rt-5.0.5-1188-1795511660-12.4529-5-0@example.com> reason=\"its original is only attached, and no program sent it"
 done
+# A shop's "Delivery failed: your order" from mailer@ (a program's address)
+# quoting the header of the order confirmation it sent from that same
+# address: its original is its sender's own mail, never ours (regression:
+# backscatter, "the original's From mailer@... is none of our addresses").
+for style in lf crlf cr; do
+  case $style in
+    lf) cp "$SHAPES/shop-mailer-quotes-own-order.eml" "$WORK/shop.eml" ;;
+    crlf) sed 's/$/\r/' "$SHAPES/shop-mailer-quotes-own-order.eml" > "$WORK/shop.eml" ;;
+    cr) tr '\n' '\r' < "$SHAPES/shop-mailer-quotes-own-order.eml" > "$WORK/shop.eml" ;;
+  esac
+  run_check "$WORK/shop-$style" "$WORK/shop.eml"
+  equal "a shop's notice quoting its own order ($style): exit deliver (0)" "$status" 0
+  contains "a shop's notice quoting its own order ($style): unknown, its sender's own mail" "$log_line" \
+    "verdict=unknown kind=ndr action=deliver id=<order.5521.1@shop.example.com> reason=\"its original was written by the notice's own sender (mailer@shop.example.com)"
+done
 
 # --- a person's display name is free text: "System Administrator",
 # "Mail Delivery Subsystem", "MAILER-DAEMON" on a person's mailbox make no

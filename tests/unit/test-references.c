@@ -96,6 +96,8 @@ static const struct against_case against_cases[] = {
     "tests/messages/shapes/person-attached-sent-mail.eml", NULL, 0, 1 },
   { "a ticket notice carrying a bounce (DSN inside message/rfc822): nothing against",
     "tests/messages/shapes/ticket-carrying-dsn.eml", NULL, 0, 3 },
+  { "a shop's notice quoting its own order mail (same From): nothing against",
+    "tests/messages/shapes/shop-mailer-quotes-own-order.eml", NULL, 0, 1 },
 };
 
 static const char *
