@@ -76,10 +76,11 @@ keep_body(void *cookie, struct input *input)
 /* Files saved or pasted by hand (the bounce collections of PHP and Node
  * bounce handlers) can start with empty or blank lines before the header,
  * which then reads as empty and the whole message as body. When the
- * message starts with an empty line, at most CAP_LEADING_BLANK_BYTES of
- * blank lines come before a line that starts a header field ("Name:"),
- * and all of it is in memory, that message less those lines is judged
- * (state->judged); what is written out stays as it came. */
+ * message starts (after an mbox "From " line, which an MDA adds) with an
+ * empty line, at most CAP_LEADING_BLANK_BYTES of blank lines come before
+ * a line that starts a header field ("Name:"), and all of it is in
+ * memory, that message less those lines is judged (state->judged); what
+ * is written out stays as it came. */
 static void
 leading_empty_lines(struct check_state *state)
 {
@@ -87,10 +88,25 @@ leading_empty_lines(struct check_state *state)
   size_t held;
   const char *data = spool_memory(&input->spool, &held);
   if (input->partial || held < input->spool.length || held == 0
-      || (data[0] != '\n' && data[0] != '\r') || !header_is_empty_line(&state->notice))
+      || !header_is_empty_line(&state->notice))
     return;
-  size_t limit = held < CAP_LEADING_BLANK_BYTES ? held : CAP_LEADING_BLANK_BYTES;
-  size_t start = 0, i = 0;
+  /* The mbox "From " line: to its LF, or with classic-Mac line ends to
+   * its CR (as notice.c's header_start reads it). */
+  size_t from_line = 0;
+  if (input->has_from_line) {
+    size_t cap = held < CAP_LINE_BYTES ? held : CAP_LINE_BYTES;
+    while (from_line < cap && data[from_line] != '\n' && data[from_line] != '\r')
+      from_line++;
+    if (from_line == cap)
+      return;
+    from_line += data[from_line] == '\r' && from_line + 1 < held
+                 && data[from_line + 1] == '\n' ? 2 : 1;
+  }
+  if (from_line >= held || (data[from_line] != '\n' && data[from_line] != '\r'))
+    return;
+  size_t limit = held - from_line < CAP_LEADING_BLANK_BYTES
+                 ? held : from_line + CAP_LEADING_BLANK_BYTES;
+  size_t start = from_line, i = from_line;
   for (; i < limit; i++) {
     char c = data[i];
     if (c == '\n' || c == '\r')
@@ -106,8 +122,17 @@ leading_empty_lines(struct check_state *state)
     name++;
   if (name == start || name >= held || data[name] != ':')
     return;                               /* no header field follows */
+  /* The "From " line is kept before the header found. */
+  size_t length = from_line + (held - start);
+  char *joined = malloc(length);
+  if (!joined)
+    return;                               /* judged as it is */
+  memcpy(joined, data, from_line);
+  memcpy(joined + from_line, data + start, held - start);
   struct failure failure = { 0 };
-  if (input_from_buffer(data + start, held - start, &state->judged, &failure) < 0)
+  int rc = input_from_buffer(joined, length, &state->judged, &failure);
+  free(joined);
+  if (rc < 0)
     return;                               /* judged as it is */
   state->have_judged = 1;
   notice_free(&state->notice);

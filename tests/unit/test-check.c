@@ -116,10 +116,31 @@ test_built(const struct rules *rules, const struct context *context)
       "Content-Type: text/rfc822-headers\r\rFrom: me@ours.example\r"
       "Message-ID: <lead@ours.example>\r\r--B--\r",
       SIGNAL_NULL_SENDER | SIGNAL_DAEMON_FROM, 1, "lead@ours.example", 0, 1 },
+    { "a DSN after an mbox From line, an empty and a blank line",
+      "From MAILER-DAEMON Mon Nov 30 08:00:00 2026\n\n \nReturn-Path: <>\n"
+      "From: MAILER-DAEMON@x.example\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=B\n\n"
+      "--B\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; "
+      "lost@far.example\nAction: failed\nStatus: 5.1.1\n\n--B\n"
+      "Content-Type: text/rfc822-headers\n\nFrom: me@ours.example\n"
+      "Message-ID: <lead@ours.example>\n\n--B--\n",
+      SIGNAL_NULL_SENDER | SIGNAL_DAEMON_FROM, 1, "lead@ours.example", 0, 1 },
+    { "a DSN after an mbox From line, an empty and a blank line, CR only",
+      "From MAILER-DAEMON Mon Nov 30 08:00:00 2026\r\r \rReturn-Path: <>\r"
+      "From: MAILER-DAEMON@x.example\r"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\r"
+      "--B\rContent-Type: message/delivery-status\r\rFinal-Recipient: rfc822; "
+      "lost@far.example\rAction: failed\rStatus: 5.1.1\r\r--B\r"
+      "Content-Type: text/rfc822-headers\r\rFrom: me@ours.example\r"
+      "Message-ID: <lead@ours.example>\r\r--B--\r",
+      SIGNAL_NULL_SENDER | SIGNAL_DAEMON_FROM, 1, "lead@ours.example", 0, 1 },
     /* What follows the empty line is a header only when it starts a field. */
     { "an empty line, then text", "\nMAILER-DAEMON here: no header at all\n", 0, 0, "",
       0, 0 },
     { "an empty line, then an indented line", "\n From: MAILER-DAEMON@x.example\n\nx\n",
+      0, 0, "", 0, 0 },
+    { "an mbox From line, an empty line, then text",
+      "From a@b.example Mon Nov 30 08:00:00 2026\n\nSorry, MAILER-DAEMON: that was late.\n",
       0, 0, "", 0, 0 },
     { "an empty line, then ordinary mail",
       "\nFrom: a@b.example\nSubject: Undelivered: my photos\n\nhi\n", 0, 0, "", 0, 0 },
