@@ -24,10 +24,14 @@
  * "12abc" as 12 and "on" as "not a boolean". A load is all or nothing: the
  * new rules are built aside and only replace the caller's on success.
  *
- * A site rule's regex is the one value not checked at load: compiling is
+ * A site rule's regex is the one value not compiled at load: compiling is
  * most of what a rule costs, and most mail has no use for most rules. It is
  * compiled when a message first has the rule's field (rules_match_site),
- * or by configtest, and its line is kept for the message then.
+ * or by configtest, and its line is kept for the message then. Its shape
+ * is checked at load, by one bounded pass without compiling (repeats of
+ * repeats, counts, nesting, size once repeats are copied out,
+ * back-references: regex_shape_check), so that compiling and matching it
+ * cost memory and time in proportion to its length.
  */
 #include <config.h>
 
@@ -37,6 +41,7 @@
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +62,9 @@
 #include "store.h"
 
 /* iniparser 4.1 reads lines with fgets into 1024 bytes and fails on longer
- * ones; we stop a little earlier so the limit is ours and named in messages. */
-#define RULE_LINE_MAX 1000
+ * ones; we stop a little earlier so the limit is ours and named in messages
+ * (caps.h). */
+#define RULE_LINE_MAX CAP_RULE_LINE_BYTES
 #define DEFAULT_TTL_SECONDS (30L * 86400)
 #define MIN_TTL_SECONDS 3600L
 #define MAX_TTL_SECONDS (3650L * 86400)
@@ -1264,6 +1270,208 @@ contains_literal(const char *value, const char *literals)
   return 0;
 }
 
+/* ---------- a regex's shape, checked at load ---------- */
+
+/* glibc's regcomp copies a repeated part once per count ({n,m}: m copies,
+ * {n,}: n + 1, +: 2, * and ?: 1) and copies again for each repeat around
+ * it, then computes epsilon closures whose total grows as the square of
+ * the result; its regexec is exponential on back-references. Measured on
+ * glibc 2.36 (one regcomp with REG_EXTENDED | REG_ICASE | REG_NOSUB in a
+ * child, peak RSS): "^.*" followed by 5 '+' takes 11.6 s of CPU, by 6 or
+ * more it does not finish in 20 s, by 24 it fills a 1.5 GB address space
+ * limit in 1.5 s (the fuzz case, by 120, took over 2 GB); 20 groups
+ * "((((a)+)+)+)..." take 830 MB; "(a?){255}" 32 times over (288 bytes)
+ * takes 514 MB. Within the caps (caps.h), the worst we found is a plain
+ * pattern that fills its line (".?" 490 times, then "$": 12 MB at peak,
+ * 2 MB kept compiled, 0.3 s for a regexec on a 1023-byte value, the most
+ * decision.c looks at); the repeated ones near CAP_REGEX_ELEMENTS, such as
+ * "(.?){255}(.?){80}$", stay below it (6 MB, 1 MB, 0.27 s).
+ *
+ * regex_shape_check reads the pattern as glibc reads POSIX extended syntax
+ * (REG_EXTENDED: a ')' without '(' is a character, a repeat after nothing
+ * or after an anchor is an error, a repeat after a repeat is accepted) and
+ * over-counts where it is unsure (a '{' that opens no valid interval, or a
+ * '[' that closes nowhere, is counted as a character and reading goes on).
+ * It refuses: a repeat applied to a repeat ("a++", "a*{2}": undefined in
+ * POSIX, and the shape of the fuzz case that made regcomp take gigabytes);
+ * a count over CAP_REGEX_REPEAT; nested counts whose product is over
+ * CAP_REGEX_REPEAT_PRODUCT; groups more than CAP_REGEX_DEPTH deep; more
+ * than CAP_REGEX_ELEMENTS elements once repeats are copied out; a
+ * back-reference \1 to \9. What is left to regcomp is syntax alone. One
+ * pass, no allocation, no recursion (the open groups are an array of
+ * CAP_REGEX_DEPTH + 1). */
+
+struct shape_group {
+  size_t elements;          /* of the group so far, its branches together */
+  size_t product;           /* largest product of nested counts inside */
+};
+
+/* The interval at pattern[i] == '{': 1 with *low, *high (SIZE_MAX: no upper
+ * bound) and *end (past the '}'), or 0 when glibc would not read one there
+ * (it then fails to compile the pattern). A count is read up to
+ * CAP_REGEX_REPEAT + 1 and no further. */
+static int
+read_interval(const char *pattern, size_t i, size_t *low, size_t *high,
+              size_t *end)
+{
+  size_t j = i + 1, number;
+  int digits = 0;
+  for (number = 0; pattern[j] >= '0' && pattern[j] <= '9'; j++, digits = 1)
+    if (number <= CAP_REGEX_REPEAT)
+      number = number * 10 + (size_t) (pattern[j] - '0');
+  *low = number;
+  *high = number;
+  if (pattern[j] == ',') {
+    j++;
+    *high = SIZE_MAX;
+    if (pattern[j] >= '0' && pattern[j] <= '9') {
+      for (number = 0; pattern[j] >= '0' && pattern[j] <= '9'; j++)
+        if (number <= CAP_REGEX_REPEAT)
+          number = number * 10 + (size_t) (pattern[j] - '0');
+      *high = number;
+    }
+    digits = 1;             /* "{,}" and "{,m}" are glibc's {0,} and {0,m} */
+  }
+  if (!digits || pattern[j] != '}' || *low > *high)
+    return 0;
+  *end = j + 1;
+  return 1;
+}
+
+/* 0 with *elements set (the count defined above), or -1 with `why` saying
+ * what is refused and at which character (1-based). */
+static int
+regex_shape_check(const char *pattern, size_t *elements, char *why,
+                  size_t why_size)
+{
+  struct shape_group groups[CAP_REGEX_DEPTH + 1];
+  size_t depth = 0, i = 0;
+  /* The last thing read: nothing a repeat may take (the start, '(', '|',
+   * an anchor), an atom or group of `last_elements` elements and nested
+   * product `last_product`, or a repeat. */
+  enum { LAST_NONE, LAST_ATOM, LAST_REPEAT } last = LAST_NONE;
+  size_t last_elements = 0, last_product = 1;
+
+  groups[0].elements = 0;
+  groups[0].product = 1;
+  while (pattern[i]) {
+    struct shape_group *group = &groups[depth];
+    size_t at = i + 1, low = 0, high = 0, end = 0;
+    char c = pattern[i];
+    int repeat = c == '*' || c == '+' || c == '?'
+                 || (c == '{' && read_interval(pattern, i, &low, &high, &end));
+
+    if (repeat) {
+      size_t copies, grown;
+      if (last == LAST_REPEAT) {
+        snprintf(why, why_size, "a repeat of a repeat ('%c' at character "
+                 "%zu; undefined in POSIX, and glibc can take gigabytes on "
+                 "it: expected one of * + ? {n,m} after an atom, or a group "
+                 "around the inner one)", c, at);
+        return -1;
+      }
+      if (c == '{') {
+        size_t count = high == SIZE_MAX ? low : high;
+        if (low > CAP_REGEX_REPEAT || (high != SIZE_MAX
+                                       && high > CAP_REGEX_REPEAT)) {
+          snprintf(why, why_size, "repeat count over %d ('%.*s' at character "
+                   "%zu; expected at most %d)", CAP_REGEX_REPEAT,
+                   (int) (end - i < 24 ? end - i : 24), pattern + i, at,
+                   CAP_REGEX_REPEAT);
+          return -1;
+        }
+        if (last == LAST_ATOM) {
+          size_t product = (count ? count : 1) * last_product;
+          if (product > CAP_REGEX_REPEAT_PRODUCT) {
+            snprintf(why, why_size, "nested repeat counts multiply to %zu "
+                     "('%.*s' at character %zu; expected at most %d)",
+                     product, (int) (end - i < 24 ? end - i : 24), pattern + i, at,
+                     CAP_REGEX_REPEAT_PRODUCT);
+            return -1;
+          }
+          if (product > group->product)
+            group->product = product;
+        }
+        copies = high == SIZE_MAX ? low + 1 : high;
+        i = end;
+      } else {
+        copies = c == '+' ? 2 : 1;
+        i++;
+      }
+      if (last == LAST_NONE)    /* glibc refuses it: regcomp will say so */
+        continue;
+      /* Counts are capped, and so is what they multiply: no overflow. */
+      grown = last_elements * (copies ? copies : 1) + 1;
+      group->elements += grown - last_elements;
+      last = LAST_REPEAT;
+    } else if (c == '(') {
+      if (depth == CAP_REGEX_DEPTH) {
+        snprintf(why, why_size, "groups nested more than %d deep ('(' at "
+                 "character %zu; expected at most %d)", CAP_REGEX_DEPTH, at,
+                 CAP_REGEX_DEPTH);
+        return -1;
+      }
+      depth++;
+      groups[depth].elements = 0;
+      groups[depth].product = 1;
+      last = LAST_NONE;
+      i++;
+      continue;
+    } else if (c == ')' && depth > 0) {
+      last_elements = group->elements + 1;
+      last_product = group->product;
+      depth--;
+      group = &groups[depth];
+      group->elements += last_elements;
+      if (last_product > group->product)
+        group->product = last_product;
+      last = LAST_ATOM;
+      i++;
+    } else if (c == '|') {
+      group->elements++;
+      last = LAST_NONE;
+      i++;
+    } else if (c == '^' || c == '$') {
+      group->elements++;
+      last = LAST_NONE;
+      i++;
+    } else {
+      if (c == '\\') {
+        if (pattern[i + 1] >= '1' && pattern[i + 1] <= '9') {
+          snprintf(why, why_size, "back-reference '\\%c' at character %zu "
+                   "(matching one can take time exponential in the header's "
+                   "length: expected none in a site rule)", pattern[i + 1],
+                   at);
+          return -1;
+        }
+        i += pattern[i + 1] ? 2 : 1;
+      } else if (c == '[') {
+        size_t close = skip_bracket(pattern, i);
+        i = close ? close : i + 1;
+      } else {
+        i++;
+      }
+      group->elements++;
+      last_elements = 1;
+      last_product = 1;
+      last = LAST_ATOM;
+    }
+    if (group->elements > CAP_REGEX_ELEMENTS)
+      break;
+  }
+  *elements = 0;
+  for (size_t level = 0; level <= depth; level++)
+    *elements += groups[level].elements + (level ? 1 : 0);
+  if (*elements > CAP_REGEX_ELEMENTS) {
+    snprintf(why, why_size, "too large once its repeats are copied out: over "
+             "%d elements by character %zu (expected at most %d; each "
+             "character, '.', [...], group, | and repeat counts once per copy "
+             "a repeat makes)", CAP_REGEX_ELEMENTS, i, CAP_REGEX_ELEMENTS);
+    return -1;
+  }
+  return 0;
+}
+
 struct rule_values {
   struct value_at header, glob, regex, verdict, action;
 };
@@ -1327,9 +1535,22 @@ build_site_rule(struct rules *fresh, const struct seen_section *section,
       return -1;
     rule.has_action = 1;
   }
-  /* A regex is compiled when a message first needs it (rules.h). */
-  if (values->regex.text)
+  /* A regex is compiled when a message first needs it (rules.h); its shape
+   * is checked now, and what all of them weigh together. */
+  if (values->regex.text) {
+    char why[320];
+    size_t elements;
+    if (regex_shape_check(values->regex.text, &elements, why, sizeof why) < 0)
+      return value_error(failure, &values->regex, "%s", why);
+    if (fresh->regex_elements + elements > CAP_REGEX_FILE_ELEMENTS)
+      return value_error(failure, &values->regex, "the site rules' regexes "
+                         "are too large together: %zu elements with this "
+                         "one (expected at most %d in all)",
+                         fresh->regex_elements + elements,
+                         CAP_REGEX_FILE_ELEMENTS);
+    fresh->regex_elements += elements;
     rule.match = MATCH_REGEX;
+  }
   rule.pattern_line = values->regex.text ? values->regex.line
                                          : values->glob.line;
   rule.header_first = fresh->site_rule_count;

@@ -60,6 +60,34 @@
 #define CAP_RULE_FILE_BYTES      (256UL * 1024)
 /* Site rules ([rule NAME] sections) in a rule file. */
 #define CAP_SITE_RULES           256
+/* Bytes of one line of a rule file, and so of a site rule's pattern (iniparser
+ * 4.1 reads lines into 1024 bytes; ours is the smaller, named limit). */
+#define CAP_RULE_LINE_BYTES      1000
+/* A site rule's regex is checked at load, without compiling it, against what
+ * makes glibc's regcomp/regexec take memory or time out of proportion to the
+ * pattern's length (rules.c, regex_shape_check; measured figures there):
+ *   the count of one repeat {n}, {n,}, {n,m}: POSIX's own minimum RE_DUP_MAX
+ *   (_POSIX_RE_DUP_MAX), the largest any implementation must accept; glibc
+ *   accepts 32767 and copies the repeated part that many times; */
+#define CAP_REGEX_REPEAT         255
+/*   the counts of repeats nested in one another, multiplied ((x{m}){n} is m*n
+ *   copies of x); enough for ([a-z0-9-]{1,63}\.){1,8}, 504; */
+#define CAP_REGEX_REPEAT_PRODUCT 1024
+/*   groups open at once (glibc's parser recurses once per level); */
+#define CAP_REGEX_DEPTH          32
+/*   the pattern's elements once regcomp has copied out every repeat (each
+ *   character, '.', bracket expression, escape, anchor, group, '|' and
+ *   repeat, once per copy): glibc's compiled size and its epsilon closures
+ *   grow with it (the closures as its square), and a + doubles what it
+ *   repeats, so ((((a+)+)+)+)... grows as 2^depth. A pattern without
+ *   repeats has at most one element a byte: none that fits on a line is
+ *   over it; */
+#define CAP_REGEX_ELEMENTS       1024
+/*   the elements of all site rules' regexes of a file together (each stays
+ *   compiled once used, and configtest compiles every one: 256 rules filling
+ *   their lines with ".?" would keep about 512 MB, 16 of them 32 MB); a
+ *   file of 256 rules of 64 elements each fits. */
+#define CAP_REGEX_FILE_ELEMENTS  16384
 /* Entries in one identity list (addresses, domains, relays). */
 #define CAP_IDENTITY_ITEMS       256
 /* Signatures in a site's own signatures file. */

@@ -9,7 +9,21 @@
  * site_regex), and a bad one is then reported with its file and line.
  * Defaults are built in (rules_init_defaults), so the program works with no
  * rule file at all. Limits: CAP_RULE_FILE_BYTES per
- * file, CAP_SITE_RULES site rules, CAP_IDENTITY_ITEMS per identity list.
+ * file, CAP_RULE_LINE_BYTES per line (and so per pattern), CAP_SITE_RULES
+ * site rules, CAP_IDENTITY_ITEMS per identity list.
+ *
+ * A site rule's regex is checked at load for its shape, without compiling
+ * it, and refused (FILE:LINE: [rule NAME] regex: ..., naming the character)
+ * for what makes glibc's regcomp or regexec take memory or time out of
+ * proportion to the pattern: a repeat of a repeat ("a++", "a*{2}"); a repeat
+ * count over CAP_REGEX_REPEAT (255); nested counts multiplying to more than
+ * CAP_REGEX_REPEAT_PRODUCT (1024); groups nested more than CAP_REGEX_DEPTH
+ * (32) deep; a back-reference \1 to \9 (regexec can take exponential time);
+ * more than CAP_REGEX_ELEMENTS (1024) elements once every repeat is copied
+ * out (each character, '.', bracket expression, escape, anchor, group, '|'
+ * and repeat, once per copy: {n,m} m copies, {n,} n + 1, + 2, * and ? 1);
+ * more than CAP_REGEX_FILE_ELEMENTS (16384) in all the file's regexes.
+ * What is left to the compilation is syntax alone.
  *
  * File format (see rules/backscatter-filter.ini and backscatter-filter.rules(5)):
  *   [store]    path = ~/... | redis://...   ttl = 30d   lock_wait = 5s
@@ -112,6 +126,8 @@ struct rules {
 
   struct site_rule *site_rules;
   size_t site_rule_count;
+  size_t regex_elements;    /* the site regexes' elements together (checked
+                               at load against CAP_REGEX_FILE_ELEMENTS) */
   /* One per site rule (glob rules leave theirs unused). Compiled on first
    * need, so written through a const struct rules: matching is not
    * thread-safe. */

@@ -175,6 +175,25 @@ run_check "$WORK/r" "$WORK/fresh-forged.eml"
 equal "bad regex met with on_error = tempfail: exit 75" "$status" 75
 contains "bad regex met with on_error = tempfail: logged" "$log_line" "outcome=tempfail message=\"$RULES:$regex_line: [rule broken] regex"
 
+# --- trouble: a regex refused at load for its shape (rules(5) LIMITS): the
+# fuzz case of a repeat of a repeat ('^.*' then 120 '+') that had regcomp
+# take over 2 GB; now the whole file is bad, so its [log] is not used either:
+# --explain shows the one log line (syslog otherwise)
+write_rules "[actions]
+backscatter = drop
+[rule re]
+header = From
+regex = \"^.*$(printf '+%.0s' $(seq 120))@(a|b)\\\\facilple\$\"
+action = file"
+regex_line=$(grep -n '^regex' "$RULES" | cut -d: -f1)
+run_check "$WORK/s" "$WORK/fresh-forged.eml" --explain
+equal "regex of stacked repeats met by a bounce: exit deliver (0), not drop" "$status" 0
+equal "regex of stacked repeats: nothing on stdout" "$(cat "$WORK/s.out")" ""
+equal "regex of stacked repeats: one log line" "$(grep -c 'error=config' "$WORK/s.err")" 1
+contains "regex of stacked repeats: logged as trouble, naming FILE:LINE, the rule and the repeat" \
+  "$(grep 'error=config' "$WORK/s.err")" \
+  "error=config what=\"check\" outcome=deliver message=\"$RULES:$regex_line: [rule re] regex: a repeat of a repeat ('+' at character 4;"
+
 # --- trouble: the store
 write_rules
 sed -i "s#^path = .*#path = $WORK/nostore/sent.db#" "$RULES"

@@ -32,3 +32,5 @@ printf '[identity]\naddresses = a@x.example b@y.example\ndomains = x.example\nre
 printf '[actions]\nclean = deliver\nbackscatter = drop\ndsn = file\n[exit]\ndeliver = 0\nfile = 5\non_error = tempfail\n' > "$out/rules/actions"
 printf '[log]\nsyslog = no\nfacility = local3\nident = "bsf"\nfile = ~/log\n' > "$out/rules/log"
 printf '[rule lists]\nheader = List-Id\nglob = *lists.example*\nverdict = clean\n[rule re]\nheader = From\nregex = "^.*@(a|b)\\\\.example$"\naction = file\n' > "$out/rules/site"
+# Repeats, groups and brackets near the regex caps (rules(5) Limits of a regex).
+printf '[rule shapes]\nheader = From\nregex = "^(([a-z0-9-]{1,63}\\\\.){1,8}|x{25}|(a+)*[]b]?)*@(a|b){2,}$"\naction = file\n' > "$out/rules/regex-shapes"
