@@ -366,14 +366,33 @@ ends_with(const char *text, size_t length, const char *suffix)
          && strncasecmp(text + length - suffix_length, suffix, suffix_length) == 0;
 }
 
+/* Does a header block carry a list manager's fields (Mailman, fml, RFC
+ * 2369/2919)? Only then is LIST-admin@ a list manager's address. */
+static int
+has_list_manager_fields(const char *block, size_t length)
+{
+  static const char *const names[] = {
+    "X-Mailman-Version", "X-MLServer", "X-ML-Name", "X-BeenThere",
+    "X-List-Administrivia", "List-Id", "List-Post", "List-Subscribe", "List-Help",
+  };
+  char value[CAP_LINE_BYTES];
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (header_field(block, length, names[i], value, sizeof value) >= 0)
+      return 1;
+  return 0;
+}
+
 /* Is the From's address a program's that sends notices: the null
  * address or MAILER-DAEMON; a local part holding a "from" signature (the
  * site's, then the shipped: postmaster, post_master, mdaemon ...; a
  * phrase with an '@' is looked for in the whole address); mailer@; a
  * list manager's LIST-admin@, LIST-owner@, LIST-bounces@ (before any
- * +detail)? The display name is never read. */
+ * +detail), when the header it came in (block, length) carries a list
+ * manager's fields: it-admin@, sys-admin@, rhn-admin@ are people's and
+ * businesses' mailboxes too. The display name is never read. */
 static int
-is_daemon_address(const char *address, int angle, const struct signature_set *site)
+is_daemon_address(const char *address, int angle, const struct signature_set *site,
+                  const char *block, size_t block_length)
 {
   char local[CAP_LINE_BYTES];
   if (is_null_address(address, angle))
@@ -396,8 +415,9 @@ is_daemon_address(const char *address, int angle, const struct signature_set *si
   if (length == 6 && strncasecmp(local, "mailer", 6) == 0)
     return 1;
   /* fml, Majordomo and Mailman answer from mailboxes no person reads. */
-  return ends_with(local, length, "-admin") || ends_with(local, length, "-owner")
-         || ends_with(local, length, "-bounces");
+  return (ends_with(local, length, "-admin") || ends_with(local, length, "-owner")
+          || ends_with(local, length, "-bounces"))
+         && has_list_manager_fields(block, block_length);
 }
 
 static void
@@ -699,7 +719,7 @@ classify_header_is_notice(const char *block, size_t length)
   if (header_field(block, length, "From", value, sizeof value) >= 0) {
     char address[CAP_LINE_BYTES];
     int angle = from_address(value, address, sizeof address);
-    if (is_daemon_address(address, angle, NULL)) {
+    if (is_daemon_address(address, angle, NULL, block, length)) {
       /* A postmaster's own mail is not a notice; its bounce is. */
       char subject[CAP_LINE_BYTES] = "";
       header_field(block, length, "Subject", subject, sizeof subject);
@@ -883,7 +903,7 @@ classify_header(const struct notice *notice, const struct context *context,
     int angle = from_address(value, address, sizeof address);
     if (is_null_address(address, angle))
       header->signals |= SIGNAL_NULL_SENDER;
-    if (is_daemon_address(address, angle, site))
+    if (is_daemon_address(address, angle, site, notice->header, notice->header_length))
       header->signals |= SIGNAL_DAEMON_FROM;
   }
   header->auto_reply_fields = has_auto_reply_header(&index);

@@ -7,7 +7,8 @@
  * with report-type delivery-status, disposition-notification,
  * feedback-report, or their RFC 6533 global forms, at any depth); a null
  * sender (Return-Path: <>, an empty SENDER, From MAILER-DAEMON or "<>"); a
- * daemon's From address (postmaster, LIST-admin, the "from" signatures
+ * daemon's From address (postmaster, a list manager's LIST-admin with its
+ * list fields, the "from" signatures
  * over its local part: never the display name, free text a person sets);
  * RFC 3834
  * Auto-Submitted: auto-replied and the vendor auto-reply fields; a vendor's

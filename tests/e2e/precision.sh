@@ -92,7 +92,9 @@ done
 # (Received:, Message-ID:) it is at most a pasted notice: unknown,
 # delivered, never backscatter. A daemon is known by its address (and the
 # null sender), which the same mail from MAILER-DAEMON@ or postmaster@
-# still shows.
+# still shows. A role mailbox ending -admin, -owner (it-admin@, sys-admin@)
+# is a list manager's only with a list manager's fields (regression: it was
+# a daemon's by its local part alone, and the pasted copy backscatter).
 # person_mail FROM PASTE: a person's message (no "Re:") with a bounce word,
 # and with PASTE=yes a header block copied from a bounce, dated now (after
 # the store began recording), its Message-ID unknown to the store.
@@ -139,6 +141,9 @@ MAILER-DAEMON <dan.meyer@company.example>
 Antivirus Team (mailer-daemon@company.example) <it@company.example>
 it@company.example (Mail Delivery System)
 =?UTF-8?Q?Mail_Delivery_System_=3Cpostmaster=40company=2Eexample=3E?= <it@company.example>
+IT Team <it-admin@company.example>
+sys-admin@company.example
+"Sales Desk" <sales-owner@company.example>
 FROMS
 # The same mail from a daemon's address is a notice: its pasted header
 # block is the original, unknown to the store.

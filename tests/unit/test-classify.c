@@ -163,7 +163,8 @@ static const struct text_case text_cases[] = {
     "From: someone@example.net\nX-Failed-Recipients: lost@far.example\nSubject: x\n\ngone\n",
     NULL, KIND_NDR },
   { "a list manager's rejection from -admin@",
-    "From: dev-admin@lists.example\nSubject: You user@example.org are not member (dev ML)\n\n"
+    "From: dev-admin@lists.example\nX-ML-Name: dev\n"
+    "Subject: You user@example.org are not member (dev ML)\n\n"
     "You are not a member of this mailing list <dev@lists.example>.\n",
     NULL, KIND_NDR },
   { "an administrator's reply in a thread stays a person",
@@ -473,8 +474,9 @@ test_header_signals(void)
       0, NULL },
     { "From: a@b.example\nX-Failed-Recipients: b@c.example\n\n", NULL, 1,
       SIGNAL_VENDOR_NOTICE, VENDOR_FAILED_RECIPIENTS, 0, NULL },
-    { "From: list-admin@b.example\n\n", NULL, 1, SIGNAL_DAEMON_FROM, VENDOR_NONE, 0,
-      NULL },
+    { "From: list-admin@b.example\nX-Mailman-Version: 2.1.39\n\n", NULL, 1,
+      SIGNAL_DAEMON_FROM, VENDOR_NONE, 0, NULL },
+    { "From: it-admin@b.example\n\n", NULL, 0, 0, VENDOR_NONE, 0, NULL },
     { "From: a@b.example\nSubject: Re: Undeliverable: x\n\n", NULL, 0, 0, VENDOR_NONE,
       1, "exchange" },
     { "From: a@b.example\nContent-Type: multipart/mixed; boundary=x\n"
@@ -563,10 +565,18 @@ test_daemon_from(void)
     { "MDaemon@mail.example.org", 0, 0, 1 },
     { "mailer@host.example.org", 0, 0, 1 },
     { "AntiVirus <antivirus@gw.example.org>", 0, 0, 1 },
-    { "list-admin@lists.example.org", 0, 0, 1 },
-    { "Osst-users-owner@lists.example.net", 0, 0, 1 },
-    { "dev-bounces@lists.example.org", 0, 0, 1 },
-    { "dev-bounces+user=example.org@lists.example.org", 0, 0, 1 },   /* VERP */
+    /* a list manager's LIST-admin@, -owner@, -bounces@: with a list
+     * manager's field only (it-admin@ is a person's or a business's) */
+    { "list-admin@lists.example.org\nX-MLServer: fml [fml 4.0.3 release]", 0, 0, 1 },
+    { "Osst-users-owner@lists.example.net\nX-Mailman-Version: 2.1.39", 0, 0, 1 },
+    { "dev-bounces@lists.example.org\nList-Id: <dev.lists.example.org>", 0, 0, 1 },
+    { "dev-bounces+user=example.org@lists.example.org\nX-BeenThere: dev@lists.example.org",
+      0, 0, 1 },                                                     /* VERP */
+    { "list-admin@lists.example.org", 0, 0, 0 },
+    { "IT Team <it-admin@company.example>", 0, 0, 0 },
+    { "Red Hat Network <rhn-admin@rhn.example.com>", 0, 0, 0 },
+    { "sales-owner@company.example", 0, 0, 0 },
+    { "dev-bounces@lists.example.org", 0, 0, 0 },
     { "\"Mail Delivery\" MAILER-DAEMON@mx.example.net", 0, 1, 1 },  /* name, no <> */
     /* a quoted local part is the address: Exchange gateways write it
      * (flufl.bounce simple_36) */
