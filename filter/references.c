@@ -610,6 +610,31 @@ mark_senders_own(const struct notice *notice, const struct classification *class
     }
 }
 
+/* A feedback report's own words may name the reported message when its
+ * copy is cut short of the Message-ID field (AOL's and others' "an email
+ * message with the message-id of <...> received from IP ..."): the one
+ * ID right after that phrase, in the report's first text part. */
+static void
+scan_report_phrase(struct extraction *extraction, const char *text, size_t length)
+{
+  static const char phrase[] = "message-id of ";
+  const size_t phrase_length = sizeof phrase - 1;
+  for (size_t i = 0; i + phrase_length < length; i++) {
+    if ((text[i] != 'm' && text[i] != 'M')
+        || strncasecmp(text + i, phrase, phrase_length) != 0)
+      continue;
+    const char *id = text + i + phrase_length;
+    size_t left = length - i - phrase_length;
+    if (*id != '<')
+      return;
+    const char *end = memchr(id, '>', left < CAP_ID_BYTES + 2 ? left : CAP_ID_BYTES + 2);
+    if (end)
+      add_ids_from_value(extraction->references, SOURCE_QUOTED_TEXT, extraction->against,
+                         id, (size_t) (end - id) + 1);
+    return;
+  }
+}
+
 void
 references_extract(const struct notice *notice,
                    const struct classification *classification,
@@ -650,6 +675,13 @@ references_extract(const struct notice *notice,
     else if (part->role == PART_DISPOSITION && part->content)
       header_each(part->content, part->length, disposition_field, &extraction);
   }
+  /* A feedback report whose copy names no ID may name it in its words. */
+  if (classification->kind == KIND_ARF && references->id_count == 0)
+    for (size_t i = 0; i < notice->part_count; i++)
+      if (notice->parts[i].role == PART_TEXT && notice->parts[i].content) {
+        scan_report_phrase(&extraction, notice->parts[i].content, notice->parts[i].length);
+        break;
+      }
   /* A non-standard bounce names the failed recipients in its first text. */
   if (classification->kind == KIND_NDR && references->recipient_count == 0)
     for (size_t i = 0; i < notice->part_count; i++)

@@ -185,6 +185,7 @@ sms-gateway-unfolded-boundary-cr.eml ndr 20261119072000.70411.qmail@example.org
 arf-unfolded-boundary.eml arf 20261123180311.garden.7731@example.org
 hotmail-jmr-inline.eml arf catalogue.20261125051501.33a9@example.org
 leading-empty-line-dsn.eml dsn order-1187.20261126@shop.example.org
+arf-id-in-words.eml arf w3.20261127.Kp7Qz@mail.example.org
 LIST
 run_check "$WORK/sms" "$OURS/sms-gateway-bounce.eml"
 contains "a carrier's SMS-gateway bounce: kind ndr" "$log_line" "kind=ndr "

@@ -72,6 +72,7 @@ static const struct file_case file_cases[] = {
   { "tests/messages/shapes/arf-unfolded-boundary.eml", NULL, KIND_ARF },
   { "tests/messages/shapes/hotmail-jmr-inline.eml", NULL, KIND_ARF },
   { "tests/messages/shapes/ticket-answer-empty-x-autoreply.eml", NULL, KIND_NONE },
+  { "tests/messages/shapes/arf-id-in-words.eml", NULL, KIND_ARF },
 };
 
 struct text_case {

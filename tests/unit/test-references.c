@@ -60,6 +60,9 @@ static const struct id_case id_cases[] = {
   { "tests/messages/shapes/arf-unfolded-boundary.eml",
     "20261123180311.garden.7731@example.org", SOURCE_ATTACHED_HEADERS, NULL,
     "garden-news@example.org" },
+  /* A feedback report whose copy is cut short names it in its words. */
+  { "tests/messages/shapes/arf-id-in-words.eml", "w3.20261127.Kp7Qz@mail.example.org",
+    SOURCE_QUOTED_TEXT, NULL, NULL },
   /* Hotmail's older complaint is the reported message itself. */
   { "tests/messages/shapes/hotmail-jmr-inline.eml",
     "catalogue.20261125051501.33a9@example.org", SOURCE_ATTACHED_MESSAGE, NULL,
@@ -188,6 +191,39 @@ test_copymarks(struct references *references)
           "a part's Content-Type: text/plain before the recipients does not end them");
   notice_free(&notice);
   input_free(&input);
+}
+
+/* A feedback report's words name the reported message only when its copy
+ * names none, and only as "message-id of <...>". */
+static void
+test_report_phrase(struct references *references)
+{
+  static const char head[] =
+    "From: MAILER-DAEMON@fbl.example\nSubject: Email Feedback Report\n"
+    "Content-Type: multipart/report; report-type=feedback-report; boundary=B\n\n"
+    "--B\nContent-Type: text/plain\n\nAn abuse report for an email message with the "
+    "message-id of %s received from IP 192.0.2.1\n\n--B\n"
+    "Content-Type: message/feedback-report\n\nFeedback-Type: abuse\n\n--B\n"
+    "Content-Type: message/rfc822\n\nFrom: a@ours.example\n%s\n--B--\n";
+  static const struct {
+    const char *name, *phrase_id, *copy_field, *first_id;
+    size_t ids;
+  } cases[] = {
+    { "the copy cut short: the report's words name it", "<said@ours.example>", "",
+      "said@ours.example", 1 },
+    { "the copy's own Message-ID comes first, the words are not read", "<said@ours.example>",
+      "Message-ID: <copy@ours.example>\n", "copy@ours.example", 1 },
+    { "no angle brackets after the phrase: nothing read", "said@ours.example", "", "", 0 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char message[2048];
+    snprintf(message, sizeof message, head, cases[i].phrase_id, cases[i].copy_field);
+    classify_and_extract(message, references);
+    TAP_STR(references->id_count ? references->ids[0].msgid : "", cases[i].first_id,
+            "report phrase: %s", cases[i].name);
+    TAP_INT(references->id_count, cases[i].ids, "report phrase: %s: IDs in all",
+            cases[i].name);
+  }
 }
 
 /* Caps: a message with more entries than a list's cap keeps the cap's
@@ -565,6 +601,7 @@ main(void)
           "the NDR text's recipient");
   test_copymarks(&references);
   references_free(&references);
+  test_report_phrase(&references);
   test_caps();
   test_raw_body();
   return tap_done();
