@@ -184,6 +184,11 @@ for style in lf crlf cr; do printf 'x\t%s\n' "$WORK/clock-$style.eml"; done \
   | judge_clocks > "$WORK/clocks"
 equal "judge_clocks: the Date of LF, CRLF and CR-only files" \
   "$(cut -f3 "$WORK/clocks" | tr '\n' ' ')" "2013-06-12 02:21:53 2013-06-12 02:21:53 2013-06-12 02:21:53 "
+printf 'From: a@example.org\nDate: Wed, 15 Dec 2010    59:10 -0500\nSubject: x\n\n' \
+  > "$WORK/clock-bad.eml"
+printf 'x\t%s\n' "$WORK/clock-bad.eml" | judge_clocks > "$WORK/clock-bad"
+equal "judge_clocks: a Date with its time out of range is no clock (-)" \
+  "$(cut -f3 "$WORK/clock-bad")" "-"
 if perl -MSisimai -MMail::DeliveryStatus::BounceParser -e 1 2> /dev/null; then
   mkdir -p "$WORK/oracle-lf" "$WORK/oracle-cr"
   cp "$BSF_SRCDIR/tests/messages/shapes/gateway-wrapped-dsn.eml" "$WORK/oracle-lf/x5.eml"

@@ -65,6 +65,10 @@ judge_clocks() {
     if (y < 1972 || y > 2100) return "-"
     if (length(t) == 4 || length(t) == 5) t = t ":00"
     if (t ~ /^[0-9]:/) t = "0" t
+    # A time out of range ("59:10", as in a Ruby mail gem test message) is
+    # no clock: faketime(1) would refuse it, and the run end with no verdict.
+    split(t, hms, ":")
+    if (hms[1] + 0 > 23 || hms[2] + 0 > 59 || hms[3] + 0 > 60) return "-"
     return sprintf("%04d-%02d-%02d %s", y, (mon + 2) / 3, d, t)
   }
   {
