@@ -22,10 +22,12 @@
  * record_folder): Mailutils' drivers keep every message they have handed
  * out (an IMAP folder and a dotmail file are read through the plugin, so
  * their memory grows with them). POP is not offered (a Sent folder is not
- * a POP mailbox). Dates (Date fields, mbox From_ lines) are parsed by the
- * plugin too, and only by import: `record` stamps what it records with the
- * time of recording, so it keeps the Date field as written and never loads
- * the plugin.
+ * a POP mailbox). Dates are read only by import: a Date field by our own
+ * parser (datetime.h), by the plugin's when ours does not read it (no zone,
+ * another layout: the plugin is loaded for the mailbox anyway); an mbox
+ * From_ line's asctime() date (no zone: local time) by the plugin's.
+ * `record` stamps what it records with the time of recording, so it keeps
+ * the Date field as written, reads no date and never loads the plugin.
  */
 #include <config.h>
 #include <dirent.h>
@@ -38,6 +40,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include "caps.h"
+#include "datetime.h"
 #include "mailid.h"
 #include "header.h"
 #include "input.h"
@@ -461,7 +464,10 @@ import_message(struct import_session *session, const char *header, size_t length
   }
   time_t date = 0;
   if (message->date_field[0]
-      && (session->plugin->parse_date(message->date_field, NULL, &date) != 0 || date < 0))
+      && datetime_parse_string(message->date_field, &date) != 0
+      && session->plugin->parse_date(message->date_field, NULL, &date) != 0)
+    date = 0;
+  if (date < 0)
     date = 0;
   time_t stamp = import_stamp(session, date, fallback);
   if (record_store_message(session->store, message, stamp, failure) < 0)

@@ -47,6 +47,10 @@
 #define CAP_ID_BYTES             998
 /* Longest address kept (RFC 5321 path limit). */
 #define CAP_ADDRESS_BYTES        256
+/* Bytes of a Date field's value read as a date-time (datetime.h); a
+ * longer value is a date that cannot be read (RFC 5322's longest date
+ * without comments is 31 bytes). */
+#define CAP_DATE_BYTES           256
 /* Failed recipients collected from one notice. */
 #define CAP_RECIPIENTS           64
 /* Received hosts collected from an attached original. */

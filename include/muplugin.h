@@ -11,9 +11,9 @@
  * from plugin/, each exporting one symbol, MUPLUGIN_SYMBOL, a const
  * struct muplugin:
  *   - mailutils.so (MUPLUGIN_TEXT), linked with libmailutils only:
- *     transfer-encoding decoding, RFC 2047 words, dates. What `check` and
- *     `record` may need, for a notice's encoded part or subject, an
- *     original's Date, a sent message's Date.
+ *     transfer-encoding decoding, RFC 2047 words, dates. What `check`
+ *     may need, for a notice's encoded part or subject, an original's
+ *     Date that our own parser (datetime.h) does not read.
  *   - mailboxes.so (MUPLUGIN_MAILBOXES), also linked with Mailutils'
  *     mailbox-format libraries and its IMAP client (GnuTLS, GSASL, ...:
  *     about twenty times mailutils.so's load cost, measured in

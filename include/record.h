@@ -29,7 +29,7 @@ struct sent_message {
   char msgid[CAP_ID_BYTES + 1];               /* "" when none */
   char (*recipients)[CAP_ADDRESS_BYTES + 1];  /* CAP_RECORD_RECIPIENTS */
   size_t recipient_count;
-  char date_field[256];                       /* the Date field as written, ""
+  char date_field[CAP_DATE_BYTES + 1];        /* the Date field as written, ""
                                                * if none or longer */
 };
 
@@ -112,9 +112,10 @@ int import_session_close(struct import_session *session, int keep_since,
  * time, in memory that does not grow with the mailbox; a maildir's
  * messages are the regular files of cur/ and new/, an MH folder's the
  * regular files named by a number; symbolic links are not followed.
- * Mailbox names and dates take our Mailutils plugin mailboxes.so
- * (muplugin.h), loaded on the first call: when it cannot be, -1 with
- * FAILURE_PLUGIN. */
+ * A Date field is read by our own parser (datetime.h), by Mailutils' where
+ * ours does not read it. Mailbox names, From_ line dates and such Date
+ * fields take our Mailutils plugin mailboxes.so (muplugin.h), loaded on
+ * the first call: when it cannot be, -1 with FAILURE_PLUGIN. */
 int record_mailbox(struct import_session *session, const char *mailbox,
                    record_progress_fn progress, void *cookie,
                    struct record_counts *counts, struct failure *failure);

@@ -58,7 +58,7 @@ for source in "$srcdir"/filter/*.c "$srcdir"/plugin/*.c $generated; do
   fi
   objects="$objects $object"
 done
-for target in fuzz-check fuzz-rules; do
+for target in fuzz-check fuzz-rules fuzz-datetime; do
   $cc $flags -fsanitize=fuzzer "$srcdir/tests/fuzz/$target.c" $objects \
     -o "$outdir/$target" $libs
 done

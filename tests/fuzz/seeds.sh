@@ -7,9 +7,11 @@
 # the hostile e2e suite covers size), plus tests/fuzz/regressions/check-*.
 # rules: the shipped rule file, every rule-file regression, and one seed
 # per section so the mutator starts from valid keys.
+# datetime: the Date fields of tests/fixtures and examples/messages, a few
+# obsolete and deviant forms, and tests/fuzz/regressions/datetime-*.
 set -eu
 srcdir=${1:?SRCDIR}; out=${2:?OUTDIR}; shift 2
-mkdir -p "$out/check" "$out/rules"
+mkdir -p "$out/check" "$out/rules" "$out/datetime"
 n=0
 for dir in "$srcdir/tests/fixtures" "$srcdir/examples/messages" "$@"; do
   [ -d "$dir" ] || continue
@@ -34,3 +36,22 @@ printf '[log]\nsyslog = no\nfacility = local3\nident = "bsf"\nfile = ~/log\n' > 
 printf '[rule lists]\nheader = List-Id\nglob = *lists.example*\nverdict = clean\n[rule re]\nheader = From\nregex = "^.*@(a|b)\\\\.example$"\naction = file\n' > "$out/rules/site"
 # Repeats, groups and brackets near the regex caps (rules(5) Limits of a regex).
 printf '[rule shapes]\nheader = From\nregex = "^(([a-z0-9-]{1,63}\\\\.){1,8}|x{25}|(a+)*[]b]?)*@(a|b){2,}$"\naction = file\n' > "$out/rules/regex-shapes"
+d=0
+for dir in "$srcdir/tests/fixtures" "$srcdir/examples/messages"; do
+  [ -d "$dir" ] || continue
+  d=$((d + 1))
+  find "$dir" -type f ! -name '*.md' ! -name SOURCES -size -257k -exec grep -a -h -i '^Date:' {} + \
+    | sed 's/^[Dd][Aa][Tt][Ee]: *//' | tr -d '\r' | sort -u | {
+    n=0
+    while IFS= read -r value; do
+      n=$((n + 1))
+      printf '%s' "$value" > "$out/datetime/field-$d-$n"
+    done
+  }
+done
+printf 'Mon,  2 Apr 101 04:20:10 CST' > "$out/datetime/obsolete-year"
+printf '(a) Fri (b) , 20 Nov 26 9 : 30 : 60 z (c (d \\) e))' > "$out/datetime/obsolete-cfws"
+printf 'Tue 01 Dec 2020 19:25:26 +0800 (CST)' > "$out/datetime/deviant"
+for file in "$srcdir"/tests/fuzz/regressions/datetime-*; do
+  if [ -f "$file" ]; then cp "$file" "$out/datetime/"; fi
+done

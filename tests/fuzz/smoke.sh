@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# smoke.sh: a short libFuzzer run of both targets, for CI; TAP on stdout.
+# smoke.sh: a short libFuzzer run of every target, for CI; TAP on stdout.
 #   sh tests/fuzz/smoke.sh SRCDIR BUILDDIR [SECONDS_PER_TARGET]
 # Builds the targets (build.sh) into BUILDDIR/fuzz, replays every saved
 # regression input (tests/fuzz/regressions/), then fuzzes each target from
@@ -30,9 +30,9 @@ else
 fi
 rm -rf "$out/seeds"
 sh "$srcdir/tests/fuzz/seeds.sh" "$srcdir" "$out/seeds"
-mkdir -p "$out/artifacts" "$out/corpus-check" "$out/corpus-rules"
+mkdir -p "$out/artifacts" "$out/corpus-check" "$out/corpus-rules" "$out/corpus-datetime"
 
-for target in check rules; do
+for target in check rules datetime; do
   regressions=$(ls "$srcdir"/tests/fuzz/regressions/$target-* 2>/dev/null)
   if [ -n "$regressions" ]; then
     if "$out/fuzz-$target" $regressions > "$out/replay-$target.log" 2>&1; then
@@ -41,7 +41,7 @@ for target in check rules; do
       not_ok "fuzz-$target: saved regression inputs"; grep -E 'ERROR|SUMMARY' "$out/replay-$target.log" | sed 's/^/#   /'
     fi
   fi
-  max_len=65536; [ $target = rules ] && max_len=8192
+  max_len=65536; [ $target = rules ] && max_len=8192; [ $target = datetime ] && max_len=512
   "$out/fuzz-$target" -max_total_time="$seconds" -max_len=$max_len -timeout=20 \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/artifacts/$target-" \
     "$out/corpus-$target" "$out/seeds/$target" > "$out/smoke-$target.log" 2>&1

@@ -647,6 +647,66 @@ test_mh_edges(struct sent_store *store)
             expect[i].found ? "recorded" : "not recorded");
 }
 
+/* The stamp of an imported message, by its Date: read by our own parser
+ * (datetime.h), also in RFC 5322's obsolete forms (a three-digit year,
+ * which Mailutils reads as the year 101); by the plugin's where ours does
+ * not read it (no zone: local time, here UTC); none: the From_ line's;
+ * never after now. A store of its own: import moves "since" back. */
+static void
+test_import_dates(void)
+{
+  static const char mbox[] =
+    "From me@self.example Mon Nov 16 11:00:00 2026\n"
+    "Date: Tue, 17 Nov 2026 10:00:00 +0100 (CET)\n"
+    "To: d1@dates.example\nMessage-ID: <d1@dates.example>\n\nbody\n\n"
+    "From me@self.example Mon Nov 16 11:00:00 2026\n"
+    "Date: Mon,  2 Apr 101 04:20:10 CST\n"
+    "To: d2@dates.example\nMessage-ID: <d2@dates.example>\n\nbody\n\n"
+    "From me@self.example Mon Nov 16 11:00:00 2026\n"
+    "Date: Tue, 17 Nov 2026 10:00:00\n"
+    "To: d3@dates.example\nMessage-ID: <d3@dates.example>\n\nbody\n\n"
+    "From me@self.example Mon Nov 16 11:00:00 2026\n"
+    "To: d4@dates.example\nMessage-ID: <d4@dates.example>\n\nbody\n\n"
+    "From me@self.example Mon Nov 16 11:00:00 2026\n"
+    "Date: Fri, 20 Nov 2026 09:30:00 +0000\n"
+    "To: d5@dates.example\nMessage-ID: <d5@dates.example>\n\nbody\n";
+  static const struct {
+    const char *id;
+    time_t stamp;
+    const char *why;
+  } expect[] = {
+    { "d1@dates.example", 1794906000, "an RFC 5322 Date with a comment: ours" },
+    { "d2@dates.example", 986206810, "a three-digit year (2001, RFC 5322 4.3): ours" },
+    { "d3@dates.example", 1794909600, "no zone: the plugin's, in local time" },
+    { "d4@dates.example", 1794826800, "no Date: the From_ line's" },
+    { "d5@dates.example", NOW, "a Date after now: now" },
+  };
+  char path[1100], store_file[1100];
+  struct sent_store *store = NULL;
+  struct failure failure = { 0 };
+  struct record_counts counts = { 0 };
+  snprintf(path, sizeof path, "%s/dates.mbox", temp_dir);
+  snprintf(store_file, sizeof store_file, "%s/dates.db", temp_dir);
+  if (write_file(temp_dir, "dates.mbox", mbox) != 0
+      || sent_store_open(&store, store_file, STORE_WRITE, 1000, &failure) != 0) {
+    TAP_OK(0, "import dates: fixture (%s)", failure.message);
+    return;
+  }
+  setenv("TZ", "UTC0", 1);
+  tzset();
+  TAP_INT(import_mailbox(store, path, NULL, NULL, &counts, &failure), 0,
+          "import dates: returns 0 (%s)", failure.message);
+  unsetenv("TZ");
+  tzset();
+  for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+    time_t when = 0;
+    TAP_INT(sent_store_find_msgid(store, expect[i].id, &when, &failure), 1,
+            "import dates: %s recorded", expect[i].id);
+    TAP_INT(when, expect[i].stamp, "import dates: %s", expect[i].why);
+  }
+  sent_store_close(&store);
+}
+
 /* A maildir whose cur/ cannot be read is an error for the whole mailbox. */
 static void
 test_unreadable_part(void)
@@ -698,6 +758,7 @@ main(void)
     test_mh_edges(store);
     sent_store_close(&store);
     test_maildir_edges();
+    test_import_dates();
     test_unreadable_part();
     test_read_only_store();
   }
