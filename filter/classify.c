@@ -910,9 +910,20 @@ classify_header(const struct notice *notice, const struct context *context,
   if (header->auto_reply_fields)
     header->signals |= SIGNAL_AUTO_REPLY;
   /* vacation(1) marks its answers "Precedence: junk" and nothing else;
-   * with an auto-reply's subject that is an auto-reply's header too. */
+   * with an auto-reply's subject that is an auto-reply's header too. Not
+   * when the message says otherwise: an Auto-Submitted field that is not
+   * auto-replied (a tracker's "[#123] Out of office calendar sync",
+   * auto-generated), or a list's or bulk sender's fields (a shop's "Out
+   * of office? Take us along!" with List-Unsubscribe): such senders mark
+   * their mail junk so that auto-replies leave it alone. */
   int junk = field(&index, "Precedence", value, sizeof value)
              && strcasecmp(value, "junk") == 0;
+  if (junk && ((field(&index, "Auto-Submitted", value, sizeof value)
+                && strncasecmp(value, "auto-replied", 12) != 0)
+               || field(&index, "List-Unsubscribe", value, sizeof value)
+               || field(&index, "List-Id", value, sizeof value)
+               || field(&index, "List-Post", value, sizeof value)))
+    junk = 0;
   /* The subject goes into `value` too: only what it says is kept. It is
    * read as written: RFC 2047 words are decoded only for a notice candidate
    * (classify_notice; here "Precedence: junk", an automatic answer's mark),

@@ -68,6 +68,21 @@ for style in lf crlf cr; do
   contains "a ticket notice carrying a DSN ($style): unknown, the DSN only attached" "$log_line" \
     "verdict=unknown kind=dsn action=deliver id=<rt-5.0.5-1188-1795511660-12.4529-5-0@example.com> reason=\"its original is only attached, and no program sent it"
 done
+# A tracker's notice marked auto-generated and "Precedence: junk" (as bulk
+# senders mark mail to keep auto-replies off it), "Out of office" in its
+# subject, in a ticket's thread: vacation(1)'s junk mark makes no auto-reply
+# of it (regression: backscatter by its In-Reply-To).
+for style in lf crlf cr; do
+  case $style in
+    lf) cp "$SHAPES/tracker-junk-out-of-office.eml" "$WORK/junk.eml" ;;
+    crlf) sed 's/$/\r/' "$SHAPES/tracker-junk-out-of-office.eml" > "$WORK/junk.eml" ;;
+    cr) tr '\n' '\r' < "$SHAPES/tracker-junk-out-of-office.eml" > "$WORK/junk.eml" ;;
+  esac
+  run_check "$WORK/junk-$style" "$WORK/junk.eml"
+  equal "a tracker's junk-marked out-of-office notice ($style): exit deliver (0)" "$status" 0
+  contains "a tracker's junk-marked out-of-office notice ($style): clean" "$log_line" \
+    "verdict=clean kind=none action=deliver"
+done
 # A shop's "Delivery failed: your order" from mailer@ (a program's address)
 # quoting the header of the order confirmation it sent from that same
 # address: its original is its sender's own mail, never ours (regression:

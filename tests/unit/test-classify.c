@@ -492,6 +492,11 @@ test_header_signals(void)
       SIGNAL_AUTO_REPLY, VENDOR_NONE, 0, "autoreply" },
     { "From: a@b.example\nPrecedence: junk\nSubject: Re: Out of office\n\n", NULL, 0,
       0, VENDOR_NONE, 1, "autoreply" },
+    /* ... but not with another RFC 3834 field, nor a list's or bulk sender's */
+    { "From: a@b.example\nPrecedence: junk\nAuto-Submitted: auto-generated\n"
+      "Subject: Out of office\n\n", NULL, 0, 0, VENDOR_NONE, 0, "autoreply" },
+    { "From: a@b.example\nPrecedence: junk\nList-Unsubscribe: <mailto:u@b.example>\n"
+      "Subject: Out of office\n\n", NULL, 0, 0, VENDOR_NONE, 0, "autoreply" },
     { "From: a@b.example\nX-Amz-Sns-Message-Id: 1\n\n", NULL, 1, SIGNAL_VENDOR_NOTICE,
       VENDOR_SNS, 0, NULL },
     { "From: a@b.example\nX-HmXmrOriginalRecipient: c@d.example\n\n", NULL, 1,
