@@ -100,12 +100,12 @@ read_number(struct cursor *cursor, int *value)
   return (size_t) (cursor->at - start);
 }
 
-/* Does the word of `length` bytes equal `name` (lower case), ignoring
- * case? */
+/* Do the `length` bytes of word equal the first `length` of `name` (lower
+ * case, NUL-padded), ignoring case, with nothing more in `name`? */
 static int
-word_is(const char *word, size_t length, const char *name)
+word_is(const char *word, size_t length, const char *name, size_t name_size)
 {
-  if (strlen(name) != length)
+  if (length >= name_size || name[length] != '\0')
     return 0;
   for (size_t i = 0; i < length; i++)
     if (lower(word[i]) != name[i])
@@ -113,10 +113,10 @@ word_is(const char *word, size_t length, const char *name)
   return 1;
 }
 
-static const char *const day_names[7][2] = {
-  { "mon", "monday" }, { "tue", "tuesday" }, { "wed", "wednesday" },
-  { "thu", "thursday" }, { "fri", "friday" }, { "sat", "saturday" },
-  { "sun", "sunday" },
+/* The tables hold arrays, not pointers: a pointer in a position-independent
+ * program is one more relocation at every start. */
+static const char day_names[7][10] = {
+  "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 };
 
 /* 0 (Monday) .. 6, or -1; *full for the full name. */
@@ -124,14 +124,15 @@ static int
 day_name(const char *word, size_t length, int *full)
 {
   for (int i = 0; i < 7; i++) {
-    *full = word_is(word, length, day_names[i][1]);
-    if (word_is(word, length, day_names[i][0]) || *full)
+    char abbreviation[4] = { day_names[i][0], day_names[i][1], day_names[i][2], '\0' };
+    *full = word_is(word, length, day_names[i], sizeof day_names[i]);
+    if (*full || word_is(word, length, abbreviation, sizeof abbreviation))
       return i;
   }
   return -1;
 }
 
-static const char *const month_names[12] = {
+static const char month_names[12][4] = {
   "jan", "feb", "mar", "apr", "may", "jun",
   "jul", "aug", "sep", "oct", "nov", "dec",
 };
@@ -141,14 +142,14 @@ static int
 month_name(const char *word, size_t length)
 {
   for (int i = 0; i < 12; i++)
-    if (word_is(word, length, month_names[i]))
+    if (word_is(word, length, month_names[i], sizeof month_names[i]))
       return i + 1;
   return 0;
 }
 
 /* The alphabetic zones (RFC 5322 4.3), minutes east of UTC. */
 static const struct {
-  const char *name;
+  char name[4];
   int minutes;
 } zone_names[] = {
   { "ut", 0 }, { "gmt", 0 },
@@ -164,12 +165,12 @@ static enum datetime_result
 alphabetic_zone(const char *word, size_t length, int *minutes, unsigned *forms)
 {
   for (size_t i = 0; i < sizeof zone_names / sizeof zone_names[0]; i++)
-    if (word_is(word, length, zone_names[i].name)) {
+    if (word_is(word, length, zone_names[i].name, sizeof zone_names[i].name)) {
       *minutes = zone_names[i].minutes;
       *forms |= DATETIME_OBSOLETE_ZONE;
       return DATETIME_OK;
     }
-  if (word_is(word, length, "utc")) {
+  if (word_is(word, length, "utc", sizeof "utc")) {
     *minutes = 0;
     *forms |= DATETIME_UTC_ZONE;
     return DATETIME_OK;
