@@ -177,15 +177,17 @@ echo "of the rule file."
 echo
 echo "| input | instructions | target | wall ratio to the floor | target | peak RSS floor / check | page faults floor / check | mailutils.so loaded | libmailutils mapped | rule file opened |"
 echo "|---|---:|---:|---:|---:|---:|---:|---|---|---:|"
-for f in ordinary-50k dsn-5k attach-1m; do
+for f in ordinary-50k dsn-5k attach-1m office365-forged; do
   say "shipped rule file: $f"
-  ck=$(ir "$IN/$f.eml" "check-shipped.$f" $SHIPPED)
-  set -- $("$PAIR" "$SHIPPED_PAIRS" "$IN/$f.eml" -- "$FLOOR" -- $SHIPPED)
+  file=$IN/$f.eml
+  [ "$f" = office365-forged ] && file=$SRCDIR/examples/messages/$f.eml
+  ck=$(ir "$file" "check-shipped.$f" $SHIPPED)
+  set -- $("$PAIR" "$SHIPPED_PAIRS" "$file" -- "$FLOOR" -- $SHIPPED)
   wr=$3 rss="$4 / $5 KB" pf="$6 / $7"
-  set -- $(opens "$IN/$f.eml" "$SRCDIR/rules/backscatter-filter.ini" $SHIPPED)
+  set -- $(opens "$file" "$SRCDIR/rules/backscatter-filter.ini" $SHIPPED)
   case $f in
     ordinary-50k) ti="<= 500,000" tw="<= 1.3x" ;;
-    dsn-5k) ti="<= 1,500,000" tw="<= 2.0x" ;;
+    dsn-5k|office365-forged) ti="<= 1,500,000" tw="<= 2.0x" ;;
     *) ti="" tw="" ;;
   esac
   echo "| $f | $(commas "$ck") | $ti | ${wr}x | $tw | $rss | $pf | $1 | $2 | $3 |"
@@ -193,7 +195,11 @@ done
 echo
 echo "Issue 11's targets: ordinary-50k at most 1.3x and 500,000 instructions with libmailutils"
 echo "not mapped; dsn-5k at most 2.0x and 1,500,000 instructions; the rule file opened once"
-echo "per run. attach-1m is shown without a target of its own (issue 6: 1.3x up to 1 MB)."
+echo "per run. attach-1m is shown without a target of its own (issue 6: 1.3x up to 1 MB).
+The issue names "the 5 KB Office 365-shaped DSN"; dsn-5k is Postfix-shaped (its notice
+text is 7bit). \`office365-forged\` is examples/messages/office365-forged.eml (1.8 KB, an
+Exchange Online DSN whose notice text is quoted-printable, as Office 365 writes it): it is
+measured the same way, against the same dsn targets, as the Office 365 shape."
 echo
 echo "Issue 6's targets: check at most 1.3x the floor on every input up to 1 MB; peak RSS at"
 echo "most 8 MB (8192 KB) on bounce-50m. Peak RSS is ru_maxrss from wait4()."
@@ -295,8 +301,9 @@ echo "    make bench            # or: sh $SRCDIR/bench/run.sh BUILDDIR"
 echo "    callgrind_annotate --inclusive=yes $W/callgrind.check.dsn-5k | head -60"
 } > "$OUT.tmp"
 # No machine paths in the report: the build, source and scratch
-# directories by name.
-sed -e "s|$W|\$BENCH_WORK|g" -e "s|$BUILD|BUILDDIR|g" -e "s|$SRCDIR|SRCDIR|g" "$OUT.tmp" > "$OUT.tmp2"
+# directories by name (source files first: in an in-tree build both are one).
+sed -e "s|$W|\$BENCH_WORK|g" -e "s#$SRCDIR/\(rules\|examples\|bench\)/#SRCDIR/\1/#g" \
+  -e "s|$BUILD|BUILDDIR|g" -e "s|$SRCDIR|SRCDIR|g" "$OUT.tmp" > "$OUT.tmp2"
 rm -f "$OUT.tmp"
 mv "$OUT.tmp2" "$OUT"
 say "wrote $OUT"
