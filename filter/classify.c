@@ -138,6 +138,34 @@ contains(const char *haystack, size_t length, const char *needle)
                      choose_anchor(needle, needle_length)) >= 0;
 }
 
+/* Is the phrase in the text's own words: not only on a line that lists a
+ * message's subject ("Subject: ...", maybe indented)? A list manager's
+ * request for approval lists the held post's subject, a bounce the
+ * original's: someone else's words, which make no notice of their own. */
+static int
+find_phrase_in_words(const char *text, size_t length, const struct phrase *phrase)
+{
+  size_t from = 0;
+  while (from < length) {
+    long found = find_phrase(text + from, length - from, phrase->text, phrase->length,
+                             phrase->anchor);
+    if (found < 0)
+      return 0;
+    size_t at = from + (size_t) found, line = at;
+    while (line > 0 && text[line - 1] != '\n')
+      line--;
+    while (line < at && (text[line] == ' ' || text[line] == '\t'))
+      line++;
+    if (at - line < 8 || strncasecmp(text + line, "subject:", 8) != 0)
+      return 1;
+    const char *newline = memchr(text + at, '\n', length - at);
+    if (!newline)
+      return 0;
+    from = (size_t) (newline - text) + 1;
+  }
+  return 0;
+}
+
 /* First signature of `place` found in text: the site's, then the shipped. */
 static const struct signature *
 find_signature(const struct signature_set *site, enum signature_place place,
@@ -148,14 +176,14 @@ find_signature(const struct signature_set *site, enum signature_place place,
     if (site->items[i].place != place)
       continue;
     phrase_of(site->items, i, 0, &phrase);
-    if (find_phrase(text, length, phrase.text, phrase.length, phrase.anchor) >= 0)
+    if (find_phrase_in_words(text, length, &phrase))
       return &site->items[i];
   }
   for (size_t i = 0; i < builtin_signature_count; i++) {
     if (builtin_signatures[i].place != place)
       continue;
     phrase_of(builtin_signatures, i, 1, &phrase);
-    if (find_phrase(text, length, phrase.text, phrase.length, phrase.anchor) >= 0)
+    if (find_phrase_in_words(text, length, &phrase))
       return &builtin_signatures[i];
   }
   return NULL;

@@ -83,6 +83,20 @@ for style in lf crlf cr; do
   contains "a tracker's junk-marked out-of-office notice ($style): clean" "$log_line" \
     "verdict=clean kind=none action=deliver"
 done
+# A list manager's request to the owner to approve a held post: its text
+# lists the post's subject, whose bounce words are the poster's, not the
+# list manager's (regression: backscatter, the held post not ours).
+for style in lf crlf cr; do
+  case $style in
+    lf) cp "$SHAPES/list-owner-approval-request.eml" "$WORK/approval.eml" ;;
+    crlf) sed 's/$/\r/' "$SHAPES/list-owner-approval-request.eml" > "$WORK/approval.eml" ;;
+    cr) tr '\n' '\r' < "$SHAPES/list-owner-approval-request.eml" > "$WORK/approval.eml" ;;
+  esac
+  run_check "$WORK/approval-$style" "$WORK/approval.eml"
+  equal "a list owner's approval request ($style): exit deliver (0)" "$status" 0
+  contains "a list owner's approval request ($style): clean" "$log_line" \
+    "verdict=clean kind=none action=deliver"
+done
 # A shop's "Delivery failed: your order" from mailer@ (a program's address)
 # quoting the header of the order confirmation it sent from that same
 # address: its original is its sender's own mail, never ours (regression:

@@ -163,6 +163,15 @@ static const struct text_case text_cases[] = {
   { "a vendor notice field: X-Failed-Recipients",
     "From: someone@example.net\nX-Failed-Recipients: lost@far.example\nSubject: x\n\ngone\n",
     NULL, KIND_NDR },
+  { "a phrase only on a listed Subject: line is someone else's words",
+    "From: dev-owner@lists.example\nX-Mailman-Version: 2.1.39\n"
+    "Subject: Dev post from pat@else.example requires approval\n\n"
+    "    From:    pat@else.example\n    Subject: Mail delivery failed again\n",
+    NULL, KIND_NONE },
+  { "... and counts in the notice's own words",
+    "From: dev-owner@lists.example\nX-Mailman-Version: 2.1.39\n"
+    "Subject: Dev post from pat@else.example\n\n"
+    "Mail delivery failed again\n", NULL, KIND_NDR },
   { "a list manager's rejection from -admin@",
     "From: dev-admin@lists.example\nX-ML-Name: dev\n"
     "Subject: You user@example.org are not member (dev ML)\n\n"
