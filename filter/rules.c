@@ -1281,11 +1281,13 @@ contains_literal(const char *value, const char *literals)
  * more it does not finish in 20 s, by 24 it fills a 1.5 GB address space
  * limit in 1.5 s (the fuzz case, by 120, took over 2 GB); 20 groups
  * "((((a)+)+)+)..." take 830 MB; "(a?){255}" 32 times over (288 bytes)
- * takes 514 MB. Within the caps (caps.h), the worst we found is a plain
+ * takes 514 MB. Within the caps (caps.h), the worst we found are a plain
  * pattern that fills its line (".?" 490 times, then "$": 12 MB at peak,
  * 2 MB kept compiled, 0.3 s for a regexec on a 1023-byte value, the most
- * decision.c looks at); the repeated ones near CAP_REGEX_ELEMENTS, such as
- * "(.?){255}(.?){80}$", stay below it (6 MB, 1 MB, 0.27 s).
+ * decision.c looks at), and 8 optional anchors "(\b|)(\B|)..." then
+ * "(.?){45}" (18 MB, 0.19 s to compile); the repeated ones near
+ * CAP_REGEX_ELEMENTS, such as "(.?){255}(.?){80}$", stay below them (6 MB,
+ * 1 MB, 0.27 s).
  *
  * regex_shape_check reads the pattern as glibc reads POSIX extended syntax
  * (REG_EXTENDED: a ')' without '(' is a character, a repeat after nothing
@@ -1294,16 +1296,30 @@ contains_literal(const char *value, const char *literals)
  * '[' that closes nowhere, is counted as a character and reading goes on).
  * It refuses: a repeat applied to a repeat ("a++", "a*{2}": undefined in
  * POSIX, and the shape of the fuzz case that made regcomp take gigabytes);
- * a count over CAP_REGEX_REPEAT; nested counts whose product is over
- * CAP_REGEX_REPEAT_PRODUCT; groups more than CAP_REGEX_DEPTH deep; more
- * than CAP_REGEX_ELEMENTS elements once repeats are copied out; a
+ * a repeat without bound of what can match nothing ("(a*)*", "(a|)+"; an
+ * epsilon cycle: glibc's calc_eclosure_iter does not keep the closures it
+ * finds incomplete inside one, and computes them again along every path:
+ * "x", "(||||)" 14 times, "*": 86 bytes, over 20 s; the second fuzz case,
+ * "(a|||...|b){2,}"); a count over CAP_REGEX_REPEAT; nested counts whose
+ * product is over CAP_REGEX_REPEAT_PRODUCT; groups more than
+ * CAP_REGEX_DEPTH deep; more than CAP_REGEX_ANCHORS anchors, and from two
+ * anchors on, elements times anchors over CAP_REGEX_ELEMENTS (glibc copies
+ * what an anchor reaches without reading a character, per anchor and per
+ * combination: "(\b|\B|^|$|a)" 60 times takes 1 GB; "x", "(\b|\B|^|$)" 4
+ * times, "(.?){255}(.?){60}": 305 MB; "x(\b|)(\B|)(^|)($|)(.?){255}(.?){60}"
+ * 32 MB, 30 MB kept compiled); more than
+ * CAP_REGEX_ELEMENTS elements once repeats are copied out; a
  * back-reference \1 to \9. What is left to regcomp is syntax alone. One
  * pass, no allocation, no recursion (the open groups are an array of
  * CAP_REGEX_DEPTH + 1). */
 
 struct shape_group {
   size_t elements;          /* of the group so far, its branches together */
+  size_t anchors;           /* anchors in it so far, copies counted */
   size_t product;           /* largest product of nested counts inside */
+  int branch_nullable;      /* the items of this branch before the last
+                               one can all match nothing */
+  int nullable;             /* an earlier branch can match nothing */
 };
 
 /* The interval at pattern[i] == '{': 1 with *low, *high (SIZE_MAX: no upper
@@ -1338,22 +1354,24 @@ read_interval(const char *pattern, size_t i, size_t *low, size_t *high,
   return 1;
 }
 
-/* 0 with *elements set (the count defined above), or -1 with `why` saying
- * what is refused and at which character (1-based). */
+/* 0 with *elements set (the count defined above, anchors not weighed), or
+ * -1 with `why` saying what is refused and at which character (1-based). */
 static int
 regex_shape_check(const char *pattern, size_t *elements, char *why,
                   size_t why_size)
 {
   struct shape_group groups[CAP_REGEX_DEPTH + 1];
-  size_t depth = 0, i = 0;
-  /* The last thing read: nothing a repeat may take (the start, '(', '|',
-   * an anchor), an atom or group of `last_elements` elements and nested
-   * product `last_product`, or a repeat. */
+  size_t depth = 0, i = 0, anchors, weighed;
+  /* The last item read: nothing a repeat may take (the start, '(', '|',
+   * an anchor), an atom or group, or a repeat; what it weighs (elements,
+   * anchors, nested product) and whether it can match nothing. */
   enum { LAST_NONE, LAST_ATOM, LAST_REPEAT } last = LAST_NONE;
-  size_t last_elements = 0, last_product = 1;
+  size_t last_elements = 0, last_anchors = 0, last_product = 1;
+  int last_nullable = 1;
 
-  groups[0].elements = 0;
+  memset(&groups[0], 0, sizeof groups[0]);
   groups[0].product = 1;
+  groups[0].branch_nullable = 1;
   while (pattern[i]) {
     struct shape_group *group = &groups[depth];
     size_t at = i + 1, low = 0, high = 0, end = 0;
@@ -1362,7 +1380,7 @@ regex_shape_check(const char *pattern, size_t *elements, char *why,
                  || (c == '{' && read_interval(pattern, i, &low, &high, &end));
 
     if (repeat) {
-      size_t copies, grown;
+      size_t copies;
       if (last == LAST_REPEAT) {
         snprintf(why, why_size, "a repeat of a repeat ('%c' at character "
                  "%zu; undefined in POSIX, and glibc can take gigabytes on "
@@ -1385,8 +1403,8 @@ regex_shape_check(const char *pattern, size_t *elements, char *why,
           if (product > CAP_REGEX_REPEAT_PRODUCT) {
             snprintf(why, why_size, "nested repeat counts multiply to %zu "
                      "('%.*s' at character %zu; expected at most %d)",
-                     product, (int) (end - i < 24 ? end - i : 24), pattern + i, at,
-                     CAP_REGEX_REPEAT_PRODUCT);
+                     product, (int) (end - i < 24 ? end - i : 24),
+                     pattern + i, at, CAP_REGEX_REPEAT_PRODUCT);
             return -1;
           }
           if (product > group->product)
@@ -1395,14 +1413,28 @@ regex_shape_check(const char *pattern, size_t *elements, char *why,
         copies = high == SIZE_MAX ? low + 1 : high;
         i = end;
       } else {
+        low = c == '+';
+        high = c == '?' ? 1 : SIZE_MAX;
         copies = c == '+' ? 2 : 1;
         i++;
       }
       if (last == LAST_NONE)    /* glibc refuses it: regcomp will say so */
         continue;
+      if (high == SIZE_MAX && last_nullable) {
+        snprintf(why, why_size, "a repeat without bound of what can match "
+                 "nothing ('%.*s' at character %zu; glibc's regcomp can take "
+                 "time exponential in the pattern on it: expected e.g. a* "
+                 "for (a*)*, (a|b)* for (a?b?)* or (a|)+)",
+                 (int) (c == '{' ? (end - (at - 1) < 24 ? end - (at - 1) : 24)
+                                 : 1), pattern + at - 1, at);
+        return -1;
+      }
       /* Counts are capped, and so is what they multiply: no overflow. */
-      grown = last_elements * (copies ? copies : 1) + 1;
-      group->elements += grown - last_elements;
+      if (copies == 0)
+        copies = 1;
+      group->elements += last_elements * copies + 1 - last_elements;
+      group->anchors += last_anchors * copies - last_anchors;
+      last_nullable = last_nullable || low == 0;
       last = LAST_REPEAT;
     } else if (c == '(') {
       if (depth == CAP_REGEX_DEPTH) {
@@ -1411,31 +1443,44 @@ regex_shape_check(const char *pattern, size_t *elements, char *why,
                  CAP_REGEX_DEPTH);
         return -1;
       }
+      /* The item before is complete: it is in the branch now. */
+      group->branch_nullable = group->branch_nullable && last_nullable;
       depth++;
-      groups[depth].elements = 0;
+      memset(&groups[depth], 0, sizeof groups[depth]);
       groups[depth].product = 1;
+      groups[depth].branch_nullable = 1;
       last = LAST_NONE;
+      last_nullable = 1;
       i++;
       continue;
     } else if (c == ')' && depth > 0) {
       last_elements = group->elements + 1;
+      last_anchors = group->anchors;
       last_product = group->product;
+      last_nullable = group->nullable
+                      || (group->branch_nullable && last_nullable);
       depth--;
       group = &groups[depth];
       group->elements += last_elements;
+      group->anchors += last_anchors;
       if (last_product > group->product)
         group->product = last_product;
       last = LAST_ATOM;
       i++;
     } else if (c == '|') {
+      group->nullable = group->nullable
+                        || (group->branch_nullable && last_nullable);
+      group->branch_nullable = 1;
       group->elements++;
       last = LAST_NONE;
-      i++;
-    } else if (c == '^' || c == '$') {
-      group->elements++;
-      last = LAST_NONE;
+      last_nullable = 1;
       i++;
     } else {
+      /* An atom or an anchor: the item before is complete. */
+      int anchor = c == '^' || c == '$'
+                   || (c == '\\' && pattern[i + 1]
+                       && strchr("bB<>`'", pattern[i + 1]));
+      group->branch_nullable = group->branch_nullable && last_nullable;
       if (c == '\\') {
         if (pattern[i + 1] >= '1' && pattern[i + 1] <= '9') {
           snprintf(why, why_size, "back-reference '\\%c' at character %zu "
@@ -1452,21 +1497,47 @@ regex_shape_check(const char *pattern, size_t *elements, char *why,
         i++;
       }
       group->elements++;
+      group->anchors += anchor ? 1 : 0;
       last_elements = 1;
+      last_anchors = anchor ? 1 : 0;
       last_product = 1;
-      last = LAST_ATOM;
+      last_nullable = anchor;
+      /* glibc refuses a repeat of ^ or $ (and of \b ...: counted anyway) */
+      last = c == '^' || c == '$' ? LAST_NONE : LAST_ATOM;
     }
     if (group->elements > CAP_REGEX_ELEMENTS)
       break;
   }
   *elements = 0;
-  for (size_t level = 0; level <= depth; level++)
+  anchors = 0;
+  for (size_t level = 0; level <= depth; level++) {
     *elements += groups[level].elements + (level ? 1 : 0);
-  if (*elements > CAP_REGEX_ELEMENTS) {
-    snprintf(why, why_size, "too large once its repeats are copied out: over "
-             "%d elements by character %zu (expected at most %d; each "
-             "character, '.', [...], group, | and repeat counts once per copy "
-             "a repeat makes)", CAP_REGEX_ELEMENTS, i, CAP_REGEX_ELEMENTS);
+    anchors += groups[level].anchors;
+  }
+  /* One anchor clones what it reaches (measured: no worse than none); more
+   * multiply, so from two on they weigh. */
+  weighed = *elements * (anchors > 1 ? anchors : 1);
+  if (pattern[i] || weighed > CAP_REGEX_ELEMENTS) {
+    char size[80];
+    if (pattern[i])
+      snprintf(size, sizeof size, "over %d elements by character %zu",
+               CAP_REGEX_ELEMENTS, i);
+    else if (anchors > 1)
+      snprintf(size, sizeof size, "%zu elements, %zu with its %zu anchors",
+               *elements, weighed, anchors);
+    else
+      snprintf(size, sizeof size, "%zu elements", *elements);
+    snprintf(why, why_size, "too large once its repeats are copied out: %s "
+             "(expected at most %d; each character, '.', [...], group, | and "
+             "repeat counts once per copy a repeat makes, and all of them "
+             "as many times as there are anchors, from two on)", size,
+             CAP_REGEX_ELEMENTS);
+    return -1;
+  }
+  if (anchors > CAP_REGEX_ANCHORS) {
+    snprintf(why, why_size, "more than %d anchors (%zu of ^ $ \\b \\B \\< "
+             "\\> \\` \\', each copy a repeat makes counted; expected at "
+             "most %d)", CAP_REGEX_ANCHORS, anchors, CAP_REGEX_ANCHORS);
     return -1;
   }
   return 0;

@@ -87,6 +87,12 @@
  *   repeats has at most one element a byte: none that fits on a line is
  *   over it; */
 #define CAP_REGEX_ELEMENTS       1024
+/*   anchors (^ $ \b \B \< \> \` \'), each copy a repeat makes counted:
+ *   glibc copies what an anchor can reach without reading a character once
+ *   per anchor and per combination of anchors on the way (2^anchors), so
+ *   from two anchors on the elements count once per anchor (elements x
+ *   anchors within CAP_REGEX_ELEMENTS: "^...$" may have 512); */
+#define CAP_REGEX_ANCHORS        8
 /*   the elements of all site rules' regexes of a file together (each stays
  *   compiled once used, and configtest compiles every one: 256 rules filling
  *   their lines with ".?" would keep about 512 MB, 16 of them 32 MB); a

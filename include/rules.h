@@ -16,13 +16,17 @@
  * it, and refused (FILE:LINE: [rule NAME] regex: ..., naming the character)
  * for what makes glibc's regcomp or regexec take memory or time out of
  * proportion to the pattern: a repeat of a repeat ("a++", "a*{2}"); a repeat
- * count over CAP_REGEX_REPEAT (255); nested counts multiplying to more than
+ * without bound (* + {n,}) of what can match nothing ("(a*)*", "(a|)+":
+ * regcomp's time is exponential in the pattern); a repeat count over
+ * CAP_REGEX_REPEAT (255); nested counts multiplying to more than
  * CAP_REGEX_REPEAT_PRODUCT (1024); groups nested more than CAP_REGEX_DEPTH
  * (32) deep; a back-reference \1 to \9 (regexec can take exponential time);
- * more than CAP_REGEX_ELEMENTS (1024) elements once every repeat is copied
- * out (each character, '.', bracket expression, escape, anchor, group, '|'
- * and repeat, once per copy: {n,m} m copies, {n,} n + 1, + 2, * and ? 1);
- * more than CAP_REGEX_FILE_ELEMENTS (16384) in all the file's regexes.
+ * more than CAP_REGEX_ANCHORS (8) anchors, copies counted; more than
+ * CAP_REGEX_ELEMENTS (1024) elements once every repeat is copied out (each
+ * character, '.', bracket expression, escape, anchor, group, '|' and
+ * repeat, once per copy: {n,m} m copies, {n,} n + 1, + 2, * and ? 1), the
+ * count multiplied by the anchors from two on; more than
+ * CAP_REGEX_FILE_ELEMENTS (16384) in all the file's regexes.
  * What is left to the compilation is syntax alone.
  *
  * File format (see rules/backscatter-filter.ini and backscatter-filter.rules(5)):

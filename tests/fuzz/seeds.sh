@@ -35,7 +35,7 @@ printf '[actions]\nclean = deliver\nbackscatter = drop\ndsn = file\n[exit]\ndeli
 printf '[log]\nsyslog = no\nfacility = local3\nident = "bsf"\nfile = ~/log\n' > "$out/rules/log"
 printf '[rule lists]\nheader = List-Id\nglob = *lists.example*\nverdict = clean\n[rule re]\nheader = From\nregex = "^.*@(a|b)\\\\.example$"\naction = file\n' > "$out/rules/site"
 # Repeats, groups and brackets near the regex caps (rules(5) Limits of a regex).
-printf '[rule shapes]\nheader = From\nregex = "^(([a-z0-9-]{1,63}\\\\.){1,8}|x{25}|(a+)*[]b]?)*@(a|b){2,}$"\naction = file\n' > "$out/rules/regex-shapes"
+printf '[rule shapes]\nheader = From\nregex = "^(([a-z0-9-]{1,63}\\\\.){1,4}|x{25}|(a+)*[]b])*@(a|b){2,}$"\naction = file\n' > "$out/rules/regex-shapes"
 d=0
 for dir in "$srcdir/tests/fixtures" "$srcdir/examples/messages"; do
   [ -d "$dir" ] || continue
