@@ -195,11 +195,11 @@ done
 echo
 echo "Issue 11's targets: ordinary-50k at most 1.3x and 500,000 instructions with libmailutils"
 echo "not mapped; dsn-5k at most 2.0x and 1,500,000 instructions; the rule file opened once"
-echo "per run. attach-1m is shown without a target of its own (issue 6: 1.3x up to 1 MB).
-The issue names "the 5 KB Office 365-shaped DSN"; dsn-5k is Postfix-shaped (its notice
-text is 7bit). \`office365-forged\` is examples/messages/office365-forged.eml (1.8 KB, an
-Exchange Online DSN whose notice text is quoted-printable, as Office 365 writes it): it is
-measured the same way, against the same dsn targets, as the Office 365 shape."
+echo "per run. attach-1m is shown without a target of its own (issue 6: 1.3x up to 1 MB)."
+echo "The issue names \"the 5 KB Office 365-shaped DSN\"; dsn-5k is Postfix-shaped (its notice"
+echo "text is 7bit). \`office365-forged\` is examples/messages/office365-forged.eml (1.8 KB, an"
+echo "Exchange Online DSN whose notice text is quoted-printable, as Office 365 writes it): it is"
+echo "measured the same way, against the same dsn targets, as the Office 365 shape."
 echo
 echo "Issue 6's targets: check at most 1.3x the floor on every input up to 1 MB; peak RSS at"
 echo "most 8 MB (8192 KB) on bounce-50m. Peak RSS is ru_maxrss from wait4()."
