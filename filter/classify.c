@@ -166,26 +166,49 @@ find_phrase_in_words(const char *text, size_t length, const struct phrase *phras
   return 0;
 }
 
+/* Walks the signatures of one place in the order they are searched: the
+ * site's, then the shipped; each comes with its phrase ready to search. */
+struct signature_walk {
+  const struct signature_set *site;
+  enum signature_place place;
+  int builtin;                  /* 0 in the site's table, 1 in the shipped */
+  size_t next;
+};
+
+static const struct signature *
+next_signature(struct signature_walk *walk, struct phrase *phrase)
+{
+  for (;;) {
+    const struct signature *table = walk->builtin ? builtin_signatures
+                                    : walk->site ? walk->site->items : NULL;
+    size_t count = walk->builtin ? builtin_signature_count
+                   : walk->site ? walk->site->count : 0;
+    if (walk->next >= count) {
+      if (walk->builtin)
+        return NULL;
+      walk->builtin = 1;
+      walk->next = 0;
+      continue;
+    }
+    size_t i = walk->next++;
+    if (table[i].place != walk->place)
+      continue;
+    phrase_of(table, i, walk->builtin, phrase);
+    return &table[i];
+  }
+}
+
 /* First signature of `place` found in text: the site's, then the shipped. */
 static const struct signature *
 find_signature(const struct signature_set *site, enum signature_place place,
                const char *text, size_t length)
 {
+  struct signature_walk walk = { .site = site, .place = place };
   struct phrase phrase;
-  for (size_t i = 0; site && i < site->count; i++) {
-    if (site->items[i].place != place)
-      continue;
-    phrase_of(site->items, i, 0, &phrase);
+  const struct signature *signature;
+  while ((signature = next_signature(&walk, &phrase)))
     if (find_phrase_in_words(text, length, &phrase))
-      return &site->items[i];
-  }
-  for (size_t i = 0; i < builtin_signature_count; i++) {
-    if (builtin_signatures[i].place != place)
-      continue;
-    phrase_of(builtin_signatures, i, 1, &phrase);
-    if (find_phrase_in_words(text, length, &phrase))
-      return &builtin_signatures[i];
-  }
+      return signature;
   return NULL;
 }
 
@@ -196,22 +219,15 @@ find_in_subject(const struct signature_set *site, const char *subject)
 {
   const struct signature *best = NULL;
   size_t best_position = (size_t) -1, length = strlen(subject);
-  for (int pass = 0; pass < 2; pass++) {
-    const struct signature *table = pass ? builtin_signatures : site ? site->items : NULL;
-    size_t count = pass ? builtin_signature_count : site ? site->count : 0;
-    for (size_t i = 0; i < count; i++) {
-      if (table[i].place != PLACE_SUBJECT)
-        continue;
-      struct phrase phrase;
-      phrase_of(table, i, pass, &phrase);
-      long found = find_phrase(subject, length, phrase.text, phrase.length,
-                               phrase.anchor);
-      if (found < 0)
-        continue;
-      if ((size_t) found < best_position) {
-        best = &table[i];
-        best_position = (size_t) found;
-      }
+  struct signature_walk walk = { .site = site, .place = PLACE_SUBJECT };
+  struct phrase phrase;
+  const struct signature *signature;
+  while ((signature = next_signature(&walk, &phrase))) {
+    long found = find_phrase(subject, length, phrase.text, phrase.length,
+                             phrase.anchor);
+    if (found >= 0 && (size_t) found < best_position) {
+      best = signature;
+      best_position = (size_t) found;
     }
   }
   return best;
@@ -426,18 +442,12 @@ is_daemon_address(const char *address, int angle, const struct signature_set *si
   if (is_null_address(address, angle))
     return 1;
   local_part(address, local, sizeof local);
-  for (int pass = 0; pass < 2; pass++) {
-    const struct signature *table = pass ? builtin_signatures : site ? site->items : NULL;
-    size_t count = pass ? builtin_signature_count : site ? site->count : 0;
-    for (size_t i = 0; i < count; i++) {
-      if (table[i].place != PLACE_FROM)
-        continue;
-      struct phrase phrase;
-      phrase_of(table, i, pass, &phrase);
-      const char *text = strchr(phrase.text, '@') ? address : local;
-      if (find_phrase(text, strlen(text), phrase.text, phrase.length, phrase.anchor) >= 0)
-        return 1;
-    }
+  struct signature_walk walk = { .site = site, .place = PLACE_FROM };
+  struct phrase phrase;
+  while (next_signature(&walk, &phrase)) {
+    const char *text = strchr(phrase.text, '@') ? address : local;
+    if (find_phrase(text, strlen(text), phrase.text, phrase.length, phrase.anchor) >= 0)
+      return 1;
   }
   size_t length = strcspn(local, "+");
   if (length == 6 && strncasecmp(local, "mailer", 6) == 0)
