@@ -11,7 +11,8 @@
  * Content-Type values are read in one pass keeping only what is used
  * (Mailutils' parser is quadratic in the number of parameters, which a
  * stranger chooses); transfer encodings are undone with Mailutils'
- * filters, never by hand.
+ * filters in our plugin (muplugin.h), loaded only for a part that is
+ * encoded, never by hand.
  */
 #include <config.h>
 #include <ctype.h>

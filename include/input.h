@@ -128,7 +128,9 @@ int input_read_kept(int fd, int echo_fd, struct input *input, const char *tmpdir
                     int *echo_failed, input_keep_fn keep_body, void *cookie,
                     struct failure *failure);
 
-/* Make an input from a buffer (the unit tests). Returns 0 or -1. */
+/* Make an input from a buffer: check's judged copy of a message that came
+ * with blank lines before its header (check.c), and the unit tests.
+ * Returns 0 or -1. */
 int input_from_buffer(const char *data, size_t length, struct input *input,
                       struct failure *failure);
 

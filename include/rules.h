@@ -150,7 +150,8 @@ void rules_init_defaults(struct rules *rules);
 int rules_load(struct rules *rules, const char *path, struct failure *failure);
 
 /* Load from a memory buffer (no file, no checks); `name` is used in
- * messages. Same contract otherwise. */
+ * messages. Same parse and contract otherwise: the unit tests and the
+ * fuzzers (fuzz-rules, fuzz-check) reach it without a file per case. */
 int rules_load_buffer(struct rules *rules, const char *name,
                       const char *text, size_t length, struct failure *failure);
 
