@@ -79,6 +79,33 @@ grow_list(void *items, size_t *room, size_t cap, size_t size)
   return grown;
 }
 
+/* Append a kept copy of text[0..length) to a list of strings (*list,
+ * *count entries of *room allocated, at most `cap`): at the cap, or when
+ * memory runs out, `hit` is set in caps_hit instead. */
+static void
+append_text(struct references *references, const char ***list, size_t *count,
+            size_t *room, size_t cap, unsigned hit, const char *text, size_t length)
+{
+  if (*count == cap) {
+    references->caps_hit |= hit;
+    return;
+  }
+  if (*count == *room) {
+    const char **grown = grow_list(*list, room, cap, sizeof *grown);
+    if (!grown) {
+      references->caps_hit |= hit;      /* no memory: as past the cap */
+      return;
+    }
+    *list = grown;
+  }
+  const char *kept = keep_text(references, text, length);
+  if (!kept) {
+    references->caps_hit |= hit;
+    return;
+  }
+  (*list)[(*count)++] = kept;
+}
+
 /* Room for one more ID in references->ids (below the cap). 0 or -1. */
 static int
 room_for_id(struct references *references)
@@ -202,25 +229,9 @@ add_recipient(struct references *references, const char *text, size_t length)
   for (size_t i = 0; i < references->recipient_count; i++)
     if (strcmp(references->recipients[i], address) == 0)
       return;
-  if (references->recipient_count == CAP_RECIPIENTS) {
-    references->caps_hit |= CAP_HIT_RECIPIENTS;
-    return;
-  }
-  if (references->recipient_count == references->recipient_room) {
-    const char **grown = grow_list(references->recipients, &references->recipient_room,
-                                   CAP_RECIPIENTS, sizeof *grown);
-    if (!grown) {
-      references->caps_hit |= CAP_HIT_RECIPIENTS;   /* no memory: as past the cap */
-      return;
-    }
-    references->recipients = grown;
-  }
-  const char *kept = keep_text(references, address, strlen(address));
-  if (!kept) {
-    references->caps_hit |= CAP_HIT_RECIPIENTS;
-    return;
-  }
-  references->recipients[references->recipient_count++] = kept;
+  append_text(references, &references->recipients, &references->recipient_count,
+              &references->recipient_room, CAP_RECIPIENTS, CAP_HIT_RECIPIENTS,
+              address, strlen(address));
 }
 
 static void
@@ -243,21 +254,9 @@ add_received_host(struct references *references, const char *host, size_t length
   for (size_t i = 0; i < references->received_count; i++)
     if (strcmp(references->received_hosts[i], out) == 0)
       return;
-  if (references->received_count == references->received_room) {
-    const char **grown = grow_list(references->received_hosts, &references->received_room,
-                                   CAP_RECEIVED_HOSTS, sizeof *grown);
-    if (!grown) {
-      references->caps_hit |= CAP_HIT_RECEIVED;     /* no memory: as past the cap */
-      return;
-    }
-    references->received_hosts = grown;
-  }
-  const char *kept = keep_text(references, out, length);
-  if (!kept) {
-    references->caps_hit |= CAP_HIT_RECEIVED;
-    return;
-  }
-  references->received_hosts[references->received_count++] = kept;
+  append_text(references, &references->received_hosts, &references->received_count,
+              &references->received_room, CAP_RECEIVED_HOSTS, CAP_HIT_RECEIVED,
+              out, length);
 }
 
 static int
