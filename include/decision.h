@@ -6,10 +6,14 @@
  * Order: a matching site rule forces its verdict/action; ordinary mail is
  * clean; a referenced Message-ID in the store is genuine; a failed recipient
  * we sent to within the TTL is genuine; an original that passed one of our
- * relays is genuine; an original whose From is none of our addresses
- * (when identity is configured) is backscatter; IDs that the store should
- * know (the original is dated after recording began) and does not are
- * backscatter; otherwise unknown. Any cap hit turns backscatter into unknown.
+ * relays is genuine. Only a notice a program sent is evidence against us
+ * (classify_original_is_evidence), and only through the IDs that name its
+ * original (`against`, references.h), not those of a thread it answers: an
+ * original whose From is none of our addresses (when identity is
+ * configured, and the From is not the notice's own sender's) is
+ * backscatter; IDs that the store should know (the original is dated after
+ * recording began) and does not are backscatter; otherwise unknown. Any
+ * cap hit, unparsed body or store trouble turns backscatter into unknown.
  */
 #ifndef BSF_DECISION_H
 #define BSF_DECISION_H

@@ -3,8 +3,8 @@
  *
  * Sources, in order of trust: the attached original's header block, attached
  * original headers, headers quoted in the text ("Message-ID:" lines of a
- * copy), Original-Envelope-Id and X-Microsoft-Original-Message-ID, then
- * In-Reply-To and References. Also: failed recipients
+ * copy), Original-Envelope-Id, X-Microsoft-Original-Message-ID and a read
+ * receipt's Original-Message-ID, then In-Reply-To and References. Also: failed recipients
  * (Final-Recipient, Original-Recipient, X-Failed-Recipients, and for
  * non-standard bounces the addresses their text names before the copy of
  * the original), the original's From and Date, and the hosts of its
