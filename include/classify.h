@@ -8,15 +8,14 @@
  * feedback-report, or their RFC 6533 global forms, at any depth); a null
  * sender (Return-Path: <>, an empty SENDER, From MAILER-DAEMON or "<>"); a
  * daemon's From address (postmaster, a list manager's LIST-admin with its
- * list fields, the "from" signatures
- * over its local part: never the display name, free text a person sets);
- * RFC 3834
+ * list fields, the "from" signatures over its local part: never the
+ * display name, free text a person sets); RFC 3834
  * Auto-Submitted: auto-replied and the vendor auto-reply fields; a vendor's
  * notice field (X-Failed-Recipients, X-MS-Exchange-Message-Is-Ndr, Amazon
  * SNS, Apple's unsubscribe request, Mailman's administrivia); an attached
  * original. Only then do the phrasings of signatures.h (subject, and the
- * notice's own text before any copy of the original) raise confidence and
- * decide the kind. Auto-Submitted: auto-generated is ordinary mail; iTIP
+ * notice's own text before any copy of the original, never a line that
+ * lists a message's "Subject:") raise confidence and decide the kind. Auto-Submitted: auto-generated is ordinary mail; iTIP
  * calendar replies are never notices; a reply or forward ("Re:", "Fwd:")
  * or list post with no program as sender is a person's mail.
  */

@@ -28,7 +28,10 @@ init(void (*out_of_memory)(void))
 }
 
 /* Read at most `cap` bytes of stream into a new NUL-terminated buffer,
- * growing it by doubling from 8 KB (most decoded parts are small). */
+ * growing it by doubling from 8 KB (most decoded parts are small). The
+ * program's mime_read_bounded_until() grows its buffer the same way but is
+ * not shared: the plugin links none of the program's code, and here a
+ * decoding error ends what can be used instead of failing the read. */
 static int
 read_bounded(mu_stream_t stream, size_t cap, char **out, size_t *length,
              int *truncated)
