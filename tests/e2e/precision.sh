@@ -43,12 +43,9 @@ write_rules "[actions]
 backscatter = drop
 [identity]
 addresses = sam@example.org"
-sed 's/$/\r/' "$SHAPES/person-attached-sent-mail.eml" > "$WORK/attached-crlf.eml"
-tr '\n' '\r' < "$SHAPES/person-attached-sent-mail.eml" > "$WORK/attached-cr.eml"
 for style in lf crlf cr; do
-  message=$WORK/attached-$style.eml
-  [ "$style" = lf ] && message=$SHAPES/person-attached-sent-mail.eml
-  run_check "$WORK/attached-$style" "$message"
+  line_ends "$style" "$SHAPES/person-attached-sent-mail.eml" > "$WORK/attached.eml"
+  run_check "$WORK/attached-$style" "$WORK/attached.eml"
   equal "a person's mail with her sent mail attached ($style): exit deliver (0)" "$status" 0
   contains "a person's mail with her sent mail attached ($style): unknown, only attached" \
     "$log_line" "verdict=unknown kind=ndr action=deliver id=<dana.2026112316590070@example.com> reason=\"its original is only attached, and no program sent it"
@@ -58,11 +55,7 @@ done
 # no program sent this one (RT's From is its queue's address): unknown,
 # delivered (regression: backscatter, the DSN's original not ours).
 for style in lf crlf cr; do
-  case $style in
-    lf) cp "$SHAPES/ticket-carrying-dsn.eml" "$WORK/ticket.eml" ;;
-    crlf) sed 's/$/\r/' "$SHAPES/ticket-carrying-dsn.eml" > "$WORK/ticket.eml" ;;
-    cr) tr '\n' '\r' < "$SHAPES/ticket-carrying-dsn.eml" > "$WORK/ticket.eml" ;;
-  esac
+  line_ends "$style" "$SHAPES/ticket-carrying-dsn.eml" > "$WORK/ticket.eml"
   run_check "$WORK/ticket-$style" "$WORK/ticket.eml"
   equal "a ticket notice carrying a DSN ($style): exit deliver (0)" "$status" 0
   contains "a ticket notice carrying a DSN ($style): unknown, the DSN only attached" "$log_line" \
@@ -73,11 +66,7 @@ done
 # subject, in a ticket's thread: vacation(1)'s junk mark makes no auto-reply
 # of it (regression: backscatter by its In-Reply-To).
 for style in lf crlf cr; do
-  case $style in
-    lf) cp "$SHAPES/tracker-junk-out-of-office.eml" "$WORK/junk.eml" ;;
-    crlf) sed 's/$/\r/' "$SHAPES/tracker-junk-out-of-office.eml" > "$WORK/junk.eml" ;;
-    cr) tr '\n' '\r' < "$SHAPES/tracker-junk-out-of-office.eml" > "$WORK/junk.eml" ;;
-  esac
+  line_ends "$style" "$SHAPES/tracker-junk-out-of-office.eml" > "$WORK/junk.eml"
   run_check "$WORK/junk-$style" "$WORK/junk.eml"
   equal "a tracker's junk-marked out-of-office notice ($style): exit deliver (0)" "$status" 0
   contains "a tracker's junk-marked out-of-office notice ($style): clean" "$log_line" \
@@ -87,11 +76,7 @@ done
 # lists the post's subject, whose bounce words are the poster's, not the
 # list manager's (regression: backscatter, the held post not ours).
 for style in lf crlf cr; do
-  case $style in
-    lf) cp "$SHAPES/list-owner-approval-request.eml" "$WORK/approval.eml" ;;
-    crlf) sed 's/$/\r/' "$SHAPES/list-owner-approval-request.eml" > "$WORK/approval.eml" ;;
-    cr) tr '\n' '\r' < "$SHAPES/list-owner-approval-request.eml" > "$WORK/approval.eml" ;;
-  esac
+  line_ends "$style" "$SHAPES/list-owner-approval-request.eml" > "$WORK/approval.eml"
   run_check "$WORK/approval-$style" "$WORK/approval.eml"
   equal "a list owner's approval request ($style): exit deliver (0)" "$status" 0
   contains "a list owner's approval request ($style): clean" "$log_line" \
@@ -102,11 +87,7 @@ done
 # address: its original is its sender's own mail, never ours (regression:
 # backscatter, "the original's From mailer@... is none of our addresses").
 for style in lf crlf cr; do
-  case $style in
-    lf) cp "$SHAPES/shop-mailer-quotes-own-order.eml" "$WORK/shop.eml" ;;
-    crlf) sed 's/$/\r/' "$SHAPES/shop-mailer-quotes-own-order.eml" > "$WORK/shop.eml" ;;
-    cr) tr '\n' '\r' < "$SHAPES/shop-mailer-quotes-own-order.eml" > "$WORK/shop.eml" ;;
-  esac
+  line_ends "$style" "$SHAPES/shop-mailer-quotes-own-order.eml" > "$WORK/shop.eml"
   run_check "$WORK/shop-$style" "$WORK/shop.eml"
   equal "a shop's notice quoting its own order ($style): exit deliver (0)" "$status" 0
   contains "a shop's notice quoting its own order ($style): unknown, its sender's own mail" "$log_line" \
