@@ -32,8 +32,8 @@
  * trouble (missing file, a file we must not trust, dlopen()'s or dlsym()'s
  * error, a version mismatch) comes back as a struct failure of class
  * FAILURE_PLUGIN; callers degrade as "never lose mail" demands: check
- * judges on what it could read (unknown, delivered, one log line); record
- * fails with its tempfail code (75) and import with 1, as for any trouble.
+ * judges on what it could read (unknown, delivered, one log line); import
+ * exits 1, as for any trouble. `record` never loads a plugin (record.c).
  *
  * Where the plugin is taken from (no environment variable, no search path:
  * the program runs from delivery agents with environments strangers may
