@@ -7,7 +7,7 @@
  * ordinary reply's In-Reply-To or References names): the original's From
  * is none of our addresses, or the store was recording when the original
  * was sent and knows none of its IDs. Any
- * doubt (a cap hit, a body Mailutils could not parse, store trouble, a store
+ * doubt (a cap hit, a body that could not be parsed, store trouble, a store
  * younger than the original, an original's date that could not be read
  * because our Mailutils plugin is missing) leaves the notice unknown,
  * which delivers. The original's Date is read by our own parser

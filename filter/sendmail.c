@@ -37,8 +37,8 @@ sendmail_run(char *const argv[], struct input *input, int tempfail,
   if (child == 0) {
     dup2(pipe_fds[0], STDIN_FILENO);
     /* Nothing of ours goes to sendmail but the message on stdin: not the
-     * log file, not Mailutils' temporary copy of the message (whose
-     * descriptor it opens without close-on-exec), not the store. */
+     * log file, not the spool's temporary file, not the store, whatever
+     * a library left open without close-on-exec. */
     close_descriptors_from(STDERR_FILENO + 1);
     execv(argv[0], argv);
     fprintf(stderr, "backscatter-filter: cannot run %s: %s\n", argv[0],

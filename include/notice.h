@@ -42,7 +42,8 @@ struct notice {
   struct notice_part *parts;
   size_t part_count;
   unsigned caps_hit;        /* CAP_HIT_* bits */
-  int body_unparsed;        /* Mailutils rejected the message: header only */
+  int body_unparsed;        /* a malformed header: the body is not walked
+                               (mime.c; Mailutils rejects such a message) */
   char *raw_body;           /* notice_load_raw_body: the body as text, or NULL */
   size_t raw_body_length;
 };
