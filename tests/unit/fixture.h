@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fixture.h: loading test messages from the source tree ($BSF_SRCDIR):
- * examples/messages and tests/fixtures (real messages, see its SOURCES). */
+ * examples/messages, tests/messages (see its README) and tests/fixtures
+ * (real messages, see its SOURCES); and parsing and classifying one the
+ * way check does. */
 #ifndef BSF_TEST_FIXTURE_H
 #define BSF_TEST_FIXTURE_H
 
