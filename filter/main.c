@@ -90,7 +90,7 @@ struct run {
   struct store_options store_options;   /* from the rules */
   FILE *log_also;               /* the [log] file, or NULL */
   struct log_subject subject;   /* the user and the message, for log lines */
-  char user[64];                /* login of our uid (or "uid N") */
+  char user[64];                /* context.user, or our uid's login, or "uid N" */
   char msgid[CAP_ID_BYTES + 1]; /* the judged or recorded message's own ID */
   int store_missing;            /* check: the store is not created yet */
   size_t journal_entries;       /* check: entries waiting in the journal */
@@ -287,10 +287,18 @@ parse_options(int argc, char **argv, struct options *options)
   return 0;
 }
 
-/* The login of our uid, for log lines ("uid N" when it has none). */
+/* The user's name for log lines: the one the delivery agent gave
+ * (context->user), else our uid's login ("uid N" when it has none). The
+ * password database is asked only then: a lookup per delivery (nsswitch,
+ * nscd, /etc/passwd) cost more system calls than the rest of `check` on
+ * ordinary mail (bench/ANALYSIS.md, issue 11). */
 static void
-find_user(char *buffer, size_t size)
+find_user(const struct context *context, char *buffer, size_t size)
 {
+  if (context->user) {
+    snprintf(buffer, size, "%s", context->user);
+    return;
+  }
   struct passwd *entry = getpwuid(getuid());
   if (entry && entry->pw_name && entry->pw_name[0])
     snprintf(buffer, size, "%s", entry->pw_name);
@@ -309,6 +317,11 @@ build_context(struct context *context)
   context->system_config = SYSCONFDIR "/backscatter-filter/rules.ini";
   context->sender = getenv("SENDER");
   context->tmpdir = getenv("TMPDIR");
+  context->user = getenv("USER");
+  if (!context->user || !context->user[0])
+    context->user = getenv("LOGNAME");
+  if (context->user && !context->user[0])
+    context->user = NULL;
 }
 
 /* Rule file and store path. Trouble is noted, defaults stay in force. */
@@ -1158,7 +1171,7 @@ main(int argc, char **argv)
     return 0;
   }
   build_context(&run.context);
-  find_user(run.user, sizeof run.user);
+  find_user(&run.context, run.user, sizeof run.user);
   run.subject.user = run.user;
   run.subject.msgid = run.msgid;
   if (run.options.usage_error) {

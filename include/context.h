@@ -20,6 +20,12 @@ struct context {
    * Dovecot), or NULL when the caller set none. "" and "<>" and
    * "MAILER-DAEMON" (Postfix pipe) all mean the null sender. */
   const char *sender;
+  /* The user's login as the delivery agent named it, for log lines only
+   * (user=): $USER, else $LOGNAME (procmail, Dovecot, Exim's pipe, Postfix
+   * local(8) and Mailutils mda set them), or NULL when neither is set or
+   * both are empty (then main.c asks the password database for our uid's
+   * name). Never used to decide anything: it is the caller's word. */
+  const char *user;
 };
 
 #endif

@@ -337,9 +337,24 @@ else
 fi
 
 # Log lines: the user and the message; [log] file lines: ISO time and pid.
+# The user is the delivery agent's word: $USER, else $LOGNAME, else our
+# uid's login from the password database (asked only then).
+export USER=mda-user LOGNAME=mda-logname
 run_check "$WORK/c" "$WORK/forged-1d.eml"
-user=$(id -un)
-contains "log line names the user" "$log_line" "user=$user "
+contains "log line names the user: \$USER" "$log_line" "user=mda-user "
+unset USER
+run_check "$WORK/c" "$WORK/forged-1d.eml"
+contains "log line names the user: \$LOGNAME without \$USER" "$log_line" "user=mda-logname "
+export USER=
+unset LOGNAME
+run_check "$WORK/c" "$WORK/forged-1d.eml"
+contains "log line names the user: our uid's login without either" "$log_line" "user=$(id -un) "
+export USER="two words
+and a line"
+run_check "$WORK/c" "$WORK/forged-1d.eml"
+contains "log line names the user: \$USER's spaces and controls as _" "$log_line" "user=two_words_and_a_line "
+equal "log line names the user: a newline in \$USER makes no second line" "$log_lines" 1
+export USER=mda-user
 contains "log line names the judged message's Message-ID" "$log_line" "msgid=<dsn.forged.yesterday@example.org>"
 if printf '%s\n' "$log_line" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z \[[0-9]+\] user='; then
   ok "[log] file line starts with the ISO time and [pid]"
