@@ -28,6 +28,12 @@ MESSAGES=${BENCH_MESSAGES:-100000}
 BSF=$BUILD/backscatter-filter
 CC=${CC:-cc}
 IN=$W/in
+# The program runs as a delivery agent starts it: procmail, Exim, Dovecot's
+# LDA and Mailutils' mda set USER, from which the log line names the user
+# (without USER and LOGNAME, as under Postfix's pipe(8), it looks the uid up
+# in the passwd database instead: a few more system calls per message).
+USER=${USER:-$(id -un)}
+export USER
 
 [ -x "$BSF" ] || { echo "run.sh: no $BSF (build first)" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "run.sh: valgrind is needed" >&2; exit 1; }
@@ -113,7 +119,7 @@ echo "\`ordinary-50k\` a list message (multipart/alternative); \`attach-1m\` a l
 echo "two base64 attachments; \`bounce-50m\` a DSN carrying its whole original (message/rfc822,"
 echo "a 37 MB attachment base64-encoded). \`record\` is run on the same files."
 echo
-echo "- check: \`$CHECK < FILE\` (store of 1,000 Message-IDs)"
+echo "- check: \`$CHECK < FILE\` (store of 1,000 Message-IDs; USER set, as the delivery agents set it)"
 echo "- record: \`$RECORD < FILE\` (a fresh copy of that store each time)"
 echo "- floor: \`$FLOOR < FILE\` (\`bench/floor.c\`: read stdin to EOF, exit)"
 echo
